@@ -189,8 +189,8 @@ class AllocationControllerTest {
     cluster.pool("bad", "198.51.100.0/28");
     cluster.pool("good", "198.51.100.200/30");
     startController();
-    await().atMost(SOON).untilAsserted(() -> assertThat(pool("bad").getStatus().conditions().getFirst().getMessage())
-        .contains("198.51.100.11"));
+    await().atMost(SOON).untilAsserted(() -> assertThat(pool("bad").getStatus()).isNotNull()
+        .extracting(status -> status.conditions().getFirst().getMessage()).asString().contains("198.51.100.11"));
     cluster.create(loadBalancer("default", "web").build());
     await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> ips.equals(List.of("198.51.100.200")));
   }

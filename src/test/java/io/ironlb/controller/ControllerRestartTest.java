@@ -39,7 +39,7 @@ class ControllerRestartTest {
   private Map<String, List<String>> assignments() {
     Map<String, List<String>> out = new HashMap<>();
     for (Service s : cluster.client().services().inNamespace("default").list().getItems()) {
-      out.put(s.getMetadata().getName(), cluster.ingress("default", s.getMetadata().getName()));
+      out.put(s.getMetadata().getName(), MockCluster.ingress(s));
     }
     return out;
   }
@@ -52,7 +52,10 @@ class ControllerRestartTest {
       first.start();
       for (int i = 0; i < count; i++) {
         var b = loadBalancer("default", "svc-" + i);
-        if (i % 10 == 0) {
+        // Documentation ranges hold 512 IPv4 addresses: half the services are IPv6-only.
+        if (i % 2 == 1) {
+          b.editSpec().withIpFamilyPolicy("SingleStack").withIpFamilies("IPv6").endSpec();
+        } else if (i % 10 == 0) {
           b.editSpec().withIpFamilyPolicy("PreferDualStack").withIpFamilies("IPv4", "IPv6").endSpec();
         }
         cluster.create(b.build());

@@ -113,7 +113,10 @@ public final class MockCluster implements AutoCloseable {
 
   /** The service's ingress IPs in canonical text, empty when it has none (or does not exist). */
   public List<String> ingress(String namespace, String name) {
-    Service s = service(namespace, name);
+    return ingress(service(namespace, name));
+  }
+
+  public static List<String> ingress(Service s) {
     if (s == null || s.getStatus() == null || s.getStatus().getLoadBalancer() == null
         || s.getStatus().getLoadBalancer().getIngress() == null) {
       return List.of();
