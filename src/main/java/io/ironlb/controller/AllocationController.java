@@ -26,6 +26,7 @@ import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.EventRecorder.Type;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.IPAddressPoolStatus;
+import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.MetalLb;
 import io.ironlb.k8s.PoolTranslation;
 import io.ironlb.k8s.ServiceTranslation;
@@ -85,6 +86,8 @@ public final class AllocationController implements AutoCloseable {
   private final Map<String, Pool> lastValidPools = new HashMap<>();
   private final Map<String, String> poolProblems = new HashMap<>();
   private final Set<ServiceKey> owned = new HashSet<>();
+  /** Addresses marked foreign because of a speaker's conflict report on that service. */
+  private final Map<ServiceKey, InetAddress> conflictMarks = new HashMap<>();
   private Set<InetAddress> lastNodeIps = Set.of();
   private boolean poolStatusFlushScheduled;
   private volatile boolean started;
@@ -379,6 +382,7 @@ public final class AllocationController implements AutoCloseable {
 
   private void reconcileService(ServiceKey key) {
     Service s = service(key);
+    applyConflictReport(key, s);
     if (s == null) {
       if (owned.remove(key)) {
         allocator.release(key);
@@ -431,6 +435,39 @@ public final class AllocationController implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * A speaker that found a device outside the cluster on the service's address says so in an
+   * annotation; the pool then treats that address as taken, so an auto-assigned service moves.
+   * The mark lasts as long as the report: a speaker removes it once a probe finds the address free.
+   */
+  private void applyConflictReport(ServiceKey key, Service s) {
+    String report = s == null || s.getMetadata().getAnnotations() == null ? null
+        : s.getMetadata().getAnnotations().get(IronLb.ANNOTATION_IP_CONFLICT);
+    InetAddress reported = null;
+    String owner = null;
+    if (report != null) {
+      String[] parts = report.strip().split("\\s+", 2);
+      reported = IpText.parse(parts[0]).orElse(null);
+      owner = parts.length > 1 ? "MAC " + parts[1] : "a device outside the cluster";
+    }
+    InetAddress marked = conflictMarks.get(key);
+    if (Objects.equals(marked, reported)) {
+      return;
+    }
+    if (marked != null) {
+      allocator.clearForeign(marked);
+      conflictMarks.remove(key);
+      log.info("conflict on {} cleared", IpText.format(marked), kv("event", "conflictCleared"), kv("service", key.toString()));
+    }
+    if (reported != null) {
+      allocator.markForeign(reported, owner);
+      conflictMarks.put(key, reported);
+      log.warn("{} is in use by {}; not handing it out", IpText.format(reported), owner, kv("event", "conflictMarked"),
+          kv("service", key.toString()));
+    }
+    schedulePoolStatusFlush();
   }
 
   private Map<String, String> namespaceLabels(String namespace) {

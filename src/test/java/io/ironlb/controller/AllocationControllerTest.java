@@ -215,6 +215,50 @@ class AllocationControllerTest {
     assertThat(cluster.ingress("default", "web")).containsExactly("198.51.100.200");
   }
 
+  @Test
+  void aConflictReportMovesAnAutoAssignedServiceAndKeepsTheAddressOutOfUse() throws Exception {
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.202");
+    startController();
+    cluster.create(loadBalancer("default", "web").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> ips.equals(List.of("198.51.100.200")));
+
+    // What a speaker writes when its probe finds another device on the address.
+    cluster.client().services().inNamespace("default").withName("web").edit(s -> {
+      s.getMetadata().getAnnotations().put("ironlb.io/ip-conflict", "198.51.100.200 02:00:00:00:00:50");
+      return s;
+    });
+
+    await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> ips.equals(List.of("198.51.100.201")));
+    cluster.create(loadBalancer("default", "next").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "next"), ips -> ips.equals(List.of("198.51.100.202")));
+    await().atMost(SOON).untilAsserted(() -> assertThat(pool("lan-pool").getStatus()).isNotNull()
+        .satisfies(st -> assertThat(st.availableIPv4()).isZero()));
+  }
+
+  @Test
+  void anExplicitlyRequestedAddressInConflictIsNotHandedOut() throws Exception {
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.202");
+    startController();
+    cluster.create(loadBalancer("default", "pinned").editMetadata()
+        .withAnnotations(Map.of("metallb.io/loadBalancerIPs", "198.51.100.201")).endMetadata().build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "pinned"), ips -> ips.equals(List.of("198.51.100.201")));
+
+    cluster.client().services().inNamespace("default").withName("pinned").edit(s -> {
+      s.getMetadata().getAnnotations().put("ironlb.io/ip-conflict", "198.51.100.201 02:00:00:00:00:50");
+      return s;
+    });
+    await().atMost(SOON).until(() -> cluster.events("default", "pinned"),
+        e -> e.stream().anyMatch(m -> m.startsWith("Warning AllocationFailed") && m.contains("02:00:00:00:00:50")));
+    assertThat(cluster.ingress("default", "pinned")).isEmpty();
+
+    // The speaker removes its report once a probe finds the address free again.
+    cluster.client().services().inNamespace("default").withName("pinned").edit(s -> {
+      s.getMetadata().getAnnotations().remove("ironlb.io/ip-conflict");
+      return s;
+    });
+    await().atMost(SOON).until(() -> cluster.ingress("default", "pinned"), ips -> ips.equals(List.of("198.51.100.201")));
+  }
+
   record BadInput(String name, Map<String, String> annotations, String specLoadBalancerIp, String expectedReason, String expectedText) {
     @Override
     public String toString() {
