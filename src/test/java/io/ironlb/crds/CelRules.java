@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -43,6 +44,8 @@ final class CelRules {
     private final Map<String, CelRuntime.Program> programs = new ConcurrentHashMap<>();
     /** For each rule ("Kind spec.addresses[*] #0"), the outcomes seen so far: true passed, false failed. */
     private final Map<String, Set<Boolean>> outcomes = new ConcurrentHashMap<>();
+    /** Expression nodes evaluated by rules so far: a floor for the API server's runtime cost. */
+    private final LongAdder steps = new LongAdder();
 
     /** Compiles every rule and message expression under {@code schema}; throws on the first that does not. */
     void compileAll(String kind, JsonNode schema) {
@@ -51,6 +54,17 @@ final class CelRules {
             if (rule.has("messageExpression")) program(rule.path("messageExpression").asString(""), type);
             outcomes.putIfAbsent(id, ConcurrentHashMap.newKeySet());
         });
+    }
+
+    /** Evaluates a standalone expression in the rules' environment ({@code self} is null), for tests. */
+    Object evaluate(String expression) throws CelEvaluationException {
+        Map<String, Object> vars = new HashMap<>();
+        vars.put("self", dev.cel.common.values.NullValue.NULL_VALUE);
+        return program(expression, SimpleType.DYN).eval(vars);
+    }
+
+    long steps() {
+        return steps.sum();
     }
 
     Map<String, Set<Boolean>> outcomes() {
@@ -74,7 +88,7 @@ final class CelRules {
             if (transition) vars.put("oldSelf", toCel(old));
             String invalid = (path.isEmpty() ? "<root>" : path) + ": Invalid value: \"" + schema.path("type").asString("") + "\": ";
             try {
-                boolean passed = Boolean.TRUE.equals(program(expression, type).eval(vars));
+                boolean passed = Boolean.TRUE.equals(program(expression, type).trace(vars, (expr, value) -> steps.increment()));
                 outcomes.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(passed);
                 if (!passed) errors.add(invalid + message(rule, type, vars));
             } catch (CelEvaluationException e) {

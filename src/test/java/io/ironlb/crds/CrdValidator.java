@@ -118,6 +118,11 @@ public final class CrdValidator {
         return celRules.outcomes();
     }
 
+    /** How many CEL expression nodes the rules have evaluated so far (each costs at least 1 on an API server). */
+    public long celEvaluationSteps() {
+        return celRules.steps();
+    }
+
     /** Validates {@code object} as a create. */
     public Result validate(JsonNode object, UnknownFields unknownFields) {
         return validateUpdate(object, null, unknownFields);
