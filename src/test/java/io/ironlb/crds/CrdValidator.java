@@ -30,9 +30,10 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * for a client-side dry run). In the API server's order:
  *
  * <ol>
- *   <li>unknown fields are pruned, each reported as a warning ({@link UnknownFields#WARN}, what
- *       {@code kubectl apply} does by default) or refused ({@link UnknownFields#STRICT}, what
- *       {@code kubectl apply --validate=strict} does);
+ *   <li>unknown fields are pruned, and either refused ({@link UnknownFields#STRICT}: what
+ *       {@code kubectl apply} does by default, {@code --validate=strict}) or reported as warnings
+ *       ({@link UnknownFields#WARN}: what the API server does for a client that sets no
+ *       {@code fieldValidation}, such as fabric8, and {@code kubectl apply --validate=warn});
  *   <li>defaults are applied;
  *   <li>the structural schema is checked (networknt json-schema-validator, OpenAPI 3.0 dialect,
  *       {@code pattern} in RE2 syntax via re2j as in the API server), with {@code metadata.name}
@@ -42,7 +43,10 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * </ol>
  */
 public final class CrdValidator {
-    /** How to treat fields the schema does not know. Either way they are pruned from {@link Result#object()}. */
+    /**
+     * How to treat fields the schema does not know (the API server's {@code fieldValidation}).
+     * Either way they are pruned from {@link Result#object()}.
+     */
     public enum UnknownFields { WARN, STRICT }
 
     /** The object as it would be stored (pruned, defaulted), and what the API server would say. */

@@ -178,7 +178,7 @@ class IpAddressPoolCrdTest {
     }
 
     @Test
-    void unknownFieldsArePrunedWithAWarningAsKubectlDoesByDefault() {
+    void unknownFieldsArePrunedWithAWarningForClientsThatDoNotAskForStrictValidation() {
         Result result = VALIDATOR.validate(CrdValidator.parseYaml(
                 pool("addresses: ['198.51.100.0/24']\nautoassign: false\nserviceAllocation: {prio: 1}")).getFirst(),
                 UnknownFields.WARN);
@@ -191,7 +191,7 @@ class IpAddressPoolCrdTest {
     }
 
     @Test
-    void unknownFieldsAreRefusedInStrictModeAsKubectlValidateStrictDoes() {
+    void unknownFieldsAreRefusedAsKubectlApplyDoesByDefault() {
         Result result = VALIDATOR.validate(CrdValidator.parseYaml(
                 pool("addresses: ['198.51.100.0/24']\nautoassign: false")).getFirst(), UnknownFields.STRICT);
 
