@@ -221,6 +221,7 @@ class AllocationControllerTest {
     startController();
     cluster.create(loadBalancer("default", "web").build());
     await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> ips.equals(List.of("198.51.100.200")));
+    awaitPoolAnnotation("web");
 
     // What a speaker writes when its probe finds another device on the address.
     cluster.client().services().inNamespace("default").withName("web").edit(s -> {
@@ -242,6 +243,7 @@ class AllocationControllerTest {
     cluster.create(loadBalancer("default", "pinned").editMetadata()
         .withAnnotations(Map.of("metallb.io/loadBalancerIPs", "198.51.100.201")).endMetadata().build());
     await().atMost(SOON).until(() -> cluster.ingress("default", "pinned"), ips -> ips.equals(List.of("198.51.100.201")));
+    awaitPoolAnnotation("pinned");
 
     cluster.client().services().inNamespace("default").withName("pinned").edit(s -> {
       s.getMetadata().getAnnotations().put("ironlb.io/ip-conflict", "198.51.100.201 02:00:00:00:00:50");
@@ -301,6 +303,12 @@ class AllocationControllerTest {
     await().atMost(SOON).until(() -> cluster.ingress("default", "after"), ips -> ips.equals(List.of("198.51.100.201")));
     assertThat(cluster.ingress("default", "bad")).isEmpty();
     assertThat(cluster.ingress("default", "holder")).containsExactly("198.51.100.200");
+  }
+
+  /** The controller's last write for a new assignment; editing before it would race with it. */
+  private void awaitPoolAnnotation(String service) {
+    await().atMost(SOON).until(() -> cluster.service("default", service).getMetadata().getAnnotations(),
+        a -> a != null && a.containsKey("metallb.io/ip-allocated-from-pool"));
   }
 
   private IPAddressPool pool(String name) {

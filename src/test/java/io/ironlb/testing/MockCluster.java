@@ -6,23 +6,22 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
-import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.IPAddressPoolSpec;
-import io.ironlb.k8s.L2Advertisement;
-import io.ironlb.k8s.ServiceL2Status;
 import io.ironlb.model.IpText;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -31,6 +30,7 @@ import java.util.Map;
  */
 public final class MockCluster implements AutoCloseable {
   public static final String CONFIG_NAMESPACE = "metallb-system";
+  private static final Path CRD_DIR = Path.of("deploy", "crds");
 
   private final KubernetesMockServer server;
   private final KubernetesClient client;
@@ -39,10 +39,7 @@ public final class MockCluster implements AutoCloseable {
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
     server.init();
     client = server.createClient();
-    for (Class<? extends CustomResource<?, ?>> type : List.<Class<? extends CustomResource<?, ?>>>of(
-        IPAddressPool.class, L2Advertisement.class, ServiceL2Status.class)) {
-      registerCrd(type);
-    }
+    registerCrds();
     namespace(CONFIG_NAMESPACE, Map.of());
     namespace("default", Map.of());
   }
@@ -56,16 +53,17 @@ public final class MockCluster implements AutoCloseable {
     return client;
   }
 
-  private void registerCrd(Class<? extends CustomResource<?, ?>> type) {
-    var ctx = CustomResourceDefinitionContext.fromCustomResourceType(type);
-    var crd = new CustomResourceDefinitionBuilder()
-        .withNewMetadata().withName(ctx.getPlural() + "." + ctx.getGroup()).endMetadata()
-        .withNewSpec().withGroup(ctx.getGroup()).withScope("Namespaced")
-        .withNewNames().withKind(ctx.getKind()).withPlural(ctx.getPlural()).withSingular(ctx.getKind().toLowerCase(Locale.ROOT)).endNames()
-        .addNewVersion().withName(ctx.getVersion()).withServed(true).withStorage(true)
-        .withNewSubresources().withNewStatus().endStatus().endSubresources().endVersion()
-        .endSpec().build();
-    client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+  /** Registers the project's own CRD manifests, so the code meets the same definitions as on a cluster. */
+  private void registerCrds() {
+    try (var files = Files.list(CRD_DIR)) {
+      for (Path file : files.filter(f -> f.getFileName().toString().startsWith("metallb.io_")).sorted().toList()) {
+        try (InputStream in = Files.newInputStream(file)) {
+          client.apiextensions().v1().customResourceDefinitions().load(in).create();
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the CRDs under " + CRD_DIR.toAbsolutePath(), e);
+    }
   }
 
   public void namespace(String name, Map<String, String> labels) {
