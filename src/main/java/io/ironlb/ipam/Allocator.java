@@ -346,7 +346,7 @@ public final class Allocator {
         ? families.containsAll(asked)
         : asked.equals(Set.copyOf(families));
     if (!fits) {
-      return "requested loadBalancer IP(s) " + text(ips) + " do not match the ipFamily of the service (ipFamilies "
+      return "requested loadBalancer IP(s) " + text(ips) + " does not match the ipFamily of the service (ipFamilies "
           + r.ipFamilies() + ", ipFamilyPolicy " + policyName(r.familyPolicy()) + "): request one address for each of "
           + families;
     }
@@ -665,7 +665,8 @@ public final class Allocator {
     if (parts.isEmpty()) {
       parts.add("no single pool has both an IPv4 and an IPv6 address free");
     }
-    return String.join("; ", parts) + " (tried " + names + ")" + dual;
+    String others = otherPoolsText(r);
+    return String.join("; ", parts) + " (tried " + names + ")" + dual + (others.isEmpty() ? "" : "; not tried: " + others);
   }
 
   private static String foreignHint(PoolState ps, IpFamily f) {
@@ -677,6 +678,11 @@ public final class Allocator {
     if (pools.isEmpty()) {
       return "no usable IPAddressPool: none exists, or every pool is out of service";
     }
+    return "no pool may hand out addresses to service " + r.key() + " automatically: " + otherPoolsText(r);
+  }
+
+  /** The pools automatic allocation leaves aside for this service, and why. */
+  private String otherPoolsText(ServiceRequest r) {
     List<Pool> manual = pools.values().stream().map(ps -> ps.pool).filter(p -> !p.autoAssign()).toList();
     List<Pool> reserved = pools.values().stream().map(ps -> ps.pool)
         .filter(p -> p.autoAssign() && p.restricted() && !p.allows(r)).toList();
@@ -687,7 +693,7 @@ public final class Allocator {
     if (!reserved.isEmpty()) {
       parts.add(quotedNames(reserved) + " reserved by serviceAllocation for other namespaces or services");
     }
-    return "no pool may hand out addresses to service " + r.key() + " automatically: " + String.join("; ", parts);
+    return String.join("; ", parts);
   }
 
   // ---------------------------------------------------------------------------------------------
