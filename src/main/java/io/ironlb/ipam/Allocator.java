@@ -115,6 +115,14 @@ public final class Allocator {
     held.clear();
     inUse.clear();
     bySharingKey.clear();
+    // Foreign marks first: record() below moves an address from "foreign only" to "assigned".
+    for (Addr a : foreign.keySet()) {
+      PoolState ps = assignablePool(a);
+      if (ps != null) {
+        ps.occupancy.occupy(a);
+        ps.foreignOnly[idx(a)]++;
+      }
+    }
     List<ServiceKey> released = new ArrayList<>();
     for (Held h : all) {
       PoolState ps = commonPool(h.ips());
@@ -123,13 +131,6 @@ public final class Allocator {
         moveReasons.remove(h.claim().key());
       } else {
         record(h.claim(), ps, h.ips());
-      }
-    }
-    for (Addr a : foreign.keySet()) {
-      PoolState ps = assignablePool(a);
-      if (ps != null && !inUse.containsKey(a)) {
-        ps.occupancy.occupy(a);
-        ps.foreignOnly[idx(a)]++;
       }
     }
     return List.copyOf(released);
