@@ -93,6 +93,51 @@ class FirstFreeProperties {
     }
   }
 
+  @Property(tries = 200)
+  void aBulkRestoreInAnyOrderLeavesTheSameFreeAddresses(@ForAll("scenarios") Scenario s, @ForAll long seed) {
+    PoolSpec spec = pool("p", s.entries().toArray(String[]::new));
+    if (s.avoidBuggy()) {
+      spec = avoidBuggy(spec);
+    }
+    Pool pool = parsed(spec);
+    List<InetAddress> all = new ArrayList<>();
+    for (Pool.Entry e : pool.entriesInSpecOrder(IpFamily.IPV4)) {
+      for (long v = e.start().lo(); v <= e.end().lo(); v++) {
+        if (pool.assignable(Addr.v4(v).toInet())) {
+          all.add(Addr.v4(v).toInet());
+        }
+      }
+    }
+    java.util.Random random = new java.util.Random(seed);
+    java.util.Collections.shuffle(all, random);
+    List<InetAddress> restored = all.subList(0, random.nextInt(all.size() + 1));
+    Allocator a = new Allocator();
+    a.setPools(List.of(pool));
+    for (int i = 0; i < restored.size(); i++) {
+      assertThat(a.restore(ServiceRequest.of(new ServiceKey("old", "s" + i)), List.of(restored.get(i))))
+          .isInstanceOf(AllocationResult.Allocated.class);
+    }
+    Set<InetAddress> held = new HashSet<>(restored);
+    for (int i = 0; i < 30; i++) {
+      if (i % 4 == 3 && !restored.isEmpty()) {
+        int victim = random.nextInt(restored.size());
+        ServiceKey k = new ServiceKey("old", "s" + victim);
+        if (a.allocationOf(k).isPresent()) {
+          a.release(k);
+          held.remove(restored.get(victim));
+        }
+      }
+      InetAddress expected = naiveFirstFree(pool, held, Set.of());
+      AllocationResult r = a.assign(ServiceRequest.of(new ServiceKey("new", "n" + i)), List.of());
+      if (expected == null) {
+        assertThat(r).isInstanceOf(AllocationResult.Failed.class);
+      } else {
+        assertThat(r).isEqualTo(new AllocationResult.Allocated("p", List.of(expected), true));
+        held.add(expected);
+      }
+    }
+  }
+
   static InetAddress naiveFirstFree(Pool pool, Set<InetAddress> held, Set<InetAddress> foreign) {
     for (Pool.Entry e : pool.entriesInSpecOrder(IpFamily.IPV4)) {
       for (long v = e.start().lo(); v <= e.end().lo(); v++) {
