@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -70,11 +71,32 @@ public final class Allocator {
     }
   }
 
+  /**
+   * The addresses shared under one key, and on how many of them each port is taken: when every one
+   * of them already uses a port the newcomer needs, no scan is needed (a cluster-wide key on many
+   * port-80 services would otherwise make each allocation scan them all).
+   */
+  private static final class KeyIndex {
+    final TreeSet<Addr> ips = new TreeSet<>();
+    final Map<ServicePort, Integer> portUse = new HashMap<>();
+
+    boolean blocksEverywhere(List<ServicePort> ports) {
+      for (ServicePort p : ports) {
+        if (portUse.getOrDefault(p, 0) == ips.size()) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  private static final Addr FIRST_V6 = new Addr(true, 0, 0);
+
   private final Map<String, PoolState> pools = new LinkedHashMap<>();
   private final TreeMap<Addr, Slot> slots = new TreeMap<>();
   private final Map<ServiceKey, Held> held = new HashMap<>();
   private final Map<Addr, IpUse> inUse = new HashMap<>();
-  private final Map<String, Set<Addr>> bySharingKey = new HashMap<>();
+  private final Map<String, KeyIndex> bySharingKey = new HashMap<>();
   private final Map<Addr, String> foreign = new HashMap<>();
   private final Map<ServiceKey, String> moveReasons = new HashMap<>();
 
@@ -455,6 +477,10 @@ public final class Allocator {
         + "); free it on that device, or request another address";
   }
 
+  private boolean compatible(IpUse u, Claim claim) {
+    return Sharing.compatible(held.get(u.services.iterator().next()).claim(), u.ports, claim);
+  }
+
   private String sharingProblem(Addr a, Claim claim) {
     IpUse u = inUse.get(a);
     if (u == null) {
@@ -580,17 +606,29 @@ public final class Allocator {
         break;
       }
     }
-    if (claim.sharingKey() != null) {
-      for (Addr a : bySharingKey.getOrDefault(claim.sharingKey(), Set.of())) {
-        IpUse u = inUse.get(a);
-        if (u.pool != ps || a.family() != f || foreign.containsKey(a) || sharingProblem(a, claim) != null) {
-          continue;
-        }
-        int entry = ps.pool.entryOf(a).index();
-        if (entry < bestEntry || (entry == bestEntry && best != null && a.compareTo(best) < 0)) {
-          best = a;
-          bestEntry = entry;
-        }
+    KeyIndex index = claim.sharingKey() == null ? null : bySharingKey.get(claim.sharingKey());
+    if (index == null || index.blocksEverywhere(claim.ports())) {
+      return best;
+    }
+    // In a pool listed in address order, the first compatible address found ascending is the one,
+    // and nothing above the first free address can beat it.
+    boolean ordered = ps.pool.specOrderIsAddressOrder(f);
+    Iterable<Addr> sharedOfFamily = f == IpFamily.IPV4 ? index.ips.headSet(FIRST_V6, false) : index.ips.tailSet(FIRST_V6, true);
+    for (Addr a : sharedOfFamily) {
+      if (ordered && best != null && a.isAfter(best)) {
+        break;
+      }
+      IpUse u = inUse.get(a);
+      if (u.pool != ps || foreign.containsKey(a) || !compatible(u, claim)) {
+        continue;
+      }
+      int entry = ps.pool.entryOf(a).index();
+      if (entry < bestEntry || (entry == bestEntry && best != null && a.compareTo(best) < 0)) {
+        best = a;
+        bestEntry = entry;
+      }
+      if (ordered) {
+        break;
       }
     }
     return best;
@@ -715,12 +753,15 @@ public final class Allocator {
           ps.occupancy.occupy(a);
         }
         if (claim.sharingKey() != null) {
-          bySharingKey.computeIfAbsent(claim.sharingKey(), k -> new HashSet<>()).add(a);
+          bySharingKey.computeIfAbsent(claim.sharingKey(), k -> new KeyIndex()).ips.add(a);
         }
       }
       u.services.add(claim.key());
+      KeyIndex index = u.sharingKey == null ? null : bySharingKey.get(u.sharingKey);
       for (ServicePort p : claim.ports()) {
-        u.ports.put(p, claim.key());
+        if (u.ports.put(p, claim.key()) == null && index != null) {
+          index.portUse.merge(p, 1, Integer::sum);
+        }
       }
     }
     return h;
@@ -734,8 +775,11 @@ public final class Allocator {
     for (Addr a : h.ips()) {
       IpUse u = inUse.get(a);
       u.services.remove(key);
+      KeyIndex index = u.sharingKey == null ? null : bySharingKey.get(u.sharingKey);
       for (ServicePort p : h.claim().ports()) {
-        u.ports.remove(p, key);
+        if (u.ports.remove(p, key) && index != null) {
+          index.portUse.computeIfPresent(p, (k, n) -> n == 1 ? null : n - 1);
+        }
       }
       if (!u.services.isEmpty()) {
         continue;
@@ -748,10 +792,9 @@ public final class Allocator {
       } else {
         ps.occupancy.free(a);
       }
-      if (u.sharingKey != null) {
-        Set<Addr> set = bySharingKey.get(u.sharingKey);
-        set.remove(a);
-        if (set.isEmpty()) {
+      if (index != null) {
+        index.ips.remove(a);
+        if (index.ips.isEmpty()) {
           bySharingKey.remove(u.sharingKey);
         }
       }

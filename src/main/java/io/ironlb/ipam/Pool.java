@@ -42,6 +42,8 @@ public final class Pool {
   private final Entry[][] inSpecOrder = new Entry[2][];
   private final Entry[][] sorted = new Entry[2][];
   private final BigInteger[] size = new BigInteger[2];
+  /** Per family: whether spec order is also address order, so "first in spec order" is "lowest". */
+  private final boolean[] ascending = new boolean[2];
 
   private Pool(PoolSpec spec, Integer priority, List<Entry> entries) {
     this.spec = spec;
@@ -53,6 +55,7 @@ public final class Pool {
       Entry[] s = of.clone();
       Arrays.sort(s, Comparator.comparing(Entry::start));
       sorted[f.ordinal()] = s;
+      ascending[f.ordinal()] = Arrays.equals(of, s);
       BigInteger total = BigInteger.ZERO;
       for (Entry e : of) {
         total = total.add(Addr.count(e.start(), e.end()));
@@ -296,6 +299,10 @@ public final class Pool {
 
   Entry[] entriesInSpecOrder(IpFamily f) {
     return inSpecOrder[f.ordinal()];
+  }
+
+  boolean specOrderIsAddressOrder(IpFamily f) {
+    return ascending[f.ordinal()];
   }
 
   /** The entry holding the address, or null. */

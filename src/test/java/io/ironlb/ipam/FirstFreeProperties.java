@@ -138,6 +138,70 @@ class FirstFreeProperties {
     }
   }
 
+  record Claim(ServiceKey key, String sharingKey, TrafficPolicy policy, ServicePort port) {}
+
+  @Provide
+  Arbitrary<List<int[]>> sharingOps() {
+    // op: [service 0..19, key 0..2 (none,k1,k2), port 0..2, policy 0..1, release?]
+    return Arbitraries.integers().between(0, 19).flatMap(svc -> Arbitraries.integers().between(0, 2).flatMap(k ->
+        Arbitraries.integers().between(0, 2).flatMap(port -> Arbitraries.integers().between(0, 5).flatMap(pol ->
+            Arbitraries.integers().between(0, 4).map(rel -> new int[] {svc, k, port, pol == 0 ? 1 : 0, rel == 0 ? 1 : 0})))))
+        .list().ofMaxSize(100);
+  }
+
+  @Property(tries = 300)
+  void sharingServicesTakeWhatMetalLbsWalkWouldTake(@ForAll("scenarios") Scenario s, @ForAll("sharingOps") List<int[]> ops) {
+    PoolSpec spec = pool("p", s.entries().toArray(String[]::new));
+    if (s.avoidBuggy()) {
+      spec = avoidBuggy(spec);
+    }
+    Pool pool = parsed(spec);
+    Allocator a = new Allocator();
+    a.setPools(List.of(pool));
+    java.util.Map<InetAddress, List<Claim>> model = new java.util.HashMap<>();
+    List<ServicePort> ports = ports("TCP/80", "TCP/443", "UDP/53");
+    for (int[] op : ops) {
+      ServiceKey k = new ServiceKey("default", "s" + op[0]);
+      model.values().forEach(list -> list.removeIf(c -> c.key().equals(k)));
+      model.values().removeIf(List::isEmpty);
+      // Released first: what is checked here is the walk, not keeping a held address.
+      a.release(k);
+      if (op[4] == 1) {
+        continue;
+      }
+      Claim claim = new Claim(k, op[1] == 0 ? null : "k" + op[1], op[3] == 1 ? TrafficPolicy.LOCAL : TrafficPolicy.CLUSTER,
+          ports.get(op[2]));
+      ServiceRequest r = ServiceRequest.of(k).withSharing(claim.sharingKey(), List.of(claim.port()), claim.policy(),
+          java.util.Map.of("app", "x"));
+      InetAddress expected = naiveWalk(pool, model, claim);
+      AllocationResult result = a.assign(r, List.of());
+      if (expected == null) {
+        assertThat(result).isInstanceOf(AllocationResult.Failed.class);
+      } else {
+        assertThat(result).isEqualTo(new AllocationResult.Allocated("p", List.of(expected), true));
+        model.computeIfAbsent(expected, x -> new ArrayList<>()).add(claim);
+      }
+    }
+  }
+
+  static InetAddress naiveWalk(Pool pool, java.util.Map<InetAddress, List<Claim>> model, Claim c) {
+    for (Pool.Entry e : pool.entriesInSpecOrder(IpFamily.IPV4)) {
+      for (long v = e.start().lo(); v <= e.end().lo(); v++) {
+        InetAddress ip = Addr.v4(v).toInet();
+        if (pool.avoidBuggyIPs() && (v % 256 == 0 || v % 256 == 255)) {
+          continue;
+        }
+        List<Claim> holders = model.getOrDefault(ip, List.of());
+        boolean ok = holders.stream().allMatch(h -> h.sharingKey() != null && h.sharingKey().equals(c.sharingKey())
+            && h.policy() == c.policy() && !h.port().equals(c.port()));
+        if (ok) {
+          return ip;
+        }
+      }
+    }
+    return null;
+  }
+
   static InetAddress naiveFirstFree(Pool pool, Set<InetAddress> held, Set<InetAddress> foreign) {
     for (Pool.Entry e : pool.entriesInSpecOrder(IpFamily.IPV4)) {
       for (long v = e.start().lo(); v <= e.end().lo(); v++) {

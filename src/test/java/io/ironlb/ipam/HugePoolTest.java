@@ -76,4 +76,20 @@ class HugePoolTest {
     assertThat(a.usage("big").assignedIPv4()).isEqualTo(20_000);
     assertThat(a.assign(svc("next"), List.of())).isEqualTo(new AllocationResult.Allocated("big", ips("10.0.78.32"), true));
   }
+
+  @Test
+  void aClusterWideSharingKeyOnThousandsOfSamePortServicesStaysFast() {
+    Allocator a = new Allocator();
+    a.setPools(parsed(List.of(pool("big", "10.0.0.0/8"))));
+    long start = System.nanoTime();
+    for (int i = 0; i < N; i++) {
+      assertThat(a.assign(shared(svc("web" + i), "everyone", "TCP/80"), List.of())).isInstanceOf(AllocationResult.Allocated.class);
+    }
+    // A newcomer on another port joins the first address; one on port 80 gets the next free one.
+    assertThat(a.assign(shared(svc("dns"), "everyone", "UDP/53"), List.of()))
+        .isEqualTo(new AllocationResult.Allocated("big", ips("10.0.0.0"), true));
+    assertThat(a.assign(shared(svc("web-late"), "everyone", "TCP/80"), List.of()))
+        .isEqualTo(new AllocationResult.Allocated("big", ips("10.0.19.136"), true));
+    assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(2_000);
+  }
 }
