@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -110,6 +109,10 @@ public final class Allocator {
    * renamed pool keeps them. Pools must not overlap (PoolSet guarantees it).
    */
   public List<ServiceKey> setPools(Collection<Pool> usablePools) {
+    if (samePools(usablePools)) {
+      // Pool status writes come back as pool events; re-indexing every service for them would be waste.
+      return List.of();
+    }
     Map<String, PoolState> next = new LinkedHashMap<>();
     TreeMap<Addr, Slot> nextSlots = new TreeMap<>();
     for (Pool p : usablePools) {
@@ -156,6 +159,19 @@ public final class Allocator {
       }
     }
     return List.copyOf(released);
+  }
+
+  private boolean samePools(Collection<Pool> candidate) {
+    if (candidate.size() != pools.size()) {
+      return false;
+    }
+    for (Pool p : candidate) {
+      PoolState ps = pools.get(p.name());
+      if (ps == null || !ps.pool.equals(p)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The usable pool of that name. */

@@ -371,6 +371,17 @@ public final class Pool {
     return e == null ? Optional.empty() : Optional.of(e.text());
   }
 
+  /** Pools are equal when their (normalized) specs are: a re-sent, unchanged pool is the same pool. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Pool p && spec.equals(p.spec);
+  }
+
+  @Override
+  public int hashCode() {
+    return spec.hashCode();
+  }
+
   @Override
   public String toString() {
     return "Pool[" + spec.name() + " " + spec.addresses() + "]";
