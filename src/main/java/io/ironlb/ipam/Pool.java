@@ -42,6 +42,8 @@ public final class Pool {
   private final Entry[][] inSpecOrder = new Entry[2][];
   private final Entry[][] sorted = new Entry[2][];
   private final BigInteger[] size = new BigInteger[2];
+  /** Per family: whether spec order is also address order, so "first in spec order" is "lowest". */
+  private final boolean[] ascending = new boolean[2];
 
   private Pool(PoolSpec spec, Integer priority, List<Entry> entries) {
     this.spec = spec;
@@ -53,6 +55,7 @@ public final class Pool {
       Entry[] s = of.clone();
       Arrays.sort(s, Comparator.comparing(Entry::start));
       sorted[f.ordinal()] = s;
+      ascending[f.ordinal()] = Arrays.equals(of, s);
       BigInteger total = BigInteger.ZERO;
       for (Entry e : of) {
         total = total.add(Addr.count(e.start(), e.end()));
@@ -298,6 +301,10 @@ public final class Pool {
     return inSpecOrder[f.ordinal()];
   }
 
+  boolean specOrderIsAddressOrder(IpFamily f) {
+    return ascending[f.ordinal()];
+  }
+
   /** The entry holding the address, or null. */
   Entry entryOf(Addr a) {
     Entry[] s = sorted[a.v6() ? 1 : 0];
@@ -362,6 +369,17 @@ public final class Pool {
   Optional<String> entryContaining(InetAddress ip) {
     Entry e = entryOf(Addr.of(ip));
     return e == null ? Optional.empty() : Optional.of(e.text());
+  }
+
+  /** Pools are equal when their (normalized) specs are: a re-sent, unchanged pool is the same pool. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Pool p && spec.equals(p.spec);
+  }
+
+  @Override
+  public int hashCode() {
+    return spec.hashCode();
   }
 
   @Override
