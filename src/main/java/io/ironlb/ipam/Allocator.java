@@ -1,5 +1,6 @@
 package io.ironlb.ipam;
 
+import io.ironlb.model.IpText;
 import io.ironlb.ipam.Sharing.Claim;
 import io.ironlb.model.ServiceKey;
 import java.math.BigInteger;
@@ -871,7 +872,7 @@ public final class Allocator {
   }
 
   private static String text(List<InetAddress> ips) {
-    return ips.stream().map(IpAddresses::format).collect(Collectors.joining(","));
+    return ips.stream().map(IpText::format).collect(Collectors.joining(","));
   }
 
   private static String quotedNames(Collection<?> poolsOrStates) {

@@ -1,5 +1,6 @@
 package io.ironlb.ipam;
 
+import io.ironlb.model.IpText;
 import io.ironlb.model.LabelSelector;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -144,8 +145,8 @@ public final class Pool {
     if (dash >= 0) {
       String a = text.substring(0, dash).strip();
       String b = text.substring(dash + 1).strip();
-      Optional<InetAddress> from = IpAddresses.parse(a);
-      Optional<InetAddress> to = IpAddresses.parse(b);
+      Optional<InetAddress> from = IpText.parse(a);
+      Optional<InetAddress> to = IpText.parse(b);
       if (from.isEmpty()) {
         return quoted + " is not a valid range: start \"" + a + "\" is not an IP address";
       }
@@ -166,15 +167,15 @@ public final class Pool {
     }
     int slash = text.indexOf('/');
     if (slash < 0) {
-      Optional<InetAddress> single = IpAddresses.parse(text);
+      Optional<InetAddress> single = IpText.parse(text);
       return single
-          .map(ip -> quoted + " is a single address, not a CIDR or range; write " + IpAddresses.format(ip)
-              + (IpAddresses.isV6(ip) ? "/128" : "/32"))
+          .map(ip -> quoted + " is a single address, not a CIDR or range; write " + IpText.format(ip)
+              + (IpText.isV6(ip) ? "/128" : "/32"))
           .orElse(quoted + " is not a CIDR (192.168.1.240/28) or a range (192.168.1.240-192.168.1.250)");
     }
     String ipText = text.substring(0, slash).strip();
     String bitsText = text.substring(slash + 1).strip();
-    Optional<InetAddress> ip = IpAddresses.parse(ipText);
+    Optional<InetAddress> ip = IpText.parse(ipText);
     if (ip.isEmpty()) {
       return quoted + " is not a valid CIDR: \"" + ipText + "\" is not an IP address";
     }

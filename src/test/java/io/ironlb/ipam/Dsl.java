@@ -1,5 +1,6 @@
 package io.ironlb.ipam;
 
+import io.ironlb.model.IpText;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ironlb.model.LabelSelector;
@@ -18,7 +19,7 @@ final class Dsl {
   // ----- values
 
   static InetAddress ip(String text) {
-    return IpAddresses.parse(text).orElseThrow(() -> new IllegalArgumentException("bad IP in test: " + text));
+    return IpText.parse(text).orElseThrow(() -> new IllegalArgumentException("bad IP in test: " + text));
   }
 
   static List<InetAddress> ips(String... texts) {
@@ -26,7 +27,7 @@ final class Dsl {
   }
 
   static String text(List<InetAddress> ips) {
-    return String.join(" ", ips.stream().map(IpAddresses::format).toList());
+    return String.join(" ", ips.stream().map(IpText::format).toList());
   }
 
   static ServiceKey key(String nsSlashName) {

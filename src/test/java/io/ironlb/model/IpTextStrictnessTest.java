@@ -1,12 +1,13 @@
-package io.ironlb.ipam;
+package io.ironlb.model;
 
+import io.ironlb.model.IpText;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class IpAddressesTest {
+class IpTextStrictnessTest {
 
   /** canonical null means the text is refused. */
   record Case(String name, String text, String canonical) {
@@ -38,6 +39,6 @@ class IpAddressesTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void addressesAreParsedStrictlyAndPrintedCanonically(Case c) {
-    assertThat(IpAddresses.parse(c.text()).map(IpAddresses::format).orElse(null)).isEqualTo(c.canonical());
+    assertThat(IpText.parse(c.text()).map(IpText::format).orElse(null)).isEqualTo(c.canonical());
   }
 }
