@@ -16,7 +16,7 @@ import java.util.Optional;
  * pool outside the node subnets still works; {@link Basis} says which rule applied. An explicit
  * list replaces the subnet rule. Some interfaces are never used, listed or not: loopback, down,
  * NOARP, bridge and bond members (the bridge or bond itself announces), and container or proxy
- * devices ({@code veth*}, {@code cali*}, {@code docker*}, {@code kube-ipvs0}, veth kind).
+ * devices by name ({@code veth*}, {@code cali*}, {@code docker*}, {@code kube-ipvs0}).
  */
 public final class InterfaceSelection {
 
@@ -54,7 +54,7 @@ public final class InterfaceSelection {
     }
   }
 
-  private static final List<String> NEVER_PREFIXES = List.of("veth", "cali", "docker", "kube-ipvs0", "lo");
+  private static final List<String> NEVER_PREFIXES = List.of("veth", "cali", "docker", "kube-ipvs0");
 
   /** Why {@code i} can never announce, or empty when it may. */
   public static Optional<Exclusion> ineligible(NetInterface i, InterfaceTable table) {
@@ -65,7 +65,8 @@ public final class InterfaceSelection {
     if (i.hasMaster() && !kind.equals("vrf")) {
       return Optional.of(Exclusion.BRIDGE_OR_BOND_MEMBER);
     }
-    if (i.kind().equals("veth") || NEVER_PREFIXES.stream().anyMatch(p -> i.name().startsWith(p))) {
+    // By name, not by kind: a lab node's (or a VM's) LAN link may well be a veth named lan0.
+    if (NEVER_PREFIXES.stream().anyMatch(p -> i.name().startsWith(p))) {
       return Optional.of(Exclusion.CONTAINER_OR_PROXY_DEVICE);
     }
     if (i.noArp()) {
