@@ -167,13 +167,37 @@ final class GroupStack {
     LogFactory.setCustomLogFactory(new CustomLogFactory() {
       @Override
       public Log getLog(Class<?> clazz) {
-        return new Slf4jLogImpl(clazz);
+        return new QuietCloseLog(clazz);
       }
 
       @Override
       public Log getLog(String category) {
-        return new Slf4jLogImpl(category);
+        return new QuietCloseLog(category);
       }
     });
+  }
+
+  /**
+   * Demotes one JGroups ERROR to DEBUG: on TLS connections, closing a connection the peer has just
+   * closed fails to send JGroups' "graceful close" marker ("failed sending graceful close"), which is
+   * harmless and happens on every leave; as an ERROR it would page someone for a normal restart.
+   */
+  private static final class QuietCloseLog extends Slf4jLogImpl {
+    QuietCloseLog(Class<?> clazz) {
+      super(clazz);
+    }
+
+    QuietCloseLog(String category) {
+      super(category);
+    }
+
+    @Override
+    public void error(String format, Object... args) {
+      if (format != null && format.contains("failed sending graceful close")) {
+        debug(format, args);
+      } else {
+        super.error(format, args);
+      }
+    }
   }
 }

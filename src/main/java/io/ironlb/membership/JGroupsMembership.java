@@ -116,7 +116,8 @@ public final class JGroupsMembership implements Membership {
       }
       log.info("joined membership as {} on {}:{} in {} ms; live nodes {}", name, config.bindAddress().getHostAddress(), config.port(),
           (System.nanoTime() - t0) / 1_000_000, live, kv("event", "membershipStarted"));
-      events.scheduleWithFixedDelay(this::evaluateHealth, 0, HEALTH_PERIOD_MS, TimeUnit.MILLISECONDS);
+      evaluateHealth(); // healthy() is meaningful as soon as start() returns
+      events.scheduleWithFixedDelay(this::evaluateHealth, HEALTH_PERIOD_MS, HEALTH_PERIOD_MS, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -208,7 +209,7 @@ public final class JGroupsMembership implements Membership {
     }
   }
 
-  private void evaluateHealth() {
+  private synchronized void evaluateHealth() {
     if (closed) {
       return;
     }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.jgroups.Address;
 import org.jgroups.PhysicalAddress;
+import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.protocols.TCPPING;
 import org.jgroups.stack.IpAddress;
 import org.jgroups.util.Responses;
@@ -26,6 +27,18 @@ import org.slf4j.LoggerFactory;
 final class PeerListPing extends TCPPING {
 
   private static final Logger log = LoggerFactory.getLogger(PeerListPing.class);
+
+  /**
+   * JGroups keys a protocol's headers by an ID from its registry; subclasses are not in it. Every
+   * speaker must use the same number, so it is fixed here (custom IDs start at 512).
+   */
+  static final short PROTOCOL_ID = 1771;
+
+  static {
+    if (ClassConfigurator.getProtocolId(PeerListPing.class) == 0) {
+      ClassConfigurator.addProtocol(PROTOCOL_ID, PeerListPing.class);
+    }
+  }
   private final Supplier<List<InetSocketAddress>> peers;
 
   PeerListPing(Supplier<List<InetSocketAddress>> peers) {
