@@ -28,8 +28,8 @@ final class AppServer {
   }
 
   private static void answer(HttpExchange ex, String app, String node) throws IOException {
-    String client = ex.getRemoteAddress().getAddress().getHostAddress();
-    String local = ex.getLocalAddress().getAddress().getHostAddress();
+    String client = Cidr.canonical(ex.getRemoteAddress().getAddress().getHostAddress().replaceAll("%.*", ""));
+    String local = Cidr.canonical(ex.getLocalAddress().getAddress().getHostAddress().replaceAll("%.*", ""));
     String body = app + " on " + node + ": hello from the IronLB lab (you are " + client + ", served on " + local
         + ", path " + ex.getRequestURI().getPath() + ")\n";
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

@@ -53,6 +53,9 @@ final class Discovery {
       r("rbac.authorization.k8s.io", "v1", "roles", "Role", true),
       r("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true));
 
+  /** What {@code kubectl get all} lists, as on a real API server. */
+  private static final List<String> ALL_CATEGORY = List.of("pods", "services", "daemonsets", "deployments", "replicasets", "statefulsets");
+
   private Discovery() {}
 
   private static Resource r(String group, String version, String plural, String kind, boolean namespaced, String... shortNames) {
@@ -160,7 +163,7 @@ final class Discovery {
       if (!r.shortNames().isEmpty()) {
         e.put("shortNames", r.shortNames());
       }
-      if (r.group().isEmpty() || r.group().equals("apps") || !r.printerColumns().isEmpty()) {
+      if (ALL_CATEGORY.contains(r.plural())) {
         e.put("categories", List.of("all"));
       }
       resources.add(e);

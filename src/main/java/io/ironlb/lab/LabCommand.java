@@ -53,6 +53,7 @@ public final class LabCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     Lab lab() {
+      quietClientLogs();
       return new Lab(stateDir.resolve(), spec.commandLine().getOut(), spec.commandLine().getErr(), Lab.Plugins.detect());
     }
 
@@ -112,11 +113,20 @@ public final class LabCommand implements Runnable {
     }
   }
 
-  @Command(name = "exec", mixinStandardHelpOptions = true,
+  @Command(name = "exec", mixinStandardHelpOptions = true, modelTransformer = Exec.StopAtHost.class,
       description = "Run a command in a lab host's namespace: mac (the client), a node, switch, or a rogue device.")
   static final class Exec extends Verb {
     @Parameters(index = "0", paramLabel = "HOST", description = "mac, spark-2959, spark-ba63, ..., switch, rogue1, ...")
     String host;
+
+    /** Everything after HOST belongs to the command, options too ({@code exec mac ip -br addr}). */
+    static final class StopAtHost implements CommandLine.IModelTransformer {
+      @Override
+      public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
+        spec.parser().stopAtPositional(true);
+        return spec;
+      }
+    }
 
     @Parameters(index = "1..*", paramLabel = "CMD", description = "The command (after --), e.g. -- curl http://198.51.100.200/")
     List<String> command = new ArrayList<>();
@@ -245,6 +255,13 @@ public final class LabCommand implements Runnable {
       signalReady(ready);
       new java.util.concurrent.CountDownLatch(1).await();
       return 0;
+    }
+  }
+
+  /** The CLI talks to its own lab: fabric8's notes about beta API versions are noise on the console. */
+  static void quietClientLogs() {
+    if (org.slf4j.LoggerFactory.getLogger("io.fabric8") instanceof ch.qos.logback.classic.Logger l) {
+      l.setLevel(ch.qos.logback.classic.Level.ERROR);
     }
   }
 

@@ -108,8 +108,15 @@ final class LabDispatcher extends Dispatcher {
     if (path.equals("/healthz") || path.equals("/readyz") || path.equals("/livez")) {
       return Optional.of(new MockResponse().setResponseCode(200).setHeader("Content-Type", "text/plain").setBody("ok"));
     }
-    if (path.startsWith("/openapi/")) {
-      return Optional.of(status(404, "NotFound", "the IronLB lab API server serves no OpenAPI schema; use kubectl --validate=false"));
+    if (path.equals("/openapi/v2")) {
+      // An empty OpenAPI v2 document (protobuf, as kubectl asks): kubectl's client-side validation then
+      // finds no schema for any type and skips it, which is the truth here (the mock enforces none), so
+      // `kubectl apply -f` works without --validate=false. Strategic merge falls back to kubectl's built-in types.
+      return Optional.of(new MockResponse().setResponseCode(200)
+          .setHeader("Content-Type", "application/com.github.proto-openapi.spec.v2.v1.0+protobuf").setBody(new byte[0]));
+    }
+    if (path.startsWith("/openapi/") || path.startsWith("/swagger")) {
+      return Optional.of(status(404, "NotFound", "the IronLB lab API server serves no OpenAPI v3 schema"));
     }
     if (path.equals("/api")) {
       return Optional.of(json(200, Discovery.apiVersions(serverAddress)));

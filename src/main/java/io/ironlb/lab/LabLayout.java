@@ -16,7 +16,8 @@ import java.util.Optional;
  * </pre>
  *
  * Nodes are numbered from host .11 (node i has host number 11+i on both networks); the client is
- * .2; the pool is .200-.220 of the LAN ({@code ::200-::220} for IPv6). MACs are locally
+ * .2; the pool is .200-.220 of the LAN. IPv6 host numbers read like their IPv4 twins: .12 is
+ * {@code ::12}, the IPv6 pool {@code ::200-::220}. MACs are locally
  * administered and end in the host number, so {@code ip neigh} output reads at a glance:
  * {@code 02:1b:01:..} on the LAN, {@code 02:1b:02:..} on the internal link.
  */
@@ -38,10 +39,8 @@ record LabLayout(String prefix, Cidr lan4, Cidr lan6, Cidr internal4, Cidr inter
   static final String CLIENT_IF = "eth0";
   static final int FIRST_NODE_HOST = 11;
   static final int CLIENT_HOST = 2;
-  static final int POOL_FIRST = 0xc8; // .200
-  static final int POOL_LAST = 0xdc; // .220
-  static final int POOL6_FIRST = 0x200;
-  static final int POOL6_LAST = 0x220;
+  static final int POOL_FIRST = 200;
+  static final int POOL_LAST = 220;
   static final int MAX_NODES = 40;
 
   /** A cluster node: a namespace with a LAN link and an internal (pod traffic) link. */
@@ -82,9 +81,9 @@ record LabLayout(String prefix, Cidr lan4, Cidr lan6, Cidr internal4, Cidr inter
     if (lan4.v6() || !lan6.v6()) {
       throw new IllegalArgumentException("the LAN needs one IPv4 and one IPv6 network, not " + lan4 + " and " + lan6);
     }
-    if (!lan4.hasHost(POOL_LAST) || !lan6.hasHost(POOL6_LAST)) {
+    if (!lan4.hasHost(POOL_LAST) || !lan6.hasHost(v6(POOL_LAST))) {
       throw new IllegalArgumentException("--lan " + (lan4.hasHost(POOL_LAST) ? lan6 : lan4)
-          + " is too small: the lab uses host numbers up to ." + POOL_LAST + " (a /24 or larger for IPv4, /120 or larger for IPv6)");
+          + " is too small: the lab uses host numbers up to ." + POOL_LAST + " (a /24 or larger for IPv4, /118 or larger for IPv6)");
     }
     Cidr int4 = Cidr.parse(INTERNAL4);
     Cidr int6 = Cidr.parse(INTERNAL6);
@@ -96,10 +95,10 @@ record LabLayout(String prefix, Cidr lan4, Cidr lan6, Cidr internal4, Cidr inter
         default -> "spark-w" + (i + 1);
       };
       int h = FIRST_NODE_HOST + i;
-      nodes.add(new Node(name, prefix + name, i == 0, h, lan4.host(h), lan6.host(h), int4.host(h), int6.host(h),
+      nodes.add(new Node(name, prefix + name, i == 0, h, lan4.host(h), lan6.host(v6(h)), int4.host(h), int6.host(v6(h)),
           mac(1, h), mac(2, h)));
     }
-    Host client = new Host(CLIENT, prefix + CLIENT, CLIENT_HOST, lan4.host(CLIENT_HOST), lan6.host(CLIENT_HOST), mac(1, CLIENT_HOST));
+    Host client = new Host(CLIENT, prefix + CLIENT, CLIENT_HOST, lan4.host(CLIENT_HOST), lan6.host(v6(CLIENT_HOST)), mac(1, CLIENT_HOST));
     return new LabLayout(prefix, lan4, lan6, int4, int6, List.copyOf(nodes), client);
   }
 
@@ -139,7 +138,7 @@ record LabLayout(String prefix, Cidr lan4, Cidr lan6, Cidr internal4, Cidr inter
   }
 
   String poolRange6() {
-    return lan6.host(POOL6_FIRST) + "-" + lan6.host(POOL6_LAST);
+    return lan6.host(v6(POOL_FIRST)) + "-" + lan6.host(v6(POOL_LAST));
   }
 
   /** A rogue device: a LAN host owning {@code ip}, with a MAC that belongs to no cluster node. */
@@ -155,8 +154,13 @@ record LabLayout(String prefix, Cidr lan4, Cidr lan6, Cidr internal4, Cidr inter
         String.format("02:1b:66:00:00:%02x", index & 0xff));
   }
 
+  /** IPv6 host numbers read like their IPv4 twins: .12 is ::12 (hex 0x12), .200 is ::200. */
+  static long v6(int host) {
+    return Long.parseLong(Integer.toString(host), 16);
+  }
+
   static String mac(int net, int host) {
-    return String.format("02:1b:%02x:00:00:%02x", net, host & 0xff);
+    return String.format("02:1b:%02d:00:00:%02d", net, host % 100);
   }
 
   private static String port(String kind, String name) {
