@@ -1,0 +1,182 @@
+package io.ironlb.controller;
+
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.ironlb.k8s.EventRecorder;
+import io.ironlb.k8s.Kube;
+import io.ironlb.k8s.MetalLb;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "controller",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Allocates pool addresses to LoadBalancer Services (MetalLB-compatible).",
+      "One replica is active at a time, chosen through a Kubernetes Lease."
+    })
+public final class ControllerCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(ControllerCommand.class);
+
+  @Option(names = "--namespace", defaultValue = "metallb-system",
+      description = "Namespace holding IPAddressPools and the leader Lease (default: ${DEFAULT-VALUE}).")
+  String namespace;
+
+  @Option(names = "--lb-class", defaultValue = "",
+      description = "Serve only Services with this spec.loadBalancerClass; empty serves Services without a class.")
+  String loadBalancerClass;
+
+  @Option(names = "--kubeconfig", description = "Kubeconfig file; default: in-cluster, then ~/.kube/config.")
+  Path kubeconfig;
+
+  @Option(names = "--metrics-port", defaultValue = "7472",
+      description = "Port of the Prometheus /metrics endpoint; 0 disables it (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(names = "--identity", description = "This replica's name in the Lease (default: $POD_NAME, else the host name).")
+  String identity;
+
+  @Option(names = "--lease-name", defaultValue = "ironlb-controller", description = "Name of the leader Lease (default: ${DEFAULT-VALUE}).")
+  String leaseName;
+
+  @Option(names = "--lease-duration", defaultValue = "15s",
+      description = "How long a leader's Lease is valid without renewal, e.g. 15s (default: ${DEFAULT-VALUE}).",
+      converter = DurationConverter.class)
+  Duration leaseDuration;
+
+  @Override
+  public Integer call() throws Exception {
+    String me = identity != null ? identity : Objects.requireNonNullElse(System.getenv("POD_NAME"), hostName());
+    PrometheusRegistry registry = new PrometheusRegistry();
+    JvmMetrics.builder().register(registry);
+    HTTPServer metricsServer = metricsPort == 0 ? null : HTTPServer.builder().port(metricsPort).registry(registry).buildAndStart();
+    try (KubernetesClient client = Kube.client(kubeconfig)) {
+      ControllerRunner runner = new ControllerRunner(client, new AllocationController.Config(namespace, loadBalancerClass),
+          me, leaseName, leaseDuration, new ControllerMetrics(registry));
+      CompletableFuture<?> done = runner.start();
+      Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
+      done.join();
+      log.error("lost leadership; exiting so a fresh start rebuilds state", kv("event", "leadershipLost"));
+      return 1;
+    } finally {
+      if (metricsServer != null) {
+        metricsServer.stop();
+      }
+    }
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "ironlb-controller";
+    }
+  }
+
+  /** Reads {@code 500ms}, {@code 15s}, {@code 2m} or an ISO-8601 duration. */
+  public static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+      try {
+        if (v.endsWith("ms")) {
+          return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+        }
+        if (v.endsWith("s")) {
+          return Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1)) * 1000));
+        }
+        if (v.endsWith("m")) {
+          return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)) * 60);
+        }
+        return Duration.parse(value);
+      } catch (RuntimeException e) {
+        throw new picocli.CommandLine.TypeConversionException(
+            "\"" + value + "\" is not a duration; write it like 500ms, 15s or 2m");
+      }
+    }
+  }
+
+  /** Leader election around the allocation controller; the controller runs only while this replica leads. */
+  public static final class ControllerRunner implements AutoCloseable {
+    private final KubernetesClient client;
+    private final AllocationController.Config config;
+    private final String identity;
+    private final String leaseName;
+    private final Duration leaseDuration;
+    private final ControllerMetrics metrics;
+    private volatile AllocationController controller;
+    private CompletableFuture<?> election;
+
+    public ControllerRunner(KubernetesClient client, AllocationController.Config config, String identity,
+        String leaseName, Duration leaseDuration, ControllerMetrics metrics) {
+      this.client = client;
+      this.config = config;
+      this.identity = identity;
+      this.leaseName = leaseName;
+      this.leaseDuration = leaseDuration;
+      this.metrics = metrics;
+    }
+
+    /** Starts campaigning; the future completes when leadership is lost (or this runner closes). */
+    public CompletableFuture<?> start() {
+      Duration renewDeadline = leaseDuration.multipliedBy(2).dividedBy(3);
+      Duration retry = leaseDuration.dividedBy(8);
+      var electionConfig = new LeaderElectionConfigBuilder()
+          .withName(leaseName)
+          .withLock(new LeaseLock(config.namespace(), leaseName, identity))
+          .withLeaseDuration(leaseDuration)
+          .withRenewDeadline(renewDeadline)
+          .withRetryPeriod(retry)
+          .withReleaseOnCancel(true)
+          .withLeaderCallbacks(new LeaderCallbacks(this::lead, this::stopLeading,
+              leader -> log.info("leader is {}", leader, kv("event", "leaderObserved"), kv("leader", leader))))
+          .build();
+      election = client.leaderElector().withConfig(electionConfig).build().start();
+      return election;
+    }
+
+    /** The controller while this replica leads, else null. */
+    public AllocationController controller() {
+      return controller;
+    }
+
+    private void lead() {
+      log.info("became leader, starting allocation", kv("event", "leaderElected"), kv("identity", identity));
+      var events = new EventRecorder(client, MetalLb.CONTROLLER_COMPONENT, identity, Clock.systemUTC());
+      AllocationController c = new AllocationController(client, config, events, metrics);
+      controller = c;
+      c.start();
+    }
+
+    private void stopLeading() {
+      AllocationController c = controller;
+      controller = null;
+      if (c != null) {
+        c.close();
+      }
+    }
+
+    @Override
+    public void close() {
+      if (election != null) {
+        election.cancel(true);
+      }
+      stopLeading();
+    }
+  }
+}

@@ -1,0 +1,4 @@
+package io.ironlb.ipam;
+
+/** {@code spec.externalTrafficPolicy}. */
+public enum TrafficPolicy { CLUSTER, LOCAL }

@@ -1,0 +1,95 @@
+package io.ironlb.k8s;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.ironlb.election.AdvertisementFacts;
+import io.ironlb.election.EndpointFacts;
+import io.ironlb.election.NodeFacts;
+import io.ironlb.election.ServiceFacts;
+import io.ironlb.model.IpText;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/** Reduces the Kubernetes objects a speaker watches to the election's pure facts. */
+public final class SpeakerFacts {
+  /** The label every EndpointSlice carries to name its Service. */
+  public static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+  private SpeakerFacts() {}
+
+  /** Null when the service has no address to announce. */
+  public static ServiceFacts service(Service s, List<EndpointSlice> slices) {
+    List<InetAddress> ips = new ArrayList<>(ServiceTranslation.currentIps(s));
+    if (ips.isEmpty()) {
+      return null;
+    }
+    ips.sort(Comparator.comparing((InetAddress a) -> a instanceof Inet4Address ? 0 : 1));
+    Map<String, String> annotations = s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations();
+    List<EndpointFacts> endpoints = new ArrayList<>();
+    for (EndpointSlice slice : slices) {
+      for (Endpoint e : ServiceTranslation.nullToEmpty(slice.getEndpoints())) {
+        if (e.getNodeName() != null) {
+          endpoints.add(new EndpointFacts(e.getNodeName(), serving(e)));
+        }
+      }
+    }
+    return new ServiceFacts(
+        ServiceTranslation.key(s),
+        ips.stream().map(IpText::format).toList(),
+        annotations.get(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL),
+        s.getMetadata().getLabels(),
+        "Local".equalsIgnoreCase(s.getSpec().getExternalTrafficPolicy()),
+        endpoints);
+  }
+
+  /** Kubernetes: a missing {@code ready} means ready; a terminating endpoint that still serves counts. */
+  static boolean serving(Endpoint e) {
+    var c = e.getConditions();
+    if (c == null) {
+      return true;
+    }
+    if (c.getReady() == null || c.getReady()) {
+      return true;
+    }
+    return Boolean.TRUE.equals(c.getServing()) && Boolean.TRUE.equals(c.getTerminating());
+  }
+
+  public static NodeFacts node(Node n) {
+    boolean networkUnavailable = false;
+    if (n.getStatus() != null) {
+      for (NodeCondition c : ServiceTranslation.nullToEmpty(n.getStatus().getConditions())) {
+        if ("NetworkUnavailable".equals(c.getType()) && "True".equals(c.getStatus())) {
+          networkUnavailable = true;
+        }
+      }
+    }
+    return new NodeFacts(n.getMetadata().getName(), n.getMetadata().getLabels(), networkUnavailable);
+  }
+
+  /** Node readiness: the fallback liveness signal when membership cannot form. */
+  public static boolean ready(Node n) {
+    if (n.getStatus() == null) {
+      return false;
+    }
+    return ServiceTranslation.nullToEmpty(n.getStatus().getConditions()).stream()
+        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  public static AdvertisementFacts advertisement(L2Advertisement ad) {
+    L2AdvertisementSpec spec = ad.getSpec() == null ? new L2AdvertisementSpec(null, null, null, null, null) : ad.getSpec();
+    return new AdvertisementFacts(
+        ad.getMetadata().getName(),
+        spec.ipAddressPools(),
+        PoolTranslation.selectors(spec.ipAddressPoolSelectors()),
+        PoolTranslation.selectors(spec.nodeSelectors()),
+        spec.interfaces(),
+        PoolTranslation.selectors(spec.serviceSelectors()));
+  }
+}

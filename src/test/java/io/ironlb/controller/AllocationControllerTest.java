@@ -1,0 +1,317 @@
+package io.ironlb.controller;
+
+import static io.ironlb.testing.MockCluster.loadBalancer;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.ironlb.k8s.EventRecorder;
+import io.ironlb.k8s.IPAddressPool;
+import io.ironlb.k8s.IPAddressPoolSpec;
+import io.ironlb.k8s.MetalLb;
+import io.ironlb.testing.MockCluster;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The controller end to end against the mock API server (CRUD mode). */
+class AllocationControllerTest {
+  private static final Duration SOON = Duration.ofSeconds(5);
+
+  private MockCluster cluster;
+  private final List<AutoCloseable> running = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    cluster = new MockCluster();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (AutoCloseable c : running.reversed()) {
+      c.close();
+    }
+    cluster.close();
+  }
+
+  private AllocationController startController() throws InterruptedException {
+    var client = cluster.newClient();
+    var controller = new AllocationController(client, new AllocationController.Config(MockCluster.CONFIG_NAMESPACE, ""),
+        new EventRecorder(client, MetalLb.CONTROLLER_COMPONENT, "test", Clock.systemUTC()),
+        new ControllerMetrics(new PrometheusRegistry()));
+    running.add(client);
+    running.add(controller);
+    controller.start();
+    assertThat(controller.awaitReady(Duration.ofSeconds(30))).as("controller ready").isTrue();
+    return controller;
+  }
+
+  @Test
+  void poolAndServiceGiveAnIngressIpWithinASecond() throws Exception {
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
+    startController();
+    cluster.create(loadBalancer("default", "openwebui").build());
+
+    await().atMost(Duration.ofSeconds(1)).until(() -> cluster.ingress("default", "openwebui"), ips -> !ips.isEmpty());
+    assertThat(cluster.ingress("default", "openwebui")).containsExactly("198.51.100.200");
+    Service s = cluster.service("default", "openwebui");
+    assertThat(s.getMetadata().getAnnotations()).containsEntry("metallb.io/ip-allocated-from-pool", "lan-pool");
+    await().atMost(SOON).until(() -> cluster.events("default", "openwebui"),
+        e -> e.contains("Normal IPAllocated: Assigned IP [198.51.100.200]"));
+  }
+
+  @Test
+  void poolStatusCountsAssignedAndAvailableAddresses() throws Exception {
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220", "2001:db8:86::200-2001:db8:86::20f");
+    startController();
+    cluster.create(loadBalancer("default", "a").build());
+    cluster.create(loadBalancer("default", "b").editSpec()
+        .withIpFamilyPolicy("RequireDualStack").withIpFamilies("IPv4", "IPv6").endSpec().build());
+
+    await().atMost(SOON).untilAsserted(() -> {
+      var status = pool("lan-pool").getStatus();
+      assertThat(status).isNotNull();
+      assertThat(status.assignedIPv4()).isEqualTo(2);
+      assertThat(status.assignedIPv6()).isEqualTo(1);
+      assertThat(status.availableIPv4()).isEqualTo(19);
+      assertThat(status.availableIPv6()).isEqualTo(15);
+    });
+    assertThat(cluster.ingress("default", "b")).containsExactly("198.51.100.201", "2001:db8:86::200");
+  }
+
+  @Test
+  void deletingAPoolMovesOnlyItsServices() throws Exception {
+    cluster.pool("first", new IPAddressPoolSpec(List.of("198.51.100.10/32"), null, null,
+        new IPAddressPoolSpec.ServiceAllocation(1, null, null, null)));
+    cluster.pool("second", "198.51.100.200-198.51.100.220");
+    startController();
+    cluster.create(loadBalancer("default", "on-first").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "on-first"), ips -> ips.equals(List.of("198.51.100.10")));
+    cluster.create(loadBalancer("default", "on-second").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "on-second"), ips -> ips.equals(List.of("198.51.100.200")));
+
+    cluster.client().resources(IPAddressPool.class).inNamespace(MockCluster.CONFIG_NAMESPACE).withName("first").delete();
+
+    await().atMost(SOON).until(() -> cluster.ingress("default", "on-first"), ips -> ips.equals(List.of("198.51.100.201")));
+    assertThat(cluster.ingress("default", "on-second")).containsExactly("198.51.100.200");
+    assertThat(cluster.service("default", "on-first").getMetadata().getAnnotations())
+        .containsEntry("metallb.io/ip-allocated-from-pool", "second");
+    await().atMost(SOON).until(() -> cluster.events("default", "on-first"),
+        e -> e.stream().anyMatch(m -> m.startsWith("Normal ClearAssignment")));
+  }
+
+  @Test
+  void changingTheTypeReleasesTheAddressForOthers() throws Exception {
+    cluster.pool("tiny", "198.51.100.7/32");
+    startController();
+    cluster.create(loadBalancer("default", "first").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "first"), ips -> ips.equals(List.of("198.51.100.7")));
+    cluster.create(loadBalancer("default", "second").build());
+    await().atMost(SOON).until(() -> cluster.events("default", "second"),
+        e -> e.stream().anyMatch(m -> m.startsWith("Warning AllocationFailed")));
+
+    cluster.client().services().inNamespace("default").withName("first").edit(s -> {
+      s.getSpec().setType("ClusterIP");
+      return s;
+    });
+
+    await().atMost(SOON).until(() -> cluster.ingress("default", "second"), ips -> ips.equals(List.of("198.51.100.7")));
+    assertThat(cluster.ingress("default", "first")).isEmpty();
+    assertThat(cluster.service("default", "first").getMetadata().getAnnotations())
+        .doesNotContainKey("metallb.io/ip-allocated-from-pool");
+  }
+
+  @Test
+  void deletingAServiceFreesItsAddress() throws Exception {
+    cluster.pool("tiny", "198.51.100.7/32");
+    startController();
+    cluster.create(loadBalancer("default", "first").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "first"), ips -> !ips.isEmpty());
+    cluster.client().services().inNamespace("default").withName("first").delete();
+    cluster.create(loadBalancer("default", "second").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "second"), ips -> ips.equals(List.of("198.51.100.7")));
+  }
+
+  @Test
+  void servicesOfAnotherLoadBalancerClassAreLeftAlone() throws Exception {
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
+    startController();
+    cluster.create(loadBalancer("default", "theirs").editSpec().withLoadBalancerClass("example.com/other").endSpec().build());
+    cluster.create(loadBalancer("default", "ours").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "ours"), ips -> !ips.isEmpty());
+    assertThat(cluster.ingress("default", "theirs")).isEmpty();
+    assertThat(cluster.events("default", "theirs")).isEmpty();
+  }
+
+  @Test
+  void deprecatedAnnotationsStillWorkWithAWarning() throws Exception {
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
+    startController();
+    cluster.create(loadBalancer("default", "old").editMetadata()
+        .withAnnotations(Map.of("metallb.universe.tf/loadBalancerIPs", "198.51.100.210")).endMetadata().build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "old"), ips -> ips.equals(List.of("198.51.100.210")));
+    await().atMost(SOON).until(() -> cluster.events("default", "old"), e -> e.stream().anyMatch(m ->
+        m.startsWith("Warning deprecatedAnnotation") && m.contains("metallb.universe.tf/loadBalancerIPs")
+            && m.contains("metallb.io/loadBalancerIPs")));
+  }
+
+  @Test
+  void anOverlappingPoolIsLeftOutAndTheOthersKeepWorking() throws Exception {
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
+    startController();
+    cluster.pool("overlapping", "198.51.100.0/24");
+    await().atMost(SOON).untilAsserted(() -> {
+      var status = pool("overlapping").getStatus();
+      assertThat(status).isNotNull();
+      assertThat(status.conditions()).singleElement().satisfies(c -> {
+        assertThat(c.getStatus()).isEqualTo("False");
+        assertThat(c.getMessage()).contains("lan-pool").contains("198.51.100.0/24");
+      });
+    });
+    await().atMost(SOON).until(() -> cluster.events(MockCluster.CONFIG_NAMESPACE, "overlapping"),
+        e -> e.stream().anyMatch(m -> m.startsWith("Warning InvalidConfiguration") && m.contains("lan-pool")));
+    cluster.create(loadBalancer("default", "web").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> ips.equals(List.of("198.51.100.200")));
+  }
+
+  @Test
+  void aPoolContainingANodeAddressIsLeftOut() throws Exception {
+    cluster.node("spark-2959", "198.51.100.11");
+    cluster.pool("bad", "198.51.100.0/28");
+    cluster.pool("good", "198.51.100.200/30");
+    startController();
+    await().atMost(SOON).untilAsserted(() -> assertThat(pool("bad").getStatus()).isNotNull()
+        .extracting(status -> status.conditions().getFirst().getMessage()).asString().contains("198.51.100.11"));
+    cluster.create(loadBalancer("default", "web").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> ips.equals(List.of("198.51.100.200")));
+  }
+
+  @Test
+  void anInvalidEditKeepsThePoolsLastValidConfiguration() throws Exception {
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
+    startController();
+    cluster.create(loadBalancer("default", "web").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> ips.equals(List.of("198.51.100.200")));
+
+    cluster.client().resources(IPAddressPool.class).inNamespace(MockCluster.CONFIG_NAMESPACE).withName("lan-pool").edit(p -> {
+      p.setSpec(new IPAddressPoolSpec(List.of("198.51.100.220-198.51.100.200"), null, null, null));
+      return p;
+    });
+
+    await().atMost(SOON).until(() -> cluster.events(MockCluster.CONFIG_NAMESPACE, "lan-pool"), e -> e.stream().anyMatch(m ->
+        m.startsWith("Warning InvalidConfiguration") && m.contains("198.51.100.220-198.51.100.200")
+            && m.contains("last valid configuration")));
+    cluster.create(loadBalancer("default", "later").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "later"), ips -> ips.equals(List.of("198.51.100.201")));
+    assertThat(cluster.ingress("default", "web")).containsExactly("198.51.100.200");
+  }
+
+  @Test
+  void aConflictReportMovesAnAutoAssignedServiceAndKeepsTheAddressOutOfUse() throws Exception {
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.202");
+    startController();
+    cluster.create(loadBalancer("default", "web").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> ips.equals(List.of("198.51.100.200")));
+    awaitPoolAnnotation("web");
+
+    // What a speaker writes when its probe finds another device on the address.
+    cluster.client().services().inNamespace("default").withName("web").edit(s -> {
+      s.getMetadata().getAnnotations().put("ironlb.io/ip-conflict", "198.51.100.200 02:00:00:00:00:50");
+      return s;
+    });
+
+    await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> ips.equals(List.of("198.51.100.201")));
+    cluster.create(loadBalancer("default", "next").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "next"), ips -> ips.equals(List.of("198.51.100.202")));
+    await().atMost(SOON).untilAsserted(() -> assertThat(pool("lan-pool").getStatus()).isNotNull()
+        .satisfies(st -> assertThat(st.availableIPv4()).isZero()));
+  }
+
+  @Test
+  void anExplicitlyRequestedAddressInConflictIsNotHandedOut() throws Exception {
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.202");
+    startController();
+    cluster.create(loadBalancer("default", "pinned").editMetadata()
+        .withAnnotations(Map.of("metallb.io/loadBalancerIPs", "198.51.100.201")).endMetadata().build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "pinned"), ips -> ips.equals(List.of("198.51.100.201")));
+    awaitPoolAnnotation("pinned");
+
+    cluster.client().services().inNamespace("default").withName("pinned").edit(s -> {
+      s.getMetadata().getAnnotations().put("ironlb.io/ip-conflict", "198.51.100.201 02:00:00:00:00:50");
+      return s;
+    });
+    await().atMost(SOON).until(() -> cluster.events("default", "pinned"),
+        e -> e.stream().anyMatch(m -> m.startsWith("Warning AllocationFailed") && m.contains("02:00:00:00:00:50")));
+    assertThat(cluster.ingress("default", "pinned")).isEmpty();
+
+    // The speaker removes its report once a probe finds the address free again.
+    cluster.client().services().inNamespace("default").withName("pinned").edit(s -> {
+      s.getMetadata().getAnnotations().remove("ironlb.io/ip-conflict");
+      return s;
+    });
+    await().atMost(SOON).until(() -> cluster.ingress("default", "pinned"), ips -> ips.equals(List.of("198.51.100.201")));
+  }
+
+  record BadInput(String name, Map<String, String> annotations, String specLoadBalancerIp, String expectedReason, String expectedText) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<BadInput> badInputs() {
+    return Stream.of(
+        new BadInput("annotation that is not an IP", Map.of("metallb.io/loadBalancerIPs", "banana"), null,
+            "LoadBalancerFailed", "banana"),
+        new BadInput("three IPs", Map.of("metallb.io/loadBalancerIPs", "198.51.100.201,198.51.100.202,2001:db8:86::201"), null,
+            "LoadBalancerFailed", "198.51.100.202"),
+        new BadInput("two IPs of one family", Map.of("metallb.io/loadBalancerIPs", "198.51.100.201,198.51.100.202"), null,
+            "LoadBalancerFailed", "198.51.100.202"),
+        new BadInput("IP outside every pool", Map.of("metallb.io/loadBalancerIPs", "203.0.113.9"), null,
+            "AllocationFailed", "203.0.113.9"),
+        new BadInput("IP held by a service it may not share with", Map.of("metallb.io/loadBalancerIPs", "198.51.100.200"), null,
+            "AllocationFailed", "198.51.100.200"),
+        new BadInput("both the annotation and spec.loadBalancerIP", Map.of("metallb.io/loadBalancerIPs", "198.51.100.205"),
+            "198.51.100.205", "LoadBalancerFailed", "loadBalancerIP"),
+        new BadInput("a pool that does not exist", Map.of("metallb.io/address-pool", "nope"), null,
+            "AllocationFailed", "nope"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badInputs")
+  void badInputGetsAWarningNamingItAndDisturbsNoOne(BadInput c) throws Exception {
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220", "2001:db8:86::200-2001:db8:86::220");
+    startController();
+    cluster.create(loadBalancer("default", "holder").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "holder"), ips -> ips.equals(List.of("198.51.100.200")));
+
+    cluster.create(loadBalancer("default", "bad").editMetadata().withAnnotations(c.annotations()).endMetadata()
+        .editSpec().withLoadBalancerIP(c.specLoadBalancerIp()).endSpec().build());
+    cluster.create(loadBalancer("default", "after").build());
+
+    await().atMost(SOON).until(() -> cluster.events("default", "bad"),
+        e -> e.stream().anyMatch(m -> m.startsWith("Warning " + c.expectedReason()) && m.contains(c.expectedText())));
+    await().atMost(SOON).until(() -> cluster.ingress("default", "after"), ips -> ips.equals(List.of("198.51.100.201")));
+    assertThat(cluster.ingress("default", "bad")).isEmpty();
+    assertThat(cluster.ingress("default", "holder")).containsExactly("198.51.100.200");
+  }
+
+  /** The controller's last write for a new assignment; editing before it would race with it. */
+  private void awaitPoolAnnotation(String service) {
+    await().atMost(SOON).until(() -> cluster.service("default", service).getMetadata().getAnnotations(),
+        a -> a != null && a.containsKey("metallb.io/ip-allocated-from-pool"));
+  }
+
+  private IPAddressPool pool(String name) {
+    return cluster.client().resources(IPAddressPool.class).inNamespace(MockCluster.CONFIG_NAMESPACE).withName(name).get();
+  }
+}

@@ -1,0 +1,143 @@
+package io.ironlb.testing;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.ironlb.k8s.IPAddressPool;
+import io.ironlb.k8s.IPAddressPoolSpec;
+import io.ironlb.model.IpText;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * fabric8's mock API server in CRUD mode with the MetalLB CRDs registered: the one stand-in the
+ * tests allow, talked to exactly as a real API server.
+ */
+public final class MockCluster implements AutoCloseable {
+  public static final String CONFIG_NAMESPACE = "metallb-system";
+  private static final Path CRD_DIR = Path.of("deploy", "crds");
+
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+
+  public MockCluster() {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+    server.init();
+    client = server.createClient();
+    registerCrds();
+    namespace(CONFIG_NAMESPACE, Map.of());
+    namespace("default", Map.of());
+  }
+
+  /** A fresh client, as a second process would have. */
+  public KubernetesClient newClient() {
+    return server.createClient();
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** Registers the project's own CRD manifests, so the code meets the same definitions as on a cluster. */
+  private void registerCrds() {
+    try (var files = Files.list(CRD_DIR)) {
+      for (Path file : files.filter(f -> f.getFileName().toString().startsWith("metallb.io_")).sorted().toList()) {
+        try (InputStream in = Files.newInputStream(file)) {
+          client.apiextensions().v1().customResourceDefinitions().load(in).create();
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the CRDs under " + CRD_DIR.toAbsolutePath(), e);
+    }
+  }
+
+  public void namespace(String name, Map<String, String> labels) {
+    Map<String, String> all = new HashMap<>(labels);
+    all.put("kubernetes.io/metadata.name", name);
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(all).endMetadata().build())
+        .createOr(r -> r.edit(n -> {
+          n.getMetadata().setLabels(all);
+          return n;
+        }));
+  }
+
+  public IPAddressPool pool(String name, String... addresses) {
+    return pool(name, new IPAddressPoolSpec(List.of(addresses), null, null, null));
+  }
+
+  public IPAddressPool pool(String name, IPAddressPoolSpec spec) {
+    IPAddressPool pool = new IPAddressPool();
+    pool.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(CONFIG_NAMESPACE).build());
+    pool.setSpec(spec);
+    return client.resources(IPAddressPool.class).inNamespace(CONFIG_NAMESPACE).resource(pool).create();
+  }
+
+  public Node node(String name, String ip) {
+    return client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata()
+        .withNewStatus().addNewAddress().withType("InternalIP").withAddress(ip).endAddress().endStatus().build()).create();
+  }
+
+  /** A LoadBalancer Service builder preset with one TCP port 80, ready to customise. */
+  public static ServiceBuilder loadBalancer(String namespace, String name) {
+    return new ServiceBuilder()
+        .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+        .withNewSpec().withType("LoadBalancer").withSelector(Map.of("app", name))
+        .addNewPort().withName("http").withProtocol("TCP").withPort(80).endPort()
+        .endSpec();
+  }
+
+  public Service create(Service s) {
+    return client.services().resource(s).create();
+  }
+
+  public Service service(String namespace, String name) {
+    return client.services().inNamespace(namespace).withName(name).get();
+  }
+
+  /** The service's ingress IPs in canonical text, empty when it has none (or does not exist). */
+  public List<String> ingress(String namespace, String name) {
+    return ingress(service(namespace, name));
+  }
+
+  public static List<String> ingress(Service s) {
+    if (s == null || s.getStatus() == null || s.getStatus().getLoadBalancer() == null
+        || s.getStatus().getLoadBalancer().getIngress() == null) {
+      return List.of();
+    }
+    return s.getStatus().getLoadBalancer().getIngress().stream()
+        .map(i -> IpText.parse(i.getIp()).map(IpText::format).orElse(i.getIp())).toList();
+  }
+
+  /** Reasons and messages of the events written about one object, oldest first. */
+  public List<String> events(String namespace, String name) {
+    return client.v1().events().inNamespace(namespace).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .map(e -> e.getType() + " " + e.getReason() + ": " + e.getMessage())
+        .toList();
+  }
+
+  public static InetAddress ip(String text) {
+    return IpText.parse(text).orElseThrow(() -> new IllegalArgumentException(text));
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.destroy();
+  }
+}
