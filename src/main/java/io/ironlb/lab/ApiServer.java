@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 final class ApiServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+  /** The mock logs every request through java.util.logging at INFO; held here so the setting sticks. */
+  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
   private final KubernetesMockServer server;
   private final KubernetesClient client;
@@ -41,6 +43,7 @@ final class ApiServer implements AutoCloseable {
 
   /** Starts everything; {@code withProxy} false leaves node namespaces alone (tests of the server alone). */
   static ApiServer start(LabState state, int requestedPort, boolean withProxy) throws IOException {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     LabDispatcher dispatcher = new LabDispatcher(new KubernetesMixedDispatcher(new HashMap<>()));
     KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(InetAddress.getByName("127.0.0.1"), requestedPort);

@@ -138,19 +138,26 @@ final class ClusterSeeder {
     }
   }
 
-  /** The seed's pool and advertisement, with the lab's LAN addresses plus an IPv6 range. */
+  /**
+   * The seed's pool and advertisement, with the lab's LAN addresses plus an IPv6 range. They carry
+   * kubectl's last-applied annotation, as if applied with {@code kubectl apply}, so a later
+   * {@code kubectl apply -f metallb-config.yaml} merges without a warning.
+   */
   static List<GenericKubernetesResource> pool(LabLayout layout) {
-    GenericKubernetesResource pool = new GenericKubernetesResourceBuilder()
-        .withApiVersion("metallb.io/v1beta1").withKind("IPAddressPool")
-        .withNewMetadata().withName("lan-pool").withNamespace(METALLB_NS).endMetadata()
-        .addToAdditionalProperties("spec", Json.obj("addresses", List.of(layout.poolRange4(), layout.poolRange6()), "autoAssign", true))
+    return List.of(
+        applied("IPAddressPool", "lan-pool", Json.obj("addresses", List.of(layout.poolRange4(), layout.poolRange6()), "autoAssign", true)),
+        applied("L2Advertisement", "lan-advertisement", Json.obj("ipAddressPools", List.of("lan-pool"))));
+  }
+
+  private static GenericKubernetesResource applied(String kind, String name, Map<String, Object> spec) {
+    String lastApplied = Json.write(Json.obj("apiVersion", "metallb.io/v1beta1", "kind", kind,
+        "metadata", Json.obj("annotations", Json.obj(), "name", name, "namespace", METALLB_NS), "spec", spec));
+    return new GenericKubernetesResourceBuilder()
+        .withApiVersion("metallb.io/v1beta1").withKind(kind)
+        .withNewMetadata().withName(name).withNamespace(METALLB_NS)
+        .addToAnnotations("kubectl.kubernetes.io/last-applied-configuration", lastApplied).endMetadata()
+        .addToAdditionalProperties("spec", spec)
         .build();
-    GenericKubernetesResource adv = new GenericKubernetesResourceBuilder()
-        .withApiVersion("metallb.io/v1beta1").withKind("L2Advertisement")
-        .withNewMetadata().withName("lan-advertisement").withNamespace(METALLB_NS).endMetadata()
-        .addToAdditionalProperties("spec", Json.obj("ipAddressPools", List.of("lan-pool")))
-        .build();
-    return List.of(pool, adv);
   }
 
   /** The seed's metallb-config.yaml, with the lab's addresses: what a user would {@code kubectl apply}. */

@@ -32,6 +32,7 @@ final class KubeProxyStandIn implements AutoCloseable {
       Thread.ofPlatform().daemon().name("kube-proxy-stand-in").factory());
   private final AtomicBoolean pending = new AtomicBoolean();
   private final Map<String, String> applied = new HashMap<>();
+  private final Map<String, String> lastError = new HashMap<>();
   private final SharedIndexInformer<Service> services;
   private final SharedIndexInformer<EndpointSlice> slices;
 
@@ -92,10 +93,14 @@ final class KubeProxyStandIn implements AutoCloseable {
       CommandResult r = Netns.exec(node.namespace(), Netns.TIMEOUT, script, List.of("nft", "-f", "-"));
       if (r.ok()) {
         applied.put(node.name(), script);
+        lastError.remove(node.name());
         LOG.info("kube-proxy stand-in: rules of {} updated: {}", node.name(),
             ProxyRules.rules(node.name(), svcs, eps));
       } else {
         applied.remove(node.name());
+        if (r.describe().equals(lastError.put(node.name(), r.describe()))) {
+          continue; // said already; retried every second
+        }
         LOG.warn("kube-proxy stand-in: cannot load rules into {}: {}", node.namespace(), r.describe());
       }
     }

@@ -186,8 +186,10 @@ final class Lab {
       }
 
       if (plugins.controller()) {
+        // --metrics-port 0: the controller runs in the root namespace, where a fixed port could clash with
+        // another lab or a real service; the lab opens no listener there beyond its API server on 127.0.0.1.
         start(state, "controller", null, SelfCommand.argv("256m", "controller", "--kubeconfig", state.kubeconfig().toString(),
-            "--namespace", ClusterSeeder.METALLB_NS), Map.of("POD_NAMESPACE", ClusterSeeder.METALLB_NS,
+            "--namespace", ClusterSeeder.METALLB_NS, "--metrics-port", "0"), Map.of("POD_NAMESPACE", ClusterSeeder.METALLB_NS,
             "POD_NAME", "controller-" + layout.nodes().getFirst().name()));
       } else {
         out.println("controller not available in this build: Services stay <pending> (no allocation).");

@@ -28,16 +28,16 @@ final class LabNetwork {
 
     LabLayout.Host c = layout.client();
     plug(sw, LabLayout.LAN_BRIDGE, new VethEnd(c.namespace(), LabLayout.CLIENT_IF, c.mac()), c.lanPort());
-    Netns.addAddress(c.namespace(), LabLayout.CLIENT_IF, layout.lan4().hostCidr(c.host()));
-    Netns.addAddress(c.namespace(), LabLayout.CLIENT_IF, layout.lan6().hostCidr(c.host()));
+    Netns.addAddress(c.namespace(), LabLayout.CLIENT_IF, c.lan4() + "/" + layout.lan4().prefix());
+    Netns.addAddress(c.namespace(), LabLayout.CLIENT_IF, c.lan6() + "/" + layout.lan6().prefix());
 
     for (LabLayout.Node n : layout.nodes()) {
       plug(sw, LabLayout.LAN_BRIDGE, new VethEnd(n.namespace(), LabLayout.NODE_LAN_IF, n.lanMac()), n.lanPort());
       plug(sw, LabLayout.INTERNAL_BRIDGE, new VethEnd(n.namespace(), LabLayout.NODE_INTERNAL_IF, n.internalMac()), n.internalPort());
-      Netns.addAddress(n.namespace(), LabLayout.NODE_LAN_IF, layout.lan4().hostCidr(n.host()));
-      Netns.addAddress(n.namespace(), LabLayout.NODE_LAN_IF, layout.lan6().hostCidr(n.host()));
-      Netns.addAddress(n.namespace(), LabLayout.NODE_INTERNAL_IF, layout.internal4().hostCidr(n.host()));
-      Netns.addAddress(n.namespace(), LabLayout.NODE_INTERNAL_IF, layout.internal6().hostCidr(n.host()));
+      Netns.addAddress(n.namespace(), LabLayout.NODE_LAN_IF, n.lan4() + "/" + layout.lan4().prefix());
+      Netns.addAddress(n.namespace(), LabLayout.NODE_LAN_IF, n.lan6() + "/" + layout.lan6().prefix());
+      Netns.addAddress(n.namespace(), LabLayout.NODE_INTERNAL_IF, n.internal4() + "/" + layout.internal4().prefix());
+      Netns.addAddress(n.namespace(), LabLayout.NODE_INTERNAL_IF, n.internal6() + "/" + layout.internal6().prefix());
       // kube-proxy's stand-in forwards VIP traffic to endpoints on other nodes over the internal link.
       Netns.sysctl(n.namespace(), "net.ipv4.ip_forward", "1");
       Netns.sysctl(n.namespace(), "net.ipv6.conf.all.forwarding", "1");

@@ -130,13 +130,14 @@ final class ProxyRules {
     s.append("table inet ").append(TABLE).append('\n');
     s.append("delete table inet ").append(TABLE).append('\n');
     s.append("table inet ").append(TABLE).append(" {\n");
-    for (String[] hook : new String[][] {{"prerouting", "prerouting"}, {"output", "output"}}) {
-      s.append("  chain ").append(hook[0]).append(" {\n    type nat hook ").append(hook[1])
-          .append(" priority dstnat; policy accept;\n").append(dnat).append("  }\n");
+    // Numeric priorities: nft 1.0.6 accepts "dstnat" for prerouting only. -100 is dstnat.
+    for (String hook : List.of("prerouting", "output")) {
+      s.append("  chain ").append(hook).append(" {\n    type nat hook ").append(hook)
+          .append(" priority -100; policy accept;\n").append(dnat).append("  }\n");
     }
-    s.append("  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n")
+    s.append("  chain postrouting {\n    type nat hook postrouting priority 100; policy accept;\n")
         .append("    ct status dnat oifname \"").append(internalIf).append("\" masquerade\n  }\n");
-    s.append("  chain forward {\n    type filter hook forward priority filter; policy accept;\n");
+    s.append("  chain forward {\n    type filter hook forward priority 0; policy accept;\n");
     if (!rejected4.isEmpty()) {
       s.append("    ip daddr { ").append(String.join(", ", rejected4)).append(" } reject\n");
     }
