@@ -39,6 +39,23 @@ public final class Netns {
     }
   }
 
+  /**
+   * Ends every process still inside {@code ns} (SIGKILL, with descendants), then deletes it. For
+   * namespaces the caller created: whatever runs inside was started there by the caller.
+   */
+  public static void deleteWithProcesses(String ns) {
+    if (!exists(ns)) {
+      return;
+    }
+    for (long pid : pids(ns)) {
+      ProcessHandle.of(pid).ifPresent(Processes::killTree);
+    }
+    for (long pid : pids(ns)) {
+      ProcessHandle.of(pid).ifPresent(h -> h.onExit().completeOnTimeout(h, 5, java.util.concurrent.TimeUnit.SECONDS).join());
+    }
+    delete(ns);
+  }
+
   public static boolean exists(String ns) {
     return list().contains(ns);
   }

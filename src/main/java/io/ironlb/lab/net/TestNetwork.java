@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * <h2>The {@code io.ironlb.lab.net} API</h2>
  *
  * <ul>
- *   <li>{@link Netns}: stateless primitives over iproute2 — {@code create/delete/exists/list/pids}
+ *   <li>{@link Netns}: stateless primitives over iproute2 — {@code create/delete/deleteWithProcesses/exists/list/pids}
  *       of namespaces, {@code veth(VethEnd, VethEnd)} (MACs optional), {@code bridge(ns, br,
  *       ports...)}, {@code attach}, {@code setLink(ns, if, up)}, {@code addAddress(ns, if, cidr)}
  *       (IPv6 with {@code nodad}), {@code mac}, {@code neighbour(ns, ip)}, {@code flushNeighbours},
@@ -226,16 +226,7 @@ public final class TestNetwork implements AutoCloseable {
 
   /** Kills what still lives in {@code ns} (all of it was started there by us), then deletes it. */
   static void removeNamespace(String ns) {
-    if (!Netns.exists(ns)) {
-      return;
-    }
-    for (long pid : Netns.pids(ns)) {
-      ProcessHandle.of(pid).ifPresent(Processes::killTree);
-    }
-    for (long pid : Netns.pids(ns)) {
-      ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).exceptionally(t -> h).join());
-    }
-    Netns.delete(ns);
+    Netns.deleteWithProcesses(ns);
   }
 
   private static void deleteTree(Path root) {
