@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.Kube;
+import io.ironlb.k8s.MembershipSecret;
 import io.ironlb.k8s.MetalLb;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -157,6 +158,13 @@ public final class ControllerCommand implements Callable<Integer> {
 
     private void lead() {
       log.info("became leader, starting allocation", kv("event", "leaderElected"), kv("identity", identity));
+      try {
+        // The speakers' membership key: created once, never overwritten (a new key would split the group).
+        MembershipSecret.ensure(client, config.namespace(), MembershipSecret.DEFAULT_NAME);
+      } catch (RuntimeException e) {
+        log.error("could not ensure the membership Secret; speakers fall back to Node readiness: {}", e.getMessage(),
+            kv("event", "membershipSecretFailed"));
+      }
       var events = new EventRecorder(client, MetalLb.CONTROLLER_COMPONENT, identity, Clock.systemUTC());
       AllocationController c = new AllocationController(client, config, events, metrics);
       controller = c;

@@ -1,0 +1,550 @@
+package io.ironlb.speaker;
+
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.ironlb.election.AdvertisementFacts;
+import io.ironlb.election.AnnouncementPlanner;
+import io.ironlb.election.AnnouncementPlanner.Decision;
+import io.ironlb.election.ElectionOutcome;
+import io.ironlb.election.NodeFacts;
+import io.ironlb.election.ServiceFacts;
+import io.ironlb.k8s.EventRecorder;
+import io.ironlb.k8s.EventRecorder.Type;
+import io.ironlb.k8s.IPAddressPool;
+import io.ironlb.k8s.IronLb;
+import io.ironlb.k8s.L2Advertisement;
+import io.ironlb.k8s.ServiceL2Status;
+import io.ironlb.k8s.ServiceL2StatusWriter;
+import io.ironlb.k8s.ServiceTranslation;
+import io.ironlb.k8s.SpeakerFacts;
+import io.ironlb.k8s.Writes;
+import io.ironlb.l2.Claim;
+import io.ironlb.l2.Layer2;
+import io.ironlb.l2.NetInterface;
+import io.ironlb.l2.ProbeResult;
+import io.ironlb.l2.packet.MacAddress;
+import io.ironlb.membership.Membership;
+import io.ironlb.model.IpText;
+import io.ironlb.model.ServiceKey;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's speaker: decides alone, from the same facts as every other speaker, which services
+ * this node announces, and drives the Layer 2 data plane accordingly.
+ *
+ * <p>Informer callbacks, membership views and Layer 2 claims only mark the state dirty; one worker
+ * thread re-plans and applies the difference, so announcing never races with withdrawing.
+ */
+public final class Speaker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Speaker.class);
+  /** How long a claim from a node outside our membership view counts as proof that it is alive. */
+  private static final Duration CLAIM_EVIDENCE = Duration.ofSeconds(5);
+  private static final Duration CARRIER_POLL = Duration.ofMillis(100);
+
+  public record Config(String nodeName, String namespace, String loadBalancerClass, List<String> interfaces,
+      Duration reprobeAfterConflict) {
+    public Config {
+      Objects.requireNonNull(nodeName, "nodeName");
+      interfaces = interfaces == null ? List.of() : List.copyOf(interfaces);
+    }
+  }
+
+  /** What this node currently announces for a service. */
+  private record Announced(List<String> ips, List<String> interfaces, String pool) {}
+
+  private sealed interface Probe {
+    record Running() implements Probe {}
+
+    record Free() implements Probe {}
+
+    record Taken(MacAddress mac, String interfaceName, Instant until) implements Probe {}
+  }
+
+  private final KubernetesClient client;
+  private final Config config;
+  private final Layer2 layer2;
+  private final Membership membership;
+  private final EventRecorder events;
+  private final SpeakerMetrics metrics;
+  private final Clock clock;
+  private final AnnouncementPlanner planner;
+  private final ServiceL2StatusWriter statusWriter;
+  private final ScheduledExecutorService worker =
+      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("speaker").daemon().factory());
+  private final AtomicBoolean dirty = new AtomicBoolean();
+  private volatile boolean started;
+
+  // Owned by the worker thread.
+  private final Map<ServiceKey, Announced> announced = new LinkedHashMap<>();
+  private final Map<String, Probe> probes = new HashMap<>();
+  private final Map<String, Instant> claimEvidence = new HashMap<>();
+  private final Map<String, Boolean> carrier = new HashMap<>();
+  private Boolean fallback;
+  private Instant changedAt;
+
+  private SharedIndexInformer<Service> services;
+  private SharedIndexInformer<EndpointSlice> slices;
+  private SharedIndexInformer<Node> nodes;
+  private SharedIndexInformer<IPAddressPool> pools;
+  private SharedIndexInformer<L2Advertisement> advertisements;
+  private SharedIndexInformer<ServiceL2Status> statuses;
+
+  public Speaker(KubernetesClient client, Config config, Layer2 layer2, Membership membership, EventRecorder events,
+      SpeakerMetrics metrics, Clock clock) {
+    this.client = client;
+    this.config = config;
+    this.layer2 = layer2;
+    this.membership = membership;
+    this.events = events;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.planner = new AnnouncementPlanner(config.nodeName());
+    this.statusWriter = new ServiceL2StatusWriter(client, config.namespace(), config.nodeName());
+  }
+
+  public void start() {
+    ResourceEventHandler<Object> any = new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Object obj) {
+        trigger();
+      }
+
+      @Override
+      public void onUpdate(Object oldObj, Object newObj) {
+        trigger();
+      }
+
+      @Override
+      public void onDelete(Object obj, boolean deletedFinalStateUnknown) {
+        trigger();
+      }
+    };
+    services = client.services().inAnyNamespace().inform(cast(any));
+    slices = client.discovery().v1().endpointSlices().inAnyNamespace().inform(cast(any));
+    nodes = client.nodes().inform(cast(any));
+    pools = client.resources(IPAddressPool.class).inNamespace(config.namespace()).inform(cast(any));
+    advertisements = client.resources(L2Advertisement.class).inNamespace(config.namespace()).inform(cast(any));
+    statuses = client.resources(ServiceL2Status.class).inNamespace(config.namespace()).inform(cast(any));
+    membership.addListener(view -> {
+      log.info("membership view changed", kv("event", "membershipView"), kv("members", new java.util.TreeSet<>(view).toString()));
+      trigger();
+    });
+    worker.scheduleWithFixedDelay(this::watchCarrier, CARRIER_POLL.toMillis(), CARRIER_POLL.toMillis(), TimeUnit.MILLISECONDS);
+    started = true;
+    trigger();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> ResourceEventHandler<T> cast(ResourceEventHandler<Object> h) {
+    return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
+  }
+
+  /** Layer 2 reports another MAC claiming an address; called from the data plane's thread. */
+  public void onClaim(Claim claim) {
+    worker.execute(() -> handleClaim(claim));
+  }
+
+  /** Marks the state dirty; one reconcile covers any number of changes that arrive meanwhile. */
+  public void trigger() {
+    if (dirty.compareAndSet(false, true)) {
+      if (changedAt == null) {
+        changedAt = clock.instant();
+      }
+      worker.execute(this::reconcile);
+    }
+  }
+
+  /** Services this node announces now, with their addresses (for tests and {@code status}). */
+  public Map<ServiceKey, List<String>> announcements() {
+    try {
+      return worker.submit(() -> {
+        Map<ServiceKey, List<String>> out = new LinkedHashMap<>();
+        announced.forEach((k, a) -> out.put(k, a.ips()));
+        return out;
+      }).get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("speaker worker did not answer", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      worker.submit(() -> {
+        for (ServiceKey key : List.copyOf(announced.keySet())) {
+          withdraw(key, "speaker shutting down", true);
+        }
+      }).get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("could not withdraw cleanly on shutdown: {}", e.toString());
+    }
+    worker.shutdownNow();
+    for (SharedIndexInformer<?> i : new SharedIndexInformer<?>[] {services, slices, nodes, pools, advertisements, statuses}) {
+      if (i != null) {
+        i.close();
+      }
+    }
+  }
+
+  // ---- planning ------------------------------------------------------------------------------
+
+  private void reconcile() {
+    dirty.set(false);
+    if (!started) {
+      return; // start() triggers once every cache is filled
+    }
+    Instant began = changedAt;
+    changedAt = null;
+    try {
+      Map<ServiceKey, Decision> plan = plan();
+      for (ServiceKey key : List.copyOf(announced.keySet())) {
+        Decision d = plan.get(key);
+        if (d == null) {
+          withdraw(key, "service deleted or has no address", true);
+        } else if (!d.mine()) {
+          withdraw(key, reason(d.outcome()), true);
+        } else if (!announced.get(key).ips().equals(d.announcement().ips())) {
+          withdraw(key, "service addresses changed", false);
+        }
+      }
+      for (Decision d : plan.values()) {
+        if (d.mine()) {
+          ensureAnnounced(d);
+        }
+      }
+      if (began != null) {
+        metrics.electionTook(Duration.between(began, clock.instant()).toNanos() / 1e9);
+      }
+    } catch (KubernetesClientException e) {
+      log.warn("API write failed; retrying: {}", e.getMessage(), kv("event", "retry"));
+      worker.schedule(this::trigger, 1, TimeUnit.SECONDS);
+    } catch (RuntimeException e) {
+      log.error("reconcile failed; retrying", e);
+      worker.schedule(this::trigger, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  private Map<ServiceKey, Decision> plan() {
+    Map<String, NodeFacts> nodeFacts = new HashMap<>();
+    for (Node n : nodes.getStore().list()) {
+      nodeFacts.put(n.getMetadata().getName(), SpeakerFacts.node(n));
+    }
+    Map<String, Map<String, String>> poolLabels = new HashMap<>();
+    for (IPAddressPool p : pools.getStore().list()) {
+      poolLabels.put(p.getMetadata().getName(), p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels());
+    }
+    List<AdvertisementFacts> ads = new ArrayList<>();
+    for (L2Advertisement ad : advertisements.getStore().list()) {
+      ads.add(SpeakerFacts.advertisement(ad));
+    }
+    List<ServiceFacts> facts = new ArrayList<>();
+    for (Service s : services.getStore().list()) {
+      if (!ServiceTranslation.isLoadBalancer(s) || !ServiceTranslation.hasClass(s, config.loadBalancerClass())) {
+        continue;
+      }
+      List<EndpointSlice> own = slices.getIndexer().byIndex("namespace", s.getMetadata().getNamespace()).stream()
+          .filter(e -> e.getMetadata().getLabels() != null
+              && s.getMetadata().getName().equals(e.getMetadata().getLabels().get(SpeakerFacts.SERVICE_NAME_LABEL)))
+          .toList();
+      ServiceFacts f = SpeakerFacts.service(s, own);
+      if (f != null) {
+        facts.add(f);
+      }
+    }
+    return planner.plan(facts, poolLabels, ads, nodeFacts, liveNodes(nodeFacts.keySet()));
+  }
+
+  private Set<String> liveNodes(Set<String> known) {
+    boolean useFallback = !membership.healthy();
+    if (!Objects.equals(fallback, useFallback)) {
+      fallback = useFallback;
+      metrics.membershipFallback(useFallback);
+      if (useFallback) {
+        log.warn("membership cannot form; using Node readiness from the API to decide who is alive",
+            kv("event", "membershipFallback"));
+      } else {
+        log.info("membership formed; liveness comes from membership", kv("event", "membershipRestored"));
+      }
+    }
+    Set<String> live = new HashSet<>();
+    if (useFallback) {
+      for (Node n : nodes.getStore().list()) {
+        if (SpeakerFacts.ready(n)) {
+          live.add(n.getMetadata().getName());
+        }
+      }
+      live.add(config.nodeName());
+    } else {
+      live.addAll(membership.liveNodes());
+    }
+    Instant now = clock.instant();
+    claimEvidence.values().removeIf(until -> until.isBefore(now));
+    live.addAll(claimEvidence.keySet());
+    live.retainAll(known);
+    return live;
+  }
+
+  private static String reason(ElectionOutcome outcome) {
+    return switch (outcome) {
+      case ElectionOutcome.Winner w -> "node \"" + w.node() + "\" was elected";
+      case ElectionOutcome.Nobody n -> n.reason().text();
+    };
+  }
+
+  // ---- announcing ----------------------------------------------------------------------------
+
+  private void ensureAnnounced(Decision d) {
+    ServiceKey key = d.service().key();
+    if (announced.containsKey(key)) {
+      return;
+    }
+    Service service = services.getStore().getByKey(key.namespace() + "/" + key.name());
+    if (service == null) {
+      return;
+    }
+    String previousNode = statusWriter.announcer(statuses.getStore().list(), key);
+    boolean failover = previousNode != null && !previousNode.equals(config.nodeName());
+    // An address some cluster node announced before is ours to take over; only a new one is probed.
+    if (!failover) {
+      for (String ip : d.announcement().ips()) {
+        Probe p = probes.get(ip);
+        if (p == null || (p instanceof Probe.Taken t && t.until().isBefore(clock.instant()))) {
+          startProbe(ip, interfacesFor(d), service);
+          return;
+        }
+        if (p instanceof Probe.Running) {
+          return;
+        }
+        if (p instanceof Probe.Taken) {
+          return;
+        }
+      }
+    }
+    List<String> interfaces = interfacesFor(d);
+    Set<String> usedInterfaces = new java.util.TreeSet<>();
+    for (String ip : d.announcement().ips()) {
+      InetAddress vip = IpText.parse(ip).orElseThrow();
+      layer2.announce(vip, interfaces);
+      usedInterfaces.addAll(layer2.announcedOn(vip));
+      metrics.announced(ip, config.nodeName(), key.toString(), true);
+    }
+    if (usedInterfaces.isEmpty()) {
+      for (String ip : d.announcement().ips()) {
+        layer2.withdraw(IpText.parse(ip).orElseThrow());
+        metrics.announced(ip, config.nodeName(), key.toString(), false);
+      }
+      // Re-planned when an interface changes (see watchCarrier).
+      events.record(service, Type.Warning, "announceFailed", "no interface on node \"" + config.nodeName()
+          + "\" can announce " + d.announcement().ips() + ": none is up with a subnet that contains it"
+          + (interfaces.isEmpty() ? "" : " among " + interfaces) + "; check the links or set interfaces in the L2Advertisement");
+      return;
+    }
+    announced.put(key, new Announced(d.announcement().ips(), List.copyOf(usedInterfaces), d.announcement().pool()));
+    log.info("service has IP, announcing", kv("event", "serviceAnnounced"), kv("service", key.toString()),
+        kv("ips", d.announcement().ips()), kv("pool", d.announcement().pool()), kv("protocol", "layer2"),
+        kv("node", config.nodeName()), kv("interfaces", List.copyOf(usedInterfaces)), kv("failover", failover));
+    if (failover) {
+      metrics.failover(key.toString());
+    }
+    events.record(service, Type.Normal, "nodeAssigned", "announcing from node \"" + config.nodeName() + "\" with protocol \"layer2\"");
+    statusWriter.write(key, List.copyOf(usedInterfaces));
+  }
+
+  private List<String> interfacesFor(Decision d) {
+    List<String> fromAds = d.announcement().interfaces();
+    if (config.interfaces().isEmpty()) {
+      return fromAds;
+    }
+    if (fromAds.isEmpty()) {
+      return config.interfaces();
+    }
+    return fromAds.stream().filter(config.interfaces()::contains).toList();
+  }
+
+  private void withdraw(ServiceKey key, String reason, boolean deleteStatus) {
+    Announced a = announced.remove(key);
+    if (a == null) {
+      return;
+    }
+    for (String ip : a.ips()) {
+      layer2.withdraw(IpText.parse(ip).orElseThrow());
+      metrics.announced(ip, config.nodeName(), key.toString(), false);
+    }
+    log.info("service withdrawn: {}", reason, kv("event", "serviceWithdrawn"), kv("service", key.toString()),
+        kv("ips", a.ips()), kv("reason", reason), kv("node", config.nodeName()));
+    if (deleteStatus) {
+      try {
+        statusWriter.deleteIfMine(key);
+      } catch (KubernetesClientException e) {
+        // The API may be away; the next announcer overwrites the object anyway.
+        log.warn("could not delete ServiceL2Status of {}: {}", key, e.getMessage());
+      }
+    }
+  }
+
+  // ---- conflicts -----------------------------------------------------------------------------
+
+  private void startProbe(String ip, List<String> interfaces, Service service) {
+    probes.put(ip, new Probe.Running());
+    InetAddress vip = IpText.parse(ip).orElseThrow();
+    layer2.probe(vip, interfaces, clusterMacs().keySet()).whenComplete((result, error) -> worker.execute(() -> {
+      if (error != null) {
+        log.warn("probe of {} failed: {}; announcing without it", ip, error.toString());
+        probes.put(ip, new Probe.Free());
+      } else {
+        switch (result) {
+          case ProbeResult.Free f -> {
+            probes.put(ip, new Probe.Free());
+            clearConflict(service, ip);
+          }
+          case ProbeResult.NotProbed n -> probes.put(ip, new Probe.Free());
+          case ProbeResult.Taken t -> {
+            probes.put(ip, new Probe.Taken(t.mac(), t.interfaceName(), clock.instant().plus(config.reprobeAfterConflict())));
+            reportConflict(service, ip, t.mac(), t.interfaceName());
+            worker.schedule(this::trigger, config.reprobeAfterConflict().toMillis(), TimeUnit.MILLISECONDS);
+          }
+        }
+      }
+      trigger();
+    }));
+  }
+
+  private void reportConflict(Service service, String ip, MacAddress mac, String interfaceName) {
+    String message = "IP " + ip + " is in use by a device outside the cluster (MAC " + mac + ", seen on " + interfaceName
+        + " by node \"" + config.nodeName() + "\"); not announcing it";
+    log.warn(message, kv("event", "ipConflict"), kv("service", ServiceTranslation.key(service).toString()), kv("ip", ip),
+        kv("mac", mac.toString()));
+    metrics.conflict(ip, mac.toString());
+    events.record(service, Type.Warning, "IPConflict", message);
+    // The controller reads this annotation, marks the address taken and moves an auto-assigned service.
+    String value = ip + " " + mac;
+    try {
+      Writes.retryOnConflict(() -> client.services().inNamespace(service.getMetadata().getNamespace())
+          .withName(service.getMetadata().getName()).edit(s -> {
+            Map<String, String> a = new LinkedHashMap<>(s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations());
+            a.put(IronLb.ANNOTATION_IP_CONFLICT, value);
+            s.getMetadata().setAnnotations(a);
+            return s;
+          }));
+    } catch (KubernetesClientException e) {
+      log.warn("could not record the conflict on the service: {}", e.getMessage());
+    }
+  }
+
+  private void clearConflict(Service service, String ip) {
+    Map<String, String> a = service.getMetadata().getAnnotations();
+    String value = a == null ? null : a.get(IronLb.ANNOTATION_IP_CONFLICT);
+    if (value == null || !value.startsWith(ip + " ")) {
+      return;
+    }
+    log.info("address {} is free again", ip, kv("event", "ipConflictCleared"), kv("ip", ip));
+    Writes.retryOnConflict(() -> client.services().inNamespace(service.getMetadata().getNamespace())
+        .withName(service.getMetadata().getName()).edit(s -> {
+          Map<String, String> m = new LinkedHashMap<>(s.getMetadata().getAnnotations());
+          m.remove(IronLb.ANNOTATION_IP_CONFLICT);
+          s.getMetadata().setAnnotations(m);
+          return s;
+        }));
+  }
+
+  /** Cluster nodes' MACs, as each speaker published them on its Node. */
+  private Map<MacAddress, String> clusterMacs() {
+    Map<MacAddress, String> out = new HashMap<>();
+    for (Node n : nodes.getStore().list()) {
+      for (MacAddress mac : NodeAnnouncement.macs(n)) {
+        out.put(mac, n.getMetadata().getName());
+      }
+    }
+    for (NetInterface i : layer2.interfaces().all()) {
+      if (i.mac() != null) {
+        out.put(i.mac(), config.nodeName());
+      }
+    }
+    return out;
+  }
+
+  private void handleClaim(Claim claim) {
+    String ip = IpText.format(claim.ip());
+    ServiceKey key = announced.entrySet().stream().filter(e -> e.getValue().ips().contains(ip)).map(Map.Entry::getKey)
+        .findFirst().orElse(null);
+    String otherNode = clusterMacs().get(claim.mac());
+    if (otherNode != null && !otherNode.equals(config.nodeName())) {
+      // Split brain: another speaker announces what we announce. Its claim proves it is alive on the
+      // LAN even if our membership view lost it; elect again with it, and exactly one side keeps it.
+      log.warn("node {} also claims {}; re-running the election with it", otherNode, ip, kv("event", "splitBrain"),
+          kv("ip", ip), kv("node", otherNode));
+      claimEvidence.put(otherNode, clock.instant().plus(CLAIM_EVIDENCE));
+      trigger();
+      return;
+    }
+    if (otherNode == null && key != null) {
+      Service service = services.getStore().getByKey(key.namespace() + "/" + key.name());
+      String message = "IP " + ip + " is also claimed by a device outside the cluster (MAC " + claim.mac() + " on "
+          + claim.interfaceName() + ", " + claim.evidence() + "); node \"" + config.nodeName() + "\" defended it";
+      log.warn(message, kv("event", "ipConflict"), kv("service", key.toString()), kv("ip", ip), kv("mac", claim.mac().toString()));
+      metrics.conflict(ip, claim.mac().toString());
+      if (service != null) {
+        events.record(service, Type.Warning, "IPConflict", message);
+      }
+    }
+  }
+
+  // ---- carrier -------------------------------------------------------------------------------
+
+  private void watchCarrier() {
+    Map<String, Boolean> now = new HashMap<>();
+    for (NetInterface i : layer2.interfaces().all()) {
+      now.put(i.name(), i.operational());
+    }
+    if (now.equals(carrier)) {
+      return;
+    }
+    for (var e : now.entrySet()) {
+      Boolean before = carrier.get(e.getKey());
+      if (before != null && !before.equals(e.getValue())) {
+        log.warn("interface {} is {}", e.getKey(), e.getValue() ? "up again" : "down (no carrier)",
+            kv("event", e.getValue() ? "carrierUp" : "carrierDown"), kv("interface", e.getKey()));
+      }
+    }
+    carrier.clear();
+    carrier.putAll(now);
+    for (var e : List.copyOf(announced.entrySet())) {
+      if (e.getValue().interfaces().stream().noneMatch(i -> carrier.getOrDefault(i, false))) {
+        // Clients cannot reach us on a dead link: stop claiming the address at once. Membership runs
+        // over the same LAN, so the other speakers see this node go and take over.
+        withdraw(e.getKey(), "interfaces " + e.getValue().interfaces() + " lost carrier", false);
+      }
+    }
+    trigger();
+  }
+
+  /** For tests: runs {@code action} on the worker thread after everything queued before it. */
+  void onWorker(Consumer<Speaker> action) throws Exception {
+    worker.submit(() -> action.accept(this)).get(5, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,89 @@
+package io.ironlb.speaker;
+
+import io.ironlb.l2.DropReason;
+import io.ironlb.l2.Layer2Stats;
+import io.ironlb.model.IpText;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.InetAddress;
+
+/** MetalLB's speaker metrics under their names, so dashboards carry over, plus IronLB's own. */
+public final class SpeakerMetrics implements Layer2Stats {
+  private final Counter requestsReceived;
+  private final Counter responsesSent;
+  private final Counter gratuitousSent;
+  private final Counter dropped;
+  private final Gauge announced;
+  private final Counter conflicts;
+  private final Counter failovers;
+  private final Gauge membershipFallback;
+  private final Histogram electionSeconds;
+
+  public SpeakerMetrics(PrometheusRegistry registry) {
+    requestsReceived = Counter.builder().name("metallb_layer2_requests_received")
+        .help("Number of layer2 requests received for owned IPs").labelNames("ip").register(registry);
+    responsesSent = Counter.builder().name("metallb_layer2_responses_sent")
+        .help("Number of layer2 responses sent for owned IPs in response to requests").labelNames("ip").register(registry);
+    gratuitousSent = Counter.builder().name("metallb_layer2_gratuitous_sent")
+        .help("Number of gratuitous layer2 packets sent for owned IPs as a result of failovers").labelNames("ip").register(registry);
+    dropped = Counter.builder().name("ironlb_layer2_frames_dropped")
+        .help("Frames the responder did not answer, by reason").labelNames("reason").register(registry);
+    announced = Gauge.builder().name("metallb_speaker_announced")
+        .help("Services being announced from this node. This is desired state, it does not guarantee that the routing protocols have converged.")
+        .labelNames("ip", "node", "protocol", "service").register(registry);
+    conflicts = Counter.builder().name("ironlb_address_conflicts")
+        .help("Addresses found in use by a device outside the cluster").labelNames("ip", "mac").register(registry);
+    failovers = Counter.builder().name("ironlb_failovers")
+        .help("Announcements this node took over from another node").labelNames("service").register(registry);
+    membershipFallback = Gauge.builder().name("ironlb_membership_fallback")
+        .help("1 while membership cannot form and liveness comes from Node readiness instead").register(registry);
+    electionSeconds = Histogram.builder().name("ironlb_election_seconds")
+        .help("Time from a change (membership, endpoints, services) to announcements being in place").register(registry);
+  }
+
+  @Override
+  public void requestReceived(InetAddress ip) {
+    requestsReceived.labelValues(IpText.format(ip)).inc();
+  }
+
+  @Override
+  public void responseSent(InetAddress ip) {
+    responsesSent.labelValues(IpText.format(ip)).inc();
+  }
+
+  @Override
+  public void gratuitousSent(InetAddress ip) {
+    gratuitousSent.labelValues(IpText.format(ip)).inc();
+  }
+
+  @Override
+  public void dropped(DropReason reason) {
+    dropped.labelValues(reason.name()).inc();
+  }
+
+  void announced(String ip, String node, String service, boolean on) {
+    if (on) {
+      announced.labelValues(ip, node, "layer2", service).set(1);
+    } else {
+      announced.remove(ip, node, "layer2", service);
+    }
+  }
+
+  void conflict(String ip, String mac) {
+    conflicts.labelValues(ip, mac).inc();
+  }
+
+  void failover(String service) {
+    failovers.labelValues(service).inc();
+  }
+
+  void membershipFallback(boolean on) {
+    membershipFallback.set(on ? 1 : 0);
+  }
+
+  void electionTook(double seconds) {
+    electionSeconds.observe(seconds);
+  }
+}
