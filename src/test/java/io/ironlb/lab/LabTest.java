@@ -49,7 +49,7 @@ class LabTest {
     dir = Files.createTempDirectory("ironlb-lab-test");
     layout = LabLayout.of(PREFIX, 2, null, null);
     long t0 = System.nanoTime();
-    Run r = run(lab -> lab.up(new Lab.UpOptions(List.of(), 2, PREFIX, false, true)));
+    Run r = run(lab -> lab.up(new Lab.UpOptions(List.of(), 2, PREFIX, false, true, java.time.Instant.now())));
     upMillis = (System.nanoTime() - t0) / 1_000_000;
     upOutput = r.out();
     assertThat(r.code()).as("lab up: %s%s", r.out(), r.err()).isZero();
@@ -169,6 +169,22 @@ class LabTest {
 
   @Test
   @Order(5)
+  void withSpeakersTheClientReachesTheVipAndLearnsTheAnnouncingNodesMac() {
+    Assumptions.assumeTrue(Lab.Plugins.detect().speaker() && Lab.Plugins.detect().controller(),
+        "needs the controller and the speaker (not in this build)");
+    await().atMost(T).until(() -> !vips("openwebui").isEmpty());
+    String vip4 = vips("openwebui").getFirst();
+    String client = layout.client().namespace();
+    Netns.flushNeighbours(client);
+    await().atMost(T).untilAsserted(() -> assertThat(curl("http://" + vip4 + "/").stdout()).startsWith("openwebui on spark-ba63"));
+    String mac = Netns.neighbour(client, vip4).orElseThrow().mac();
+    assertThat(layout.nodes()).extracting(LabLayout.Node::lanMac).contains(mac);
+    await().atMost(T).untilAsserted(() -> assertThat(run(Lab::status).out().lines().filter(l -> l.startsWith("openwebui ")))
+        .singleElement().asString().doesNotContain("<none yet>").containsPattern("spark-\\S+$"));
+  }
+
+  @Test
+  @Order(6)
   void theSeedsPoolYamlAppliedWithKubectlIsStored() throws IOException {
     Assumptions.assumeTrue(Commands.onPath("kubectl"), "kubectl is not installed (CI installs kubernetes-client)");
     Path yaml = dir.resolve("run").resolve("metallb-config.yaml");
@@ -180,17 +196,17 @@ class LabTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void upTwiceIsSafeAndSaysSo() {
     long apiPid = LabState.load(dir).process("apiserver").orElseThrow().pid();
-    Run again = run(lab -> lab.up(new Lab.UpOptions(List.of(), 2, PREFIX, false, true)));
+    Run again = run(lab -> lab.up(new Lab.UpOptions(List.of(), 2, PREFIX, false, true, java.time.Instant.now())));
     assertThat(again.code()).isZero();
     assertThat(again.out()).contains("already up").contains("nothing changed");
     assertThat(LabState.load(dir).process("apiserver").orElseThrow().pid()).isEqualTo(apiPid);
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aCutNodeIsUnreachableUntilRestored() {
     LabLayout.Node worker = layout.node("spark-ba63").orElseThrow();
     assertThat(run(lab -> lab.cut("spark-ba63", "lan", false)).code()).isZero();
@@ -201,7 +217,7 @@ class LabTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void aRogueDeviceOwnsTheAddressItClaims() {
     Run r = run(lab -> lab.rogue("198.51.100.50"));
     assertThat(r.code()).as(r.err()).isZero();
@@ -212,7 +228,7 @@ class LabTest {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void killNamesTheSpeakerItKilledOrSaysThereIsNone() {
     Run r = run(lab -> lab.kill("spark-ba63"));
     if (Lab.Plugins.detect().speaker()) {
@@ -224,7 +240,7 @@ class LabTest {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void statusListsProcessesHostsAndServices() {
     Run r = run(Lab::status);
     assertThat(r.code()).isZero();
