@@ -193,6 +193,14 @@ public final class AllocationController implements AutoCloseable {
       all.sort(Comparator.comparing((Service s) -> ServiceTranslation.currentIps(s).isEmpty())
           .thenComparing(s -> Objects.requireNonNullElse(s.getMetadata().getCreationTimestamp(), ""))
           .thenComparing(s -> ServiceTranslation.key(s).toString()));
+      // First take back every address that is still valid, touching nothing else: only then can
+      // the normal pass hand out addresses without taking one a later service still holds.
+      int restored = 0;
+      for (Service s : all) {
+        if (restore(s)) {
+          restored++;
+        }
+      }
       for (Service s : all) {
         try {
           reconcileService(ServiceTranslation.key(s));
@@ -202,7 +210,7 @@ public final class AllocationController implements AutoCloseable {
         }
       }
       schedulePoolStatusFlush();
-      log.info("state rebuilt from the cluster", kv("event", "controllerReady"), kv("services", all.size()),
+      log.info("state rebuilt from the cluster", kv("event", "controllerReady"), kv("services", all.size()), kv("restored", restored),
           kv("pools", lastValidPools.size()), kv("ms", Duration.between(begin, Instant.now()).toMillis()));
       ready.countDown();
     } catch (RuntimeException e) {
@@ -224,6 +232,21 @@ public final class AllocationController implements AutoCloseable {
     }
   }
 
+  private boolean restore(Service s) {
+    List<InetAddress> current = ServiceTranslation.currentIps(s);
+    if (current.isEmpty() || !ServiceTranslation.isLoadBalancer(s) || !ServiceTranslation.hasClass(s, config.loadBalancerClass())) {
+      return false;
+    }
+    ServiceKey key = ServiceTranslation.key(s);
+    applyConflictReport(key, s);
+    if (ServiceTranslation.toRequest(s, namespaceLabels(key.namespace())) instanceof ServiceTranslation.Result.Request r
+        && allocator.restore(r.request(), current) instanceof AllocationResult.Allocated) {
+      owned.add(key);
+      return true;
+    }
+    return false;
+  }
+
   private void enqueueLater(Work work) {
     worker.schedule(() -> enqueue(work), RETRY.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -235,9 +258,10 @@ public final class AllocationController implements AutoCloseable {
     for (ServiceKey key : released) {
       Service s = service(key);
       if (s != null) {
+        String why = allocator.lastMoveReason(key).orElse("its pool no longer contains it");
         events.record(s, Type.Normal, "ClearAssignment",
             "current IP " + ServiceTranslation.currentIps(s).stream().map(IpText::format).toList()
-                + " not allowed by config, clearing");
+                + " not allowed by config, clearing: " + why);
       }
     }
     // A pool change can free, move or newly allow addresses: look at every service once more,
@@ -414,12 +438,15 @@ public final class AllocationController implements AutoCloseable {
         switch (result) {
           case AllocationResult.Allocated a -> {
             owned.add(key);
-            if (a.changed() && !current.isEmpty()) {
-              events.record(s, Type.Normal, "ClearAssignment",
-                  "current IP " + current.stream().map(IpText::format).toList() + " not allowed by config, clearing");
+            // The allocator also reports a mere reordering (IPv4 first) as a change: only a
+            // different set of addresses is news for the user.
+            boolean different = !Set.copyOf(current).equals(Set.copyOf(a.ips()));
+            if (different && !current.isEmpty()) {
+              events.record(s, Type.Normal, "ClearAssignment", "current IP " + current.stream().map(IpText::format).toList()
+                  + " not allowed by config, clearing: " + allocator.lastMoveReason(key).orElse("it is no longer valid"));
             }
             writeAssignment(s, a.ips(), a.pool());
-            if (a.changed()) {
+            if (different) {
               String ips = a.ips().stream().map(IpText::format).toList().toString();
               events.record(s, Type.Normal, "IPAllocated", "Assigned IP " + ips);
               log.info("address assigned", kv("event", "ipAllocated"), kv("service", key.toString()), kv("ips", ips), kv("pool", a.pool()));
@@ -464,6 +491,12 @@ public final class AllocationController implements AutoCloseable {
     if (reported != null) {
       allocator.markForeign(reported, owner);
       conflictMarks.put(key, reported);
+      // Services sharing the address must move too; the reporting one is being reconciled now.
+      for (ServiceKey other : allocator.servicesOn(reported)) {
+        if (!other.equals(key)) {
+          enqueue(new Work.ServiceChanged(other));
+        }
+      }
       log.warn("{} is in use by {}; not handing it out", IpText.format(reported), owner, kv("event", "conflictMarked"),
           kv("service", key.toString()));
     }

@@ -1,5 +1,6 @@
 package io.ironlb.ipam;
 
+import io.ironlb.model.IpText;
 import java.math.BigInteger;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -128,6 +129,6 @@ record Addr(boolean v6, long hi, long lo) implements Comparable<Addr> {
 
   @Override
   public String toString() {
-    return IpAddresses.format(toInet());
+    return IpText.format(toInet());
   }
 }

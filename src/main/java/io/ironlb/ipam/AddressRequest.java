@@ -1,5 +1,6 @@
 package io.ironlb.ipam;
 
+import io.ironlb.model.IpText;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -33,7 +34,7 @@ public final class AddressRequest {
           + " (spec.loadBalancerIP is deprecated, keep the annotation)");
     }
     if (hasSpec) {
-      Optional<InetAddress> ip = IpAddresses.parse(specLoadBalancerIp);
+      Optional<InetAddress> ip = IpText.parse(specLoadBalancerIp);
       if (ip.isEmpty()) {
         return new AddressRequestResult.Error("spec.loadBalancerIP: \"" + specLoadBalancerIp
             + "\" is not an IP address; write one IPv4 or IPv6 address, or remove the field");
@@ -50,7 +51,7 @@ public final class AddressRequest {
     }
     List<InetAddress> ips = new ArrayList<>(2);
     for (String part : parts) {
-      Optional<InetAddress> ip = IpAddresses.parse(part);
+      Optional<InetAddress> ip = IpText.parse(part);
       if (ip.isEmpty()) {
         return new AddressRequestResult.Error(annotationKey + ": \"" + part.strip()
             + "\" is not an IP address; write one IPv4 and/or one IPv6 address, comma-separated");

@@ -1,5 +1,6 @@
 package io.ironlb.ipam;
 
+import io.ironlb.model.IpText;
 import io.ironlb.ipam.Sharing.Claim;
 import io.ironlb.model.ServiceKey;
 import java.math.BigInteger;
@@ -8,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -70,11 +71,32 @@ public final class Allocator {
     }
   }
 
+  /**
+   * The addresses shared under one key, and on how many of them each port is taken: when every one
+   * of them already uses a port the newcomer needs, no scan is needed (a cluster-wide key on many
+   * port-80 services would otherwise make each allocation scan them all).
+   */
+  private static final class KeyIndex {
+    final TreeSet<Addr> ips = new TreeSet<>();
+    final Map<ServicePort, Integer> portUse = new HashMap<>();
+
+    boolean blocksEverywhere(List<ServicePort> ports) {
+      for (ServicePort p : ports) {
+        if (portUse.getOrDefault(p, 0) == ips.size()) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  private static final Addr FIRST_V6 = new Addr(true, 0, 0);
+
   private final Map<String, PoolState> pools = new LinkedHashMap<>();
   private final TreeMap<Addr, Slot> slots = new TreeMap<>();
   private final Map<ServiceKey, Held> held = new HashMap<>();
   private final Map<Addr, IpUse> inUse = new HashMap<>();
-  private final Map<String, Set<Addr>> bySharingKey = new HashMap<>();
+  private final Map<String, KeyIndex> bySharingKey = new HashMap<>();
   private final Map<Addr, String> foreign = new HashMap<>();
   private final Map<ServiceKey, String> moveReasons = new HashMap<>();
 
@@ -88,6 +110,10 @@ public final class Allocator {
    * renamed pool keeps them. Pools must not overlap (PoolSet guarantees it).
    */
   public List<ServiceKey> setPools(Collection<Pool> usablePools) {
+    if (samePools(usablePools)) {
+      // Pool status writes come back as pool events; re-indexing every service for them would be waste.
+      return List.of();
+    }
     Map<String, PoolState> next = new LinkedHashMap<>();
     TreeMap<Addr, Slot> nextSlots = new TreeMap<>();
     for (Pool p : usablePools) {
@@ -115,6 +141,14 @@ public final class Allocator {
     held.clear();
     inUse.clear();
     bySharingKey.clear();
+    // Foreign marks first: record() below moves an address from "foreign only" to "assigned".
+    for (Addr a : foreign.keySet()) {
+      PoolState ps = assignablePool(a);
+      if (ps != null) {
+        ps.occupancy.occupy(a);
+        ps.foreignOnly[idx(a)]++;
+      }
+    }
     List<ServiceKey> released = new ArrayList<>();
     for (Held h : all) {
       PoolState ps = commonPool(h.ips());
@@ -125,14 +159,20 @@ public final class Allocator {
         record(h.claim(), ps, h.ips());
       }
     }
-    for (Addr a : foreign.keySet()) {
-      PoolState ps = assignablePool(a);
-      if (ps != null && !inUse.containsKey(a)) {
-        ps.occupancy.occupy(a);
-        ps.foreignOnly[idx(a)]++;
+    return List.copyOf(released);
+  }
+
+  private boolean samePools(Collection<Pool> candidate) {
+    if (candidate.size() != pools.size()) {
+      return false;
+    }
+    for (Pool p : candidate) {
+      PoolState ps = pools.get(p.name());
+      if (ps == null || !ps.pool.equals(p)) {
+        return false;
       }
     }
-    return List.copyOf(released);
+    return true;
   }
 
   /** The usable pool of that name. */
@@ -346,7 +386,7 @@ public final class Allocator {
         ? families.containsAll(asked)
         : asked.equals(Set.copyOf(families));
     if (!fits) {
-      return "requested loadBalancer IP(s) " + text(ips) + " do not match the ipFamily of the service (ipFamilies "
+      return "requested loadBalancer IP(s) " + text(ips) + " does not match the ipFamily of the service (ipFamilies "
           + r.ipFamilies() + ", ipFamilyPolicy " + policyName(r.familyPolicy()) + "): request one address for each of "
           + families;
     }
@@ -452,6 +492,10 @@ public final class Allocator {
     String who = MAC.matcher(owner).matches() ? "MAC " + owner : owner;
     return "IP " + a + " is in use by a device outside the cluster (" + who
         + "); free it on that device, or request another address";
+  }
+
+  private boolean compatible(IpUse u, Claim claim) {
+    return Sharing.compatible(held.get(u.services.iterator().next()).claim(), u.ports, claim);
   }
 
   private String sharingProblem(Addr a, Claim claim) {
@@ -579,17 +623,29 @@ public final class Allocator {
         break;
       }
     }
-    if (claim.sharingKey() != null) {
-      for (Addr a : bySharingKey.getOrDefault(claim.sharingKey(), Set.of())) {
-        IpUse u = inUse.get(a);
-        if (u.pool != ps || a.family() != f || foreign.containsKey(a) || sharingProblem(a, claim) != null) {
-          continue;
-        }
-        int entry = ps.pool.entryOf(a).index();
-        if (entry < bestEntry || (entry == bestEntry && best != null && a.compareTo(best) < 0)) {
-          best = a;
-          bestEntry = entry;
-        }
+    KeyIndex index = claim.sharingKey() == null ? null : bySharingKey.get(claim.sharingKey());
+    if (index == null || index.blocksEverywhere(claim.ports())) {
+      return best;
+    }
+    // In a pool listed in address order, the first compatible address found ascending is the one,
+    // and nothing above the first free address can beat it.
+    boolean ordered = ps.pool.specOrderIsAddressOrder(f);
+    Iterable<Addr> sharedOfFamily = f == IpFamily.IPV4 ? index.ips.headSet(FIRST_V6, false) : index.ips.tailSet(FIRST_V6, true);
+    for (Addr a : sharedOfFamily) {
+      if (ordered && best != null && a.isAfter(best)) {
+        break;
+      }
+      IpUse u = inUse.get(a);
+      if (u.pool != ps || foreign.containsKey(a) || !compatible(u, claim)) {
+        continue;
+      }
+      int entry = ps.pool.entryOf(a).index();
+      if (entry < bestEntry || (entry == bestEntry && best != null && a.compareTo(best) < 0)) {
+        best = a;
+        bestEntry = entry;
+      }
+      if (ordered) {
+        break;
       }
     }
     return best;
@@ -665,7 +721,8 @@ public final class Allocator {
     if (parts.isEmpty()) {
       parts.add("no single pool has both an IPv4 and an IPv6 address free");
     }
-    return String.join("; ", parts) + " (tried " + names + ")" + dual;
+    String others = otherPoolsText(r);
+    return String.join("; ", parts) + " (tried " + names + ")" + dual + (others.isEmpty() ? "" : "; not tried: " + others);
   }
 
   private static String foreignHint(PoolState ps, IpFamily f) {
@@ -677,6 +734,11 @@ public final class Allocator {
     if (pools.isEmpty()) {
       return "no usable IPAddressPool: none exists, or every pool is out of service";
     }
+    return "no pool may hand out addresses to service " + r.key() + " automatically: " + otherPoolsText(r);
+  }
+
+  /** The pools automatic allocation leaves aside for this service, and why. */
+  private String otherPoolsText(ServiceRequest r) {
     List<Pool> manual = pools.values().stream().map(ps -> ps.pool).filter(p -> !p.autoAssign()).toList();
     List<Pool> reserved = pools.values().stream().map(ps -> ps.pool)
         .filter(p -> p.autoAssign() && p.restricted() && !p.allows(r)).toList();
@@ -687,7 +749,7 @@ public final class Allocator {
     if (!reserved.isEmpty()) {
       parts.add(quotedNames(reserved) + " reserved by serviceAllocation for other namespaces or services");
     }
-    return "no pool may hand out addresses to service " + r.key() + " automatically: " + String.join("; ", parts);
+    return String.join("; ", parts);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -708,12 +770,15 @@ public final class Allocator {
           ps.occupancy.occupy(a);
         }
         if (claim.sharingKey() != null) {
-          bySharingKey.computeIfAbsent(claim.sharingKey(), k -> new HashSet<>()).add(a);
+          bySharingKey.computeIfAbsent(claim.sharingKey(), k -> new KeyIndex()).ips.add(a);
         }
       }
       u.services.add(claim.key());
+      KeyIndex index = u.sharingKey == null ? null : bySharingKey.get(u.sharingKey);
       for (ServicePort p : claim.ports()) {
-        u.ports.put(p, claim.key());
+        if (u.ports.put(p, claim.key()) == null && index != null) {
+          index.portUse.merge(p, 1, Integer::sum);
+        }
       }
     }
     return h;
@@ -727,8 +792,11 @@ public final class Allocator {
     for (Addr a : h.ips()) {
       IpUse u = inUse.get(a);
       u.services.remove(key);
+      KeyIndex index = u.sharingKey == null ? null : bySharingKey.get(u.sharingKey);
       for (ServicePort p : h.claim().ports()) {
-        u.ports.remove(p, key);
+        if (u.ports.remove(p, key) && index != null) {
+          index.portUse.computeIfPresent(p, (k, n) -> n == 1 ? null : n - 1);
+        }
       }
       if (!u.services.isEmpty()) {
         continue;
@@ -741,10 +809,9 @@ public final class Allocator {
       } else {
         ps.occupancy.free(a);
       }
-      if (u.sharingKey != null) {
-        Set<Addr> set = bySharingKey.get(u.sharingKey);
-        set.remove(a);
-        if (set.isEmpty()) {
+      if (index != null) {
+        index.ips.remove(a);
+        if (index.ips.isEmpty()) {
           bySharingKey.remove(u.sharingKey);
         }
       }
@@ -805,7 +872,7 @@ public final class Allocator {
   }
 
   private static String text(List<InetAddress> ips) {
-    return ips.stream().map(IpAddresses::format).collect(Collectors.joining(","));
+    return ips.stream().map(IpText::format).collect(Collectors.joining(","));
   }
 
   private static String quotedNames(Collection<?> poolsOrStates) {

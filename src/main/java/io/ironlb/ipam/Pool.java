@@ -1,5 +1,6 @@
 package io.ironlb.ipam;
 
+import io.ironlb.model.IpText;
 import io.ironlb.model.LabelSelector;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -42,6 +43,8 @@ public final class Pool {
   private final Entry[][] inSpecOrder = new Entry[2][];
   private final Entry[][] sorted = new Entry[2][];
   private final BigInteger[] size = new BigInteger[2];
+  /** Per family: whether spec order is also address order, so "first in spec order" is "lowest". */
+  private final boolean[] ascending = new boolean[2];
 
   private Pool(PoolSpec spec, Integer priority, List<Entry> entries) {
     this.spec = spec;
@@ -53,6 +56,7 @@ public final class Pool {
       Entry[] s = of.clone();
       Arrays.sort(s, Comparator.comparing(Entry::start));
       sorted[f.ordinal()] = s;
+      ascending[f.ordinal()] = Arrays.equals(of, s);
       BigInteger total = BigInteger.ZERO;
       for (Entry e : of) {
         total = total.add(Addr.count(e.start(), e.end()));
@@ -141,8 +145,8 @@ public final class Pool {
     if (dash >= 0) {
       String a = text.substring(0, dash).strip();
       String b = text.substring(dash + 1).strip();
-      Optional<InetAddress> from = IpAddresses.parse(a);
-      Optional<InetAddress> to = IpAddresses.parse(b);
+      Optional<InetAddress> from = IpText.parse(a);
+      Optional<InetAddress> to = IpText.parse(b);
       if (from.isEmpty()) {
         return quoted + " is not a valid range: start \"" + a + "\" is not an IP address";
       }
@@ -163,15 +167,15 @@ public final class Pool {
     }
     int slash = text.indexOf('/');
     if (slash < 0) {
-      Optional<InetAddress> single = IpAddresses.parse(text);
+      Optional<InetAddress> single = IpText.parse(text);
       return single
-          .map(ip -> quoted + " is a single address, not a CIDR or range; write " + IpAddresses.format(ip)
-              + (IpAddresses.isV6(ip) ? "/128" : "/32"))
+          .map(ip -> quoted + " is a single address, not a CIDR or range; write " + IpText.format(ip)
+              + (IpText.isV6(ip) ? "/128" : "/32"))
           .orElse(quoted + " is not a CIDR (192.168.1.240/28) or a range (192.168.1.240-192.168.1.250)");
     }
     String ipText = text.substring(0, slash).strip();
     String bitsText = text.substring(slash + 1).strip();
-    Optional<InetAddress> ip = IpAddresses.parse(ipText);
+    Optional<InetAddress> ip = IpText.parse(ipText);
     if (ip.isEmpty()) {
       return quoted + " is not a valid CIDR: \"" + ipText + "\" is not an IP address";
     }
@@ -298,6 +302,10 @@ public final class Pool {
     return inSpecOrder[f.ordinal()];
   }
 
+  boolean specOrderIsAddressOrder(IpFamily f) {
+    return ascending[f.ordinal()];
+  }
+
   /** The entry holding the address, or null. */
   Entry entryOf(Addr a) {
     Entry[] s = sorted[a.v6() ? 1 : 0];
@@ -362,6 +370,17 @@ public final class Pool {
   Optional<String> entryContaining(InetAddress ip) {
     Entry e = entryOf(Addr.of(ip));
     return e == null ? Optional.empty() : Optional.of(e.text());
+  }
+
+  /** Pools are equal when their (normalized) specs are: a re-sent, unchanged pool is the same pool. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Pool p && spec.equals(p.spec);
+  }
+
+  @Override
+  public int hashCode() {
+    return spec.hashCode();
   }
 
   @Override

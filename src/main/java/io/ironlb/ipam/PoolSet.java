@@ -1,5 +1,6 @@
 package io.ironlb.ipam;
 
+import io.ironlb.model.IpText;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -56,7 +57,7 @@ public final class PoolSet {
     for (InetAddress ip : nodeIps) {
       Optional<String> entry = pool.entryContaining(ip);
       if (entry.isPresent()) {
-        return entry.get() + " contains node IP " + IpAddresses.format(ip) + "; pool " + pool.name()
+        return entry.get() + " contains node IP " + IpText.format(ip) + "; pool " + pool.name()
             + " is out of service until that address is removed from it (a node's own address must never go to a service)";
       }
     }

@@ -77,6 +77,21 @@ final class Sharing {
     return null;
   }
 
+  /** The same decision as {@link #conflict} without building a message, for scans over many addresses. */
+  static boolean compatible(Claim holder, Map<ServicePort, ServiceKey> portsInUse, Claim newcomer) {
+    if (holder.sharingKey() == null || !holder.sharingKey().equals(newcomer.sharingKey())
+        || !holder.backendKey().equals(newcomer.backendKey())) {
+      return false;
+    }
+    for (ServicePort p : newcomer.ports()) {
+      ServiceKey user = portsInUse.get(p);
+      if (user != null && !user.equals(newcomer.key())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   static String policyName(TrafficPolicy p) {
     return p == TrafficPolicy.CLUSTER ? "Cluster" : "Local";
   }

@@ -1,0 +1,58 @@
+package io.ironlb.l2;
+
+import io.ironlb.l2.packet.Frame;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Watches ARP and neighbour discovery while announcing: another MAC claiming an announced address
+ * is reported once per episode (an episode ends after {@code quiet} without that claim) and
+ * answered with one gratuitous defence on the interface it came in on.
+ */
+public final class ConflictWatch {
+
+  private record Key(InetAddress ip, long mac) {}
+
+  private final Announcer announcer;
+  private final Supplier<InterfaceTable> interfaces;
+  private final Consumer<Claim> listener;
+  private final long quietNanos;
+  private final LongSupplier nanoTime;
+  private final Map<Key, Long> lastSeen = new ConcurrentHashMap<>();
+
+  public ConflictWatch(Announcer announcer, Supplier<InterfaceTable> interfaces, Consumer<Claim> listener, Duration quiet, LongSupplier nanoTime) {
+    this.announcer = announcer;
+    this.interfaces = interfaces;
+    this.listener = listener;
+    this.quietNanos = quiet.toNanos();
+    this.nanoTime = nanoTime;
+  }
+
+  void observe(NetInterface ingress, Frame frame) {
+    Claims.Evidence e = Claims.of(frame);
+    if (e == null || e.simultaneousProbe() || !announcer.isAnnounced(e.ip())) {
+      return;
+    }
+    for (NetInterface own : interfaces.get().all()) {
+      if (own.mac().equals(e.mac())) {
+        return;
+      }
+    }
+    long now = nanoTime.getAsLong();
+    Long before = lastSeen.put(new Key(e.ip(), e.mac().bits()), now);
+    if (before == null || now - before > quietNanos) {
+      announcer.defend(e.ip(), ingress);
+      listener.accept(new Claim(e.ip(), e.mac(), ingress.name(), e.what()));
+    }
+  }
+
+  /** Forgets the episodes of {@code ip}, so a claim after it is announced again is news again. */
+  void forget(InetAddress ip) {
+    lastSeen.keySet().removeIf(k -> k.ip().equals(ip));
+  }
+}

@@ -1,0 +1,125 @@
+package io.ironlb.l2;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Which interfaces announce a VIP. A pure function of the VIP, the interfaces, and the
+ * L2Advertisement's {@code interfaces} list.
+ *
+ * <p>By default only interfaces whose own subnet contains the VIP (the LAN, never an internal link
+ * on another subnet). When none does, every eligible interface announces, as MetalLB does, so a
+ * pool outside the node subnets still works; {@link Basis} says which rule applied. An explicit
+ * list replaces the subnet rule. Some interfaces are never used, listed or not: loopback, down,
+ * NOARP, bridge and bond members (the bridge or bond itself announces), and container or proxy
+ * devices by name ({@code veth*}, {@code cali*}, {@code docker*}, {@code kube-ipvs0}).
+ */
+public final class InterfaceSelection {
+
+  private InterfaceSelection() {}
+
+  public enum Basis {
+    /** Interfaces whose subnet contains the VIP. */
+    SUBNET,
+    /** The L2Advertisement's {@code interfaces} list. */
+    EXPLICIT,
+    /** No interface's subnet contains the VIP: all eligible interfaces. */
+    NO_SUBNET_MATCH
+  }
+
+  /** Why an interface does not announce a VIP. */
+  public enum Exclusion {
+    LOOPBACK,
+    DOWN,
+    NOARP,
+    BRIDGE_OR_BOND_MEMBER,
+    CONTAINER_OR_PROXY_DEVICE,
+    NO_MAC,
+    SUBNET_DOES_NOT_CONTAIN_VIP,
+    NOT_LISTED
+  }
+
+  public record Selection(List<NetInterface> interfaces, Basis basis, Map<String, Exclusion> excluded) {
+    public Selection {
+      interfaces = List.copyOf(interfaces);
+      excluded = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(excluded));
+    }
+
+    public List<String> names() {
+      return interfaces.stream().map(NetInterface::name).toList();
+    }
+  }
+
+  private static final List<String> NEVER_PREFIXES = List.of("veth", "cali", "docker", "kube-ipvs0");
+
+  /** Why {@code i} can never announce, or empty when it may. */
+  public static Optional<Exclusion> ineligible(NetInterface i, InterfaceTable table) {
+    if (i.loopback()) {
+      return Optional.of(Exclusion.LOOPBACK);
+    }
+    String kind = table.master(i).map(NetInterface::kind).orElse("");
+    if (i.hasMaster() && !kind.equals("vrf")) {
+      return Optional.of(Exclusion.BRIDGE_OR_BOND_MEMBER);
+    }
+    // By name, not by kind: a lab node's (or a VM's) LAN link may well be a veth named lan0.
+    if (NEVER_PREFIXES.stream().anyMatch(p -> i.name().startsWith(p))) {
+      return Optional.of(Exclusion.CONTAINER_OR_PROXY_DEVICE);
+    }
+    if (i.noArp()) {
+      return Optional.of(Exclusion.NOARP);
+    }
+    if (i.mac().bits() == 0) {
+      return Optional.of(Exclusion.NO_MAC);
+    }
+    if (!i.operational()) {
+      return Optional.of(Exclusion.DOWN);
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * @param explicit the L2Advertisement's interface names; empty means "by subnet"
+   */
+  public static Selection select(InetAddress vip, InterfaceTable table, List<String> explicit) {
+    Map<String, Exclusion> excluded = new LinkedHashMap<>();
+    List<NetInterface> eligible = new ArrayList<>();
+    for (NetInterface i : table.all()) {
+      Optional<Exclusion> why = ineligible(i, table);
+      if (why.isPresent()) {
+        excluded.put(i.name(), why.get());
+      } else {
+        eligible.add(i);
+      }
+    }
+    if (!explicit.isEmpty()) {
+      List<NetInterface> chosen = new ArrayList<>();
+      for (NetInterface i : eligible) {
+        if (explicit.contains(i.name())) {
+          chosen.add(i);
+        } else {
+          excluded.put(i.name(), Exclusion.NOT_LISTED);
+        }
+      }
+      return new Selection(chosen, Basis.EXPLICIT, excluded);
+    }
+    List<NetInterface> bySubnet = new ArrayList<>();
+    for (NetInterface i : eligible) {
+      if (i.addresses().stream().anyMatch(a -> a.subnetContains(vip))) {
+        bySubnet.add(i);
+      }
+    }
+    if (bySubnet.isEmpty()) {
+      return new Selection(eligible, Basis.NO_SUBNET_MATCH, excluded);
+    }
+    for (NetInterface i : eligible) {
+      if (!bySubnet.contains(i)) {
+        excluded.put(i.name(), Exclusion.SUBNET_DOES_NOT_CONTAIN_VIP);
+      }
+    }
+    return new Selection(bySubnet, Basis.SUBNET, excluded);
+  }
+}

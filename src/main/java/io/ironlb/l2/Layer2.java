@@ -1,0 +1,39 @@
+package io.ironlb.l2;
+
+import io.ironlb.l2.packet.MacAddress;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The Layer 2 data plane as the speaker drives it: announce and withdraw VIPs, probe an address
+ * before first use. Answers ARP/NDP for what is announced, in the background, until closed.
+ * Claims by other MACs are reported to the listener given when it was opened.
+ */
+public interface Layer2 extends AutoCloseable {
+
+  /**
+   * Announces {@code vip} on {@code interfaces} (an L2Advertisement's list), or when empty on the
+   * interfaces whose subnet contains it. Idempotent; a new VIP gets a gratuitous burst at once.
+   */
+  void announce(InetAddress vip, List<String> interfaces);
+
+  /** Stops answering and announcing {@code vip}. */
+  void withdraw(InetAddress vip);
+
+  /** Interface names {@code vip} is announced on now (for ServiceL2Status). */
+  List<String> announcedOn(InetAddress vip);
+
+  /**
+   * Probes {@code vip} on the interfaces {@link #announce} would use; completes in about
+   * probes x interval (300 ms by default).
+   */
+  CompletableFuture<ProbeResult> probe(InetAddress vip, List<String> interfaces, Set<MacAddress> clusterMacs);
+
+  /** The interfaces as last discovered. */
+  InterfaceTable interfaces();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,203 @@
+package io.ironlb.membership;
+
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.List;
+import org.jgroups.logging.CustomLogFactory;
+import org.jgroups.logging.Log;
+import org.jgroups.logging.LogFactory;
+import org.jgroups.logging.Slf4jLogImpl;
+import org.jgroups.protocols.FD_ALL3;
+import org.jgroups.protocols.FD_SOCK2;
+import org.jgroups.protocols.MERGE3;
+import org.jgroups.protocols.TCP;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.protocols.VERIFY_SUSPECT2;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.NAKACK2;
+import org.jgroups.protocols.pbcast.STABLE;
+import org.jgroups.stack.Protocol;
+import org.jgroups.util.TLSClientAuth;
+
+/**
+ * The JGroups 5.5.7 protocol stack of the speakers, built in code (no XML on disk), bottom up:
+ *
+ * <pre>
+ * TCP (mutual TLS 1.3, bound to the node IP, diagnostics off, platform threads, TCP_NODELAY)
+ * PeerListPing    discovery: TCPPING fed from the API's list of speaker endpoints
+ * MERGE3          merge probes every 1-3 s: a healed partition merges in ~3-5 s
+ * FD_SOCK2        crash detection: a kill -9 closes the peer's socket, seen at once
+ * FD_ALL3         heartbeats every 100 ms, suspect after 600 ms of silence (cut link, frozen host)
+ * VERIFY_SUSPECT2 100 ms for a suspect to prove it is alive before it is removed
+ * NAKACK2, UNICAST3, STABLE   reliable ordered delivery (views, merges)
+ * GMS             join timeout 1 s, view ack timeout 300 ms
+ * </pre>
+ *
+ * <h2>Timings (measured on the 2-core dev machine, see bench/membership)</h2>
+ *
+ * <ul>
+ *   <li><b>Crash (kill -9)</b>: FD_SOCK2 sees the connection close, VERIFY_SUSPECT2 waits its 100 ms
+ *       for an answer that cannot come, the coordinator installs the new view. Target ~0.2 s.
+ *       VERIFY_SUSPECT2 below 100 ms buys little (30 ms gave ~50 ms) and would remove a member that is
+ *       merely slow to answer under CPU load.
+ *   <li><b>Link cut</b>: only the heartbeats notice. Removal takes the FD_ALL3 timeout plus up to one
+ *       check interval plus VERIFY_SUSPECT2, ~0.6-0.8 s with 100/600 ms. 400 ms (measured ~0.56 s)
+ *       leaves too little margin against a stalled but healthy speaker; 1 s (~1.2 s) misses the ~1 s
+ *       target. 600 ms tolerates five lost heartbeats in a row.
+ *   <li><b>The isolated side</b> installs its own view after the same timeout, then waits
+ *       {@code view_ack_collection_timeout} for acks of members it cannot reach: lowered from 2 s to
+ *       300 ms, so it stops announcing promptly too.
+ *   <li><b>Join timeout</b> 1 s: the first speaker of a cluster waits this long before forming a view
+ *       alone; a joiner to an existing group is done as soon as the coordinator answers. Two speakers
+ *       that start together and miss each other merge through MERGE3 a few seconds later.
+ * </ul>
+ *
+ * <h2>JVM settings for the speaker (the launcher uses these)</h2>
+ *
+ * <p>{@code -XX:+UseSerialGC -Xms64m -Xmx128m -XX:+AlwaysPreTouch -XX:+UseCompactObjectHeaders
+ * -Xss512k -XX:TieredStopAtLevel=1 -XX:+PerfDisableSharedMem}. Why: the heartbeat timeout (600 ms)
+ * is the longest pause a healthy speaker may take. A speaker's heap is small (informer caches and a
+ * few threads, tens of MiB live), so the serial collector's young pauses are a few ms and even a full
+ * collection of a 128 MiB heap stays far below 600 ms, without the concurrent GC threads (G1, ZGC)
+ * that compete for the node's CPUs and cost resident memory (target ≤ 150 MiB). Pre-touched heap
+ * avoids page faults in a pause; compact headers shrink the heap; C1 only (TieredStopAtLevel=1)
+ * starts fast with no C2 compile storms on a busy node; PerfDisableSharedMem avoids the hsperfdata
+ * mmap whose writes can stall the JVM behind a busy disk (a known cause of long safepoints). JGroups
+ * runs on platform threads ({@code use_vthreads=false}): virtual threads share a carrier pool with
+ * the rest of the speaker, where a CPU-bound task could delay a heartbeat.
+ *
+ * <h2>Security</h2>
+ *
+ * <p>See {@link SecretTls}: TLS 1.3 with client authentication NEED on the TCP transport; only a
+ * process holding the shared secret can complete a handshake, so nothing else can join, forge a
+ * view or replay one. FD_SOCK2 is bound to the same node IP (it listens on all interfaces
+ * otherwise) and, carrying no membership data, stays plain.
+ */
+final class GroupStack {
+
+  static final String CLUSTER = "ironlb-speakers";
+
+  static {
+    routeJGroupsLogsToSlf4j();
+  }
+
+  private GroupStack() {}
+
+  /** The stack and the TLS state behind it (whose refusal count the adapter exposes). */
+  record Built(List<Protocol> protocols, SecretTls tls) {}
+
+  static Built build(MembershipConfig c) throws GeneralSecurityException {
+    SecretTls tls = new SecretTls(c.sharedSecret());
+    return new Built(protocols(c, tls), tls);
+  }
+
+  /** Package-private test hook: the same stack without TLS, to show that the replay test would see an attack. */
+  static List<Protocol> withoutTlsForTests(MembershipConfig c) {
+    return protocols(c, null);
+  }
+
+  private static List<Protocol> protocols(MembershipConfig c, SecretTls tls) {
+    Timings t = c.timings();
+    TCP tcp = new TCP();
+    tcp.setBindAddress(c.bindAddress());
+    tcp.setBindPort(c.port());
+    tcp.setPortRange(0); // the peers list names exact ports; never drift to another
+    tcp.setSockConnTimeout(500); // nodes share a LAN: a connect unanswered in 500 ms is to a dead node
+    tcp.logAcceptError(false); // refused handshakes are logged (rate-limited) by SecretTls instead
+    tcp.setValue("use_vthreads", false);
+    tcp.setValue("tcp_nodelay", true); // heartbeats and views are tiny: never hold them for Nagle
+    try {
+      tcp.setDiagnosticsHandler(tcp.createDiagnosticsHandler().setEnabled(false));
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot disable JGroups diagnostics", e);
+    }
+    if (tls != null) {
+      try {
+        tcp.tls().enabled(true).setSSLContext(tls.context()).setClientAuth(TLSClientAuth.NEED)
+            .setProtocols(new String[] {"TLSv1.3"});
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("cannot set up membership TLS: " + e.getMessage(), e);
+      }
+    }
+
+    PeerListPing discovery = new PeerListPing(c.peers());
+    // Discovery requests to listed-but-dead peers must not wait for each other's connect timeout.
+    discovery.setValue("async_discovery_use_separate_thread_per_request", true);
+
+    MERGE3 merge = new MERGE3().setMinInterval(t.mergeMinInterval().toMillis()).setMaxInterval(t.mergeMaxInterval().toMillis());
+
+    FD_SOCK2 fdSock = new FD_SOCK2().setBindAddress(c.bindAddress()).setOffset(MembershipConfig.FD_SOCK_OFFSET);
+
+    FD_ALL3 fdAll = new FD_ALL3();
+    fdAll.setInterval(t.heartbeatInterval().toMillis());
+    fdAll.setTimeout(t.heartbeatTimeout().toMillis());
+
+    VERIFY_SUSPECT2 verify = new VERIFY_SUSPECT2().setTimeout(t.verifyTimeout().toMillis());
+
+    NAKACK2 nakack = new NAKACK2();
+    nakack.setValue("use_mcast_xmit", false); // TCP has no multicast: retransmit point to point
+
+    GMS gms = new GMS()
+        .setJoinTimeout(t.joinTimeout().toMillis())
+        .setMaxJoinAttempts(3)
+        .setLeaveTimeout(500)
+        .setViewAckCollectionTimeout(t.viewAckTimeout().toMillis());
+    gms.setValue("print_local_addr", false);
+    gms.setValue("print_physical_addrs", false);
+
+    List<Protocol> stack = new ArrayList<>();
+    stack.add(tcp);
+    stack.add(discovery);
+    stack.add(merge);
+    stack.add(fdSock);
+    stack.add(fdAll);
+    stack.add(verify);
+    stack.add(nakack);
+    stack.add(new UNICAST3());
+    stack.add(new STABLE());
+    stack.add(gms);
+    return stack;
+  }
+
+  /**
+   * JGroups picks a logging backend by probing the classpath, and its lines are lost when it picks
+   * one nobody configured; pin it to SLF4J (logback, JSON lines) like the rest of the process.
+   */
+  static void routeJGroupsLogsToSlf4j() {
+    LogFactory.setCustomLogFactory(new CustomLogFactory() {
+      @Override
+      public Log getLog(Class<?> clazz) {
+        return new QuietCloseLog(clazz);
+      }
+
+      @Override
+      public Log getLog(String category) {
+        return new QuietCloseLog(category);
+      }
+    });
+  }
+
+  /**
+   * Demotes one JGroups ERROR to DEBUG: on TLS connections, closing a connection the peer has just
+   * closed fails to send JGroups' "graceful close" marker ("failed sending graceful close"), which is
+   * harmless and happens on every leave; as an ERROR it would page someone for a normal restart.
+   */
+  private static final class QuietCloseLog extends Slf4jLogImpl {
+    QuietCloseLog(Class<?> clazz) {
+      super(clazz);
+    }
+
+    QuietCloseLog(String category) {
+      super(category);
+    }
+
+    @Override
+    public void error(String format, Object... args) {
+      if (format != null && format.contains("failed sending graceful close")) {
+        debug(format, args);
+      } else {
+        super.error(format, args);
+      }
+    }
+  }
+}
