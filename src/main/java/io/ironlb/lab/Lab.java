@@ -522,7 +522,10 @@ final class Lab {
 
   // ---------------------------------------------------------------- exec, cut, restore, rogue, kill
 
-  int exec(String host, List<String> command) {
+  int exec(String host, List<String> commandLine) {
+    // "exec mac -- curl ..." and "exec mac curl ...": both mean the same command.
+    List<String> command = !commandLine.isEmpty() && commandLine.getFirst().equals("--")
+        ? commandLine.subList(1, commandLine.size()) : commandLine;
     LabState state = LabState.load(dir);
     if (!state.exists()) {
       err.println("No lab (no state in " + dir + "): run `sudo ./ironlb lab up` first.");

@@ -249,6 +249,17 @@ class LabTest {
   }
 
   @Test
+  @Order(12)
+  void execRunsACommandInAHostsNamespaceWithOrWithoutDashDash() {
+    PrintWriter sink = new PrintWriter(new StringWriter());
+    String d = dir.toString();
+    assertThat(LabCommand.execute(sink, sink, "exec", "--state-dir", d, "mac", "--", "ip", "-br", "addr")).isZero();
+    assertThat(LabCommand.execute(sink, sink, "exec", "--state-dir", d, "spark-ba63", "ip", "-br", "link", "show", "lan0")).isZero();
+    assertThat(LabCommand.execute(sink, sink, "exec", "--state-dir", d, "mac", "--", "false")).isEqualTo(1);
+    assertThat(LabCommand.execute(sink, sink, "exec", "--state-dir", d, "nosuchhost", "--", "true")).isEqualTo(2);
+  }
+
+  @Test
   @Order(100)
   void downLeavesNoNamespaceProcessMountOrFileAndASecondDownIsHarmless() throws IOException {
     List<LabProcess> procs = LabState.load(dir).processList();
