@@ -46,6 +46,7 @@ class LabTest {
   static void up() throws IOException {
     String why = Lab.preflight();
     Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
+    sweepLabsOfDeadTestRuns();
     dir = Files.createTempDirectory("ironlb-lab-test");
     layout = LabLayout.of(PREFIX, 2, null, null);
     long t0 = System.nanoTime();
@@ -64,6 +65,20 @@ class LabTest {
           for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
             Files.deleteIfExists(p);
           }
+        }
+      }
+    }
+  }
+
+  /** A test JVM that was killed leaves its lab behind: its state directory says what to remove. */
+  private static void sweepLabsOfDeadTestRuns() throws IOException {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    try (var dirs = Files.list(tmp)) {
+      for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith("ironlb-lab-")).toList()) {
+        String prefix = LabState.load(d).option("prefix", "");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("il[th](\\d+)-").matcher(prefix);
+        if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).filter(ProcessHandle::isAlive).isEmpty()) {
+          run(d, Lab::down);
         }
       }
     }
