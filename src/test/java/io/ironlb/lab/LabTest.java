@@ -36,51 +36,31 @@ import org.junit.jupiter.api.TestMethodOrder;
 class LabTest {
 
   private static final Duration T = Duration.ofSeconds(20);
-  private static final String PREFIX = "ilt" + ProcessHandle.current().pid() + "-";
+  private static LabCluster cluster;
   private static Path dir;
   private static LabLayout layout;
+  private static String prefix;
   private static String upOutput;
   private static long upMillis;
 
   @BeforeAll
-  static void up() throws IOException {
+  static void up() {
     String why = Lab.preflight();
     Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
-    sweepLabsOfDeadTestRuns();
-    dir = Files.createTempDirectory("ironlb-lab-test");
-    layout = LabLayout.of(PREFIX, 2, null, null);
+    LabCluster.sweepDeadTestLabs();
     long t0 = System.nanoTime();
-    Run r = run(lab -> lab.up(new Lab.UpOptions(List.of(), 2, PREFIX, false, true, java.time.Instant.now())));
+    cluster = LabCluster.up(2);
     upMillis = (System.nanoTime() - t0) / 1_000_000;
-    upOutput = r.out();
-    assertThat(r.code()).as("lab up: %s%s", r.out(), r.err()).isZero();
+    dir = cluster.stateDir();
+    layout = LabState.load(dir).layout();
+    prefix = layout.prefix();
+    upOutput = cluster.upOutput();
   }
 
   @AfterAll
-  static void down() throws IOException {
-    if (dir != null) {
-      run(Lab::down);
-      if (Files.exists(dir)) {
-        try (var s = Files.walk(dir)) {
-          for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-            Files.deleteIfExists(p);
-          }
-        }
-      }
-    }
-  }
-
-  /** A test JVM that was killed leaves its lab behind: its state directory says what to remove. */
-  private static void sweepLabsOfDeadTestRuns() throws IOException {
-    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-    try (var dirs = Files.list(tmp)) {
-      for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith("ironlb-lab-")).toList()) {
-        String prefix = LabState.load(d).option("prefix", "");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("il[th](\\d+)-").matcher(prefix);
-        if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).filter(ProcessHandle::isAlive).isEmpty()) {
-          run(d, Lab::down);
-        }
-      }
+  static void down() {
+    if (cluster != null) {
+      cluster.close(); // harmless after the down test; the one cleanup when a test failed before it
     }
   }
 
@@ -214,7 +194,7 @@ class LabTest {
   @Order(7)
   void upTwiceIsSafeAndSaysSo() {
     long apiPid = LabState.load(dir).process("apiserver").orElseThrow().pid();
-    Run again = run(lab -> lab.up(new Lab.UpOptions(List.of(), 2, PREFIX, false, true, java.time.Instant.now())));
+    Run again = run(lab -> lab.up(new Lab.UpOptions(List.of(), 2, prefix, false, true, java.time.Instant.now())));
     assertThat(again.code()).isZero();
     assertThat(again.out()).contains("already up").contains("nothing changed");
     assertThat(LabState.load(dir).process("apiserver").orElseThrow().pid()).isEqualTo(apiPid);
@@ -234,12 +214,12 @@ class LabTest {
   @Test
   @Order(9)
   void aRogueDeviceOwnsTheAddressItClaims() {
-    Run r = run(lab -> lab.rogue("198.51.100.50"));
-    assertThat(r.code()).as(r.err()).isZero();
-    LabLayout.Host rogue = layout.rogue(1, "198.51.100.50");
-    String client = layout.client().namespace();
-    assertThat(Netns.exec(client, T, "ping", "-c", "1", "-W", "2", "198.51.100.50").ok()).isTrue();
-    assertThat(Netns.neighbour(client, "198.51.100.50")).get().extracting(n -> n.mac()).isEqualTo(rogue.mac());
+    String rogueMac = cluster.rogue("198.51.100.50");
+    String client = cluster.namespace("mac");
+    assertThat(cluster.exec("mac", T, "ping", "-c", "1", "-W", "2", "198.51.100.50").ok()).isTrue();
+    assertThat(Netns.neighbour(client, "198.51.100.50")).get().extracting(n -> n.mac()).isEqualTo(rogueMac);
+    assertThat(rogueMac).isNotIn(cluster.nodes().stream().map(cluster::lanMac).toList());
+    assertThat(run(lab -> lab.rogue("198.51.100.50")).out()).as("twice is harmless").contains("already owns");
   }
 
   @Test
@@ -281,9 +261,9 @@ class LabTest {
     assertThat(procs).isNotEmpty();
     Run r = run(Lab::down);
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(Netns.list()).noneMatch(ns -> ns.startsWith(PREFIX));
+    assertThat(Netns.list()).noneMatch(ns -> ns.startsWith(prefix));
     assertThat(procs).noneMatch(LabProcess::alive);
-    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(PREFIX);
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(prefix);
     assertThat(dir).doesNotExist();
     Run again = run(Lab::down);
     assertThat(again.code()).isZero();
