@@ -45,7 +45,7 @@ final class ClusterSeeder {
   }
 
   static void namespacesAndNodes(KubernetesClient c, LabLayout layout) {
-    for (String ns : List.of("default", "kube-system", "kube-public", METALLB_NS)) {
+    for (String ns : List.of("default", "kube-system", "kube-public", "kube-node-lease", METALLB_NS)) {
       apply(c, new NamespaceBuilder().withNewMetadata().withName(ns).addToLabels("kubernetes.io/metadata.name", ns)
           .endMetadata().withNewStatus().withPhase("Active").endStatus().build());
     }
@@ -78,6 +78,10 @@ final class ClusterSeeder {
           .withKernelVersion(System.getProperty("os.version")).withContainerRuntimeVersion("lab://1.0")
           .withMachineID("").withSystemUUID("").withBootID("").endNodeInfo()
           .endStatus().build());
+      // The kubelet's heartbeat, which `kubectl describe node` shows.
+      apply(c, new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata().withName(n.name())
+          .withNamespace("kube-node-lease").endMetadata().withNewSpec().withHolderIdentity(n.name())
+          .withLeaseDurationSeconds(40).withRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)).endSpec().build());
     }
   }
 

@@ -34,7 +34,7 @@ final class Lab {
   static final Duration SERVICES_WAIT = Duration.ofSeconds(20);
 
   /** The {@code up} options. {@code lans} are CIDRs; one per family replaces that family's default. */
-  record UpOptions(List<String> lans, int nodes, String prefix, boolean keepOnFailure, boolean waitForIps) {}
+  record UpOptions(List<String> lans, int nodes, String prefix, boolean keepOnFailure, boolean waitForIps, Instant startedAt) {}
 
   private final Path dir;
   private final PrintWriter out;
@@ -207,9 +207,10 @@ final class Lab {
       if (plugins.controller() && o.waitForIps()) {
         awaitAddresses(client);
       }
-      long total = (System.nanoTime() - t0) / 1_000_000;
       printServices(state, layout);
       printHints(state, layout);
+      // Measured from the start of the command (JVM start included), as a user with a stopwatch would.
+      long total = Duration.between(o.startedAt(), Instant.now()).toMillis();
       out.printf("lab up took %.1f s%n", total / 1000.0);
       out.flush();
     }
@@ -521,7 +522,10 @@ final class Lab {
 
   // ---------------------------------------------------------------- exec, cut, restore, rogue, kill
 
-  int exec(String host, List<String> command) {
+  int exec(String host, List<String> commandLine) {
+    // "exec mac -- curl ..." and "exec mac curl ...": both mean the same command.
+    List<String> command = !commandLine.isEmpty() && commandLine.getFirst().equals("--")
+        ? commandLine.subList(1, commandLine.size()) : commandLine;
     LabState state = LabState.load(dir);
     if (!state.exists()) {
       err.println("No lab (no state in " + dir + "): run `sudo ./ironlb lab up` first.");

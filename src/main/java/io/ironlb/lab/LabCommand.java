@@ -91,7 +91,9 @@ public final class LabCommand implements Runnable {
 
     @Override
     public Integer call() {
-      return lab().up(new Lab.UpOptions(lans, nodes, prefix, keep, !noWait));
+      // The JVM's start, not the process's: ./ironlb execs java after (maybe) building the jar.
+      java.time.Instant started = java.time.Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
+      return lab().up(new Lab.UpOptions(lans, nodes, prefix, keep, !noWait, started));
     }
   }
 
@@ -226,7 +228,7 @@ public final class LabCommand implements Runnable {
       int colon = listen.lastIndexOf(':');
       java.net.InetSocketAddress addr = new java.net.InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)));
       try (Relay relay = Relay.fromTcp(addr, java.net.UnixDomainSocketAddress.of(socket))) {
-        System.out.println("{\"level\":\"INFO\",\"msg\":\"forwarding " + listen + " to " + socket + "\"}");
+        System.out.println("{\"level\":\"INFO\",\"msg\":\"forwarding " + listen + " (port " + relay.localPort() + ") to " + socket + "\"}");
         signalReady(ready);
         new java.util.concurrent.CountDownLatch(1).await();
       }

@@ -92,7 +92,7 @@ final class LabDispatcher extends Dispatcher {
     if (method == HttpMethod.GET && !watch) {
       String fieldSelector = query.get("fieldSelector");
       boolean table = String.valueOf(req.getHeader("Accept")).contains("as=Table");
-      if ((fieldSelector != null && !fieldSelector.isBlank()) || table) {
+      if ((fieldSelector != null && !fieldSelector.isBlank()) || table || isCollection(path)) {
         return getFilteredOrTable(req, path, query, fieldSelector, table);
       }
     }
@@ -168,6 +168,13 @@ final class LabDispatcher extends Dispatcher {
       }
       doc.put("items", kept);
     }
+    Optional<Discovery.Resource> listed = isCollection(path) ? Discovery.forPath(path, resources()) : Optional.empty();
+    if (listed.isPresent() && "List".equals(doc.get("kind"))) {
+      // The mock answers every list as kind "List"; kubectl decodes a typed list (PodList, ...) and
+      // panics on the generic one (kubectl logs -l ...).
+      doc.put("kind", listed.get().kind() + "List");
+      doc.put("apiVersion", listed.get().groupVersion());
+    }
     if (table) {
       Optional<Discovery.Resource> res = Discovery.forPath(path, resources());
       if (res.isPresent()) {
@@ -176,6 +183,14 @@ final class LabDispatcher extends Dispatcher {
       }
     }
     return json(200, doc);
+  }
+
+  /** A list path: {@code /api/v1/pods}, {@code /api/v1/namespaces/x/pods}, {@code /apis/g/v/namespaces/x/kinds}. */
+  private static boolean isCollection(String path) {
+    String[] s = path.split("/");
+    int base = s.length > 1 && s[1].equals("api") ? 3 : 4; // index of the first segment after the version
+    int rest = s.length - base;
+    return rest == 1 || (rest == 3 && s[base].equals("namespaces"));
   }
 
   // ---- PATCH

@@ -87,6 +87,10 @@ record LabLayout(String prefix, Cidr lan4, Cidr lan6, Cidr internal4, Cidr inter
     }
     Cidr int4 = Cidr.parse(INTERNAL4);
     Cidr int6 = Cidr.parse(INTERNAL6);
+    if (int4.contains(lan4.host(1)) || lan4.contains(int4.host(1)) || int6.contains(lan6.host(1)) || lan6.contains(int6.host(1))) {
+      throw new IllegalArgumentException("--lan " + lan4 + " / " + lan6 + " overlaps the internal network ("
+          + INTERNAL4 + ", " + INTERNAL6 + "): choose another LAN");
+    }
     List<Node> nodes = new ArrayList<>();
     for (int i = 0; i < nodeCount; i++) {
       String name = switch (i) {

@@ -142,7 +142,9 @@ class LabApiServerTest {
     Files.writeString(state.log("speaker spark-ba63"), "{\"event\":\"serviceAnnounced\",\"msg\":\"service has IP, announcing\"}\n");
     CommandResult pods = kubectl("get", "pods", "-n", "metallb-system", "-l", "component=speaker");
     assertThat(pods.stdout()).contains("speaker-spark-2959").contains("speaker-spark-ba63").contains("Running").doesNotContain("controller");
-    CommandResult logs = kubectl("logs", "-n", "metallb-system", "speaker-spark-ba63");
+    // The seed's own troubleshooting command: kubectl logs -n metallb-system -l component=speaker | grep announcing
+    CommandResult logs = kubectl("logs", "-n", "metallb-system", "-l", "component=speaker");
+    assertThat(logs.describe()).contains("exited 0");
     assertThat(logs.stdout()).contains("announcing");
   }
 
@@ -154,6 +156,13 @@ class LabApiServerTest {
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(Json.list(client.genericKubernetesResources(
         "metallb.io/v1beta1", "IPAddressPool").inNamespace("metallb-system").withName("lan-pool").get().getAdditionalProperties(),
         "spec.addresses")).containsExactly("198.51.100.230-198.51.100.231"));
+  }
+
+  @Test
+  void listsCarryTheirTypedKindAsOnARealServer() throws Exception {
+    assertThat(get("/api/v1/namespaces/metallb-system/pods")).contains("\"kind\":\"PodList\"");
+    assertThat(get("/apis/metallb.io/v1beta1/namespaces/metallb-system/ipaddresspools"))
+        .contains("\"kind\":\"IPAddressPoolList\"").contains("\"apiVersion\":\"metallb.io/v1beta1\"");
   }
 
   @Test

@@ -34,8 +34,9 @@ class LabLayoutTest {
 
   @Test
   void lanOptionReplacesOneFamily() {
-    LabLayout other = LabLayout.of("ilab-", 2, "203.0.113.0/24", null);
-    assertThat(other.nodes().getFirst().lan4()).isEqualTo("203.0.113.11");
+    LabLayout other = LabLayout.of("ilab-", 2, "198.51.100.0/23", null);
+    assertThat(other.nodes().getFirst().lan4()).isEqualTo("198.51.100.11");
+    assertThat(LabLayout.of("ilab-", 2, null, "2001:db8:99::/64").nodes().getFirst().lan6()).isEqualTo("2001:db8:99::11");
     assertThat(other.poolRange6()).isEqualTo("2001:db8:86::200-2001:db8:86::220");
   }
 
@@ -53,6 +54,7 @@ class LabLayoutTest {
     assertThatThrownBy(() -> LabLayout.of("ilab-", 0, null, null)).hasMessageContaining("--nodes must be 1-");
     assertThatThrownBy(() -> LabLayout.of("ilab-", 2, "198.51.100.0/25", null)).hasMessageContaining("too small");
     assertThatThrownBy(() -> LabLayout.of("ilab-", 2, "2001:db8::/64", null)).hasMessageContaining("one IPv4 and one IPv6");
+    assertThatThrownBy(() -> LabLayout.of("ilab-", 2, "203.0.113.0/24", null)).hasMessageContaining("overlaps the internal network");
   }
 
   @Test

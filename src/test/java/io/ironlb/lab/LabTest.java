@@ -36,36 +36,31 @@ import org.junit.jupiter.api.TestMethodOrder;
 class LabTest {
 
   private static final Duration T = Duration.ofSeconds(20);
-  private static final String PREFIX = "ilt" + ProcessHandle.current().pid() + "-";
+  private static LabCluster cluster;
   private static Path dir;
   private static LabLayout layout;
+  private static String prefix;
   private static String upOutput;
   private static long upMillis;
 
   @BeforeAll
-  static void up() throws IOException {
+  static void up() {
     String why = Lab.preflight();
     Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
-    dir = Files.createTempDirectory("ironlb-lab-test");
-    layout = LabLayout.of(PREFIX, 2, null, null);
+    LabCluster.sweepDeadTestLabs();
     long t0 = System.nanoTime();
-    Run r = run(lab -> lab.up(new Lab.UpOptions(List.of(), 2, PREFIX, false, true)));
+    cluster = LabCluster.up(2);
     upMillis = (System.nanoTime() - t0) / 1_000_000;
-    upOutput = r.out();
-    assertThat(r.code()).as("lab up: %s%s", r.out(), r.err()).isZero();
+    dir = cluster.stateDir();
+    layout = LabState.load(dir).layout();
+    prefix = layout.prefix();
+    upOutput = cluster.upOutput();
   }
 
   @AfterAll
-  static void down() throws IOException {
-    if (dir != null) {
-      run(Lab::down);
-      if (Files.exists(dir)) {
-        try (var s = Files.walk(dir)) {
-          for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-            Files.deleteIfExists(p);
-          }
-        }
-      }
+  static void down() {
+    if (cluster != null) {
+      cluster.close(); // harmless after the down test; the one cleanup when a test failed before it
     }
   }
 
@@ -169,6 +164,22 @@ class LabTest {
 
   @Test
   @Order(5)
+  void withSpeakersTheClientReachesTheVipAndLearnsTheAnnouncingNodesMac() {
+    Assumptions.assumeTrue(Lab.Plugins.detect().speaker() && Lab.Plugins.detect().controller(),
+        "needs the controller and the speaker (not in this build)");
+    await().atMost(T).until(() -> !vips("openwebui").isEmpty());
+    String vip4 = vips("openwebui").getFirst();
+    String client = layout.client().namespace();
+    Netns.flushNeighbours(client);
+    await().atMost(T).untilAsserted(() -> assertThat(curl("http://" + vip4 + "/").stdout()).startsWith("openwebui on spark-ba63"));
+    String mac = Netns.neighbour(client, vip4).orElseThrow().mac();
+    assertThat(layout.nodes()).extracting(LabLayout.Node::lanMac).contains(mac);
+    await().atMost(T).untilAsserted(() -> assertThat(run(Lab::status).out().lines().filter(l -> l.startsWith("openwebui ")))
+        .singleElement().asString().doesNotContain("<none yet>").containsPattern("spark-\\S+$"));
+  }
+
+  @Test
+  @Order(6)
   void theSeedsPoolYamlAppliedWithKubectlIsStored() throws IOException {
     Assumptions.assumeTrue(Commands.onPath("kubectl"), "kubectl is not installed (CI installs kubernetes-client)");
     Path yaml = dir.resolve("run").resolve("metallb-config.yaml");
@@ -180,17 +191,17 @@ class LabTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void upTwiceIsSafeAndSaysSo() {
     long apiPid = LabState.load(dir).process("apiserver").orElseThrow().pid();
-    Run again = run(lab -> lab.up(new Lab.UpOptions(List.of(), 2, PREFIX, false, true)));
+    Run again = run(lab -> lab.up(new Lab.UpOptions(List.of(), 2, prefix, false, true, java.time.Instant.now())));
     assertThat(again.code()).isZero();
     assertThat(again.out()).contains("already up").contains("nothing changed");
     assertThat(LabState.load(dir).process("apiserver").orElseThrow().pid()).isEqualTo(apiPid);
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aCutNodeIsUnreachableUntilRestored() {
     LabLayout.Node worker = layout.node("spark-ba63").orElseThrow();
     assertThat(run(lab -> lab.cut("spark-ba63", "lan", false)).code()).isZero();
@@ -201,18 +212,18 @@ class LabTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void aRogueDeviceOwnsTheAddressItClaims() {
-    Run r = run(lab -> lab.rogue("198.51.100.50"));
-    assertThat(r.code()).as(r.err()).isZero();
-    LabLayout.Host rogue = layout.rogue(1, "198.51.100.50");
-    String client = layout.client().namespace();
-    assertThat(Netns.exec(client, T, "ping", "-c", "1", "-W", "2", "198.51.100.50").ok()).isTrue();
-    assertThat(Netns.neighbour(client, "198.51.100.50")).get().extracting(n -> n.mac()).isEqualTo(rogue.mac());
+    String rogueMac = cluster.rogue("198.51.100.50");
+    String client = cluster.namespace("mac");
+    assertThat(cluster.exec("mac", T, "ping", "-c", "1", "-W", "2", "198.51.100.50").ok()).isTrue();
+    assertThat(Netns.neighbour(client, "198.51.100.50")).get().extracting(n -> n.mac()).isEqualTo(rogueMac);
+    assertThat(rogueMac).isNotIn(cluster.nodes().stream().map(cluster::lanMac).toList());
+    assertThat(run(lab -> lab.rogue("198.51.100.50")).out()).as("twice is harmless").contains("already owns");
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void killNamesTheSpeakerItKilledOrSaysThereIsNone() {
     Run r = run(lab -> lab.kill("spark-ba63"));
     if (Lab.Plugins.detect().speaker()) {
@@ -224,12 +235,23 @@ class LabTest {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void statusListsProcessesHostsAndServices() {
     Run r = run(Lab::status);
     assertThat(r.code()).isZero();
     assertThat(r.out()).contains("apiserver").contains("running").contains("app openwebui").contains("forward spark-2959")
         .contains("rogue1 (foreign device)").contains("export KUBECONFIG=");
+  }
+
+  @Test
+  @Order(12)
+  void execRunsACommandInAHostsNamespaceWithOrWithoutDashDash() {
+    PrintWriter sink = new PrintWriter(new StringWriter());
+    String d = dir.toString();
+    assertThat(LabCommand.execute(sink, sink, "exec", "--state-dir", d, "mac", "--", "ip", "-br", "addr")).isZero();
+    assertThat(LabCommand.execute(sink, sink, "exec", "--state-dir", d, "spark-ba63", "ip", "-br", "link", "show", "lan0")).isZero();
+    assertThat(LabCommand.execute(sink, sink, "exec", "--state-dir", d, "mac", "--", "false")).isEqualTo(1);
+    assertThat(LabCommand.execute(sink, sink, "exec", "--state-dir", d, "nosuchhost", "--", "true")).isEqualTo(2);
   }
 
   @Test
@@ -239,9 +261,9 @@ class LabTest {
     assertThat(procs).isNotEmpty();
     Run r = run(Lab::down);
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(Netns.list()).noneMatch(ns -> ns.startsWith(PREFIX));
+    assertThat(Netns.list()).noneMatch(ns -> ns.startsWith(prefix));
     assertThat(procs).noneMatch(LabProcess::alive);
-    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(PREFIX);
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(prefix);
     assertThat(dir).doesNotExist();
     Run again = run(Lab::down);
     assertThat(again.code()).isZero();
