@@ -1,5 +1,7 @@
 package io.ironlb.lab;
 
+import io.ironlb.model.IpText;
+
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -106,44 +108,15 @@ record Cidr(boolean v6, BigInteger network, int prefix) {
   }
 
   static String format(BigInteger value, boolean v6) {
-    if (!v6) {
-      long v = value.longValue();
-      return ((v >> 24) & 255) + "." + ((v >> 16) & 255) + "." + ((v >> 8) & 255) + "." + (v & 255);
+    byte[] raw = value.toByteArray();
+    byte[] b = new byte[v6 ? 16 : 4];
+    int n = Math.min(raw.length, b.length);
+    System.arraycopy(raw, raw.length - n, b, b.length - n, n);
+    try {
+      return IpText.format(java.net.InetAddress.getByAddress(b));
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException("a 4- or 16-byte array is always an address", e);
     }
-    int[] groups = new int[8];
-    for (int i = 0; i < 8; i++) {
-      groups[i] = value.shiftRight(16 * (7 - i)).intValue() & 0xffff;
-    }
-    // RFC 5952: compress the longest run (the first of equals) of two or more zero groups.
-    int bestStart = -1;
-    int bestLen = 0;
-    for (int i = 0; i < 8; ) {
-      if (groups[i] != 0) {
-        i++;
-        continue;
-      }
-      int j = i;
-      while (j < 8 && groups[j] == 0) {
-        j++;
-      }
-      if (j - i > bestLen && j - i >= 2) {
-        bestStart = i;
-        bestLen = j - i;
-      }
-      i = j;
-    }
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < 8; i++) {
-      if (i == bestStart) {
-        sb.append(i == 0 ? "::" : ":");
-        i += bestLen - 1;
-        continue;
-      }
-      sb.append(Integer.toHexString(groups[i]));
-      if (i < 7) {
-        sb.append(':');
-      }
-    }
-    return sb.toString();
   }
+
 }
