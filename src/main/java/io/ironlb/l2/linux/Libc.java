@@ -69,6 +69,8 @@ final class Libc {
   private static final MethodHandle OPEN = downcall("open",
       FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
   private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle GETTID = downcall("gettid", FunctionDescriptor.of(JAVA_INT));
+  private static final MethodHandle SETPRIORITY = downcall("setpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle STRERROR = LINKER.downcallHandle(
       LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -179,6 +181,23 @@ final class Libc {
   static int setns(int fd, int nstype) {
     try {
       return (int) SETNS.invokeExact(CAPTURED.get(), fd, nstype);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static int gettid() {
+    try {
+      return (int) GETTID.invokeExact(CAPTURED.get());
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** {@code setpriority(PRIO_PROCESS, tid, nice)}: on Linux a thread ID names one thread. */
+  static int setThreadNice(int tid, int nice) {
+    try {
+      return (int) SETPRIORITY.invokeExact(CAPTURED.get(), 0, tid, nice);
     } catch (Throwable t) {
       throw rethrow(t);
     }
