@@ -11,19 +11,19 @@ import java.util.function.Supplier;
 
 /**
  * Watches ARP and neighbour discovery while announcing: another MAC claiming an announced address
- * is reported once per episode (an episode ends after {@code quiet} without that claim) and
- * answered with one gratuitous defence on the interface it came in on.
+ * is reported once per episode and answered with one gratuitous defence on the interface it came
+ * in on. An episode is per address, whatever MAC claims it, and ends after {@code quiet} without
+ * any claim: so forged claims from ever new MACs cost one report and one defence per period, and
+ * the table is bounded by the announced addresses.
  */
 public final class ConflictWatch {
-
-  private record Key(InetAddress ip, long mac) {}
 
   private final Announcer announcer;
   private final Supplier<InterfaceTable> interfaces;
   private final Consumer<Claim> listener;
   private final long quietNanos;
   private final LongSupplier nanoTime;
-  private final Map<Key, Long> lastSeen = new ConcurrentHashMap<>();
+  private final Map<InetAddress, Long> lastSeen = new ConcurrentHashMap<>();
 
   public ConflictWatch(Announcer announcer, Supplier<InterfaceTable> interfaces, Consumer<Claim> listener, Duration quiet, LongSupplier nanoTime) {
     this.announcer = announcer;
@@ -44,7 +44,7 @@ public final class ConflictWatch {
       }
     }
     long now = nanoTime.getAsLong();
-    Long before = lastSeen.put(new Key(e.ip(), e.mac().bits()), now);
+    Long before = lastSeen.put(e.ip(), now);
     if (before == null || now - before > quietNanos) {
       announcer.defend(e.ip(), ingress);
       listener.accept(new Claim(e.ip(), e.mac(), ingress.name(), e.what()));
@@ -53,6 +53,6 @@ public final class ConflictWatch {
 
   /** Forgets the episodes of {@code ip}, so a claim after it is announced again is news again. */
   void forget(InetAddress ip) {
-    lastSeen.keySet().removeIf(k -> k.ip().equals(ip));
+    lastSeen.remove(ip);
   }
 }

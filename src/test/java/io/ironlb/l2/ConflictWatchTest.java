@@ -66,6 +66,18 @@ class ConflictWatchTest {
   }
 
   @Test
+  void forgedClaimsFromEverNewMacsCostOneReportAndOneDefencePerEpisode() {
+    engine.announce(ResponderTest.VIP, List.of());
+    org.awaitility.Awaitility.await().until(() -> link.sent.size() == 2);
+    link.sent.clear();
+    for (int i = 0; i < 1000; i++) {
+      engine.onFrame(2, false, garp(new MacAddress(0x0200_0000_1000L + i)));
+    }
+    assertThat(claims).hasSize(1);
+    assertThat(link.sent).hasSize(2);
+  }
+
+  @Test
   void aForeignNeighborAdvertisementForAnAnnouncedIpv6VipIsReported() {
     engine.announce(ResponderTest.VIP6, List.of());
     var na = new Frame.Ndp(EthernetHeader.untagged(MacAddress.IPV6_ALL_NODES, INTRUDER, EthernetHeader.ETHERTYPE_IPV6),
