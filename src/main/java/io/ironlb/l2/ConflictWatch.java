@@ -12,9 +12,10 @@ import java.util.function.Supplier;
 /**
  * Watches ARP and neighbour discovery while announcing: another MAC claiming an announced address
  * is reported once per episode and answered with one gratuitous defence on the interface it came
- * in on. An episode is per address, whatever MAC claims it, and ends after {@code quiet} without
- * any claim: so forged claims from ever new MACs cost one report and one defence per period, and
- * the table is bounded by the announced addresses.
+ * in on. An episode is per address and claiming MAC, and ends after {@code quiet} without that
+ * claim. At most {@value #MAX_CLAIMANTS} MACs are tracked per address at once, so forged claims
+ * from ever new MACs cost a bounded number of reports and defences per period, while a cluster
+ * peer claiming during a foreign device's episode is still reported (split brain).
  */
 public final class ConflictWatch {
 
@@ -23,7 +24,9 @@ public final class ConflictWatch {
   private final Consumer<Claim> listener;
   private final long quietNanos;
   private final LongSupplier nanoTime;
-  private final Map<InetAddress, Long> lastSeen = new ConcurrentHashMap<>();
+  static final int MAX_CLAIMANTS = 8;
+
+  private final Map<InetAddress, Map<Long, Long>> lastSeen = new ConcurrentHashMap<>();
 
   public ConflictWatch(Announcer announcer, Supplier<InterfaceTable> interfaces, Consumer<Claim> listener, Duration quiet, LongSupplier nanoTime) {
     this.announcer = announcer;
@@ -44,8 +47,17 @@ public final class ConflictWatch {
       }
     }
     long now = nanoTime.getAsLong();
-    Long before = lastSeen.put(e.ip(), now);
-    if (before == null || now - before > quietNanos) {
+    Map<Long, Long> claimants = lastSeen.computeIfAbsent(e.ip(), k -> new java.util.HashMap<>());
+    boolean news;
+    synchronized (claimants) {
+      claimants.values().removeIf(t -> now - t > quietNanos);
+      news = !claimants.containsKey(e.mac().bits());
+      if (news && claimants.size() >= MAX_CLAIMANTS) {
+        return;
+      }
+      claimants.put(e.mac().bits(), now);
+    }
+    if (news) {
       announcer.defend(e.ip(), ingress);
       listener.accept(new Claim(e.ip(), e.mac(), ingress.name(), e.what()));
     }

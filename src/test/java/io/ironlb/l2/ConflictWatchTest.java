@@ -66,15 +66,24 @@ class ConflictWatchTest {
   }
 
   @Test
-  void forgedClaimsFromEverNewMacsCostOneReportAndOneDefencePerEpisode() {
+  void forgedClaimsFromEverNewMacsCostABoundedNumberOfReportsAndDefencesPerEpisode() {
     engine.announce(ResponderTest.VIP, List.of());
     org.awaitility.Awaitility.await().until(() -> link.sent.size() == 2);
     link.sent.clear();
     for (int i = 0; i < 1000; i++) {
       engine.onFrame(2, false, garp(new MacAddress(0x0200_0000_1000L + i)));
     }
-    assertThat(claims).hasSize(1);
-    assertThat(link.sent).hasSize(2);
+    assertThat(claims).hasSize(ConflictWatch.MAX_CLAIMANTS);
+    assertThat(link.sent).hasSize(2 * ConflictWatch.MAX_CLAIMANTS);
+  }
+
+  @Test
+  void aClusterPeerClaimingDuringAForeignEpisodeIsStillReported() {
+    engine.announce(ResponderTest.VIP, List.of());
+    engine.onFrame(2, false, garp(INTRUDER));
+    engine.onFrame(2, false, garp(PEER));
+    engine.onFrame(2, false, garp(INTRUDER));
+    assertThat(claims).extracting(Claim::mac).containsExactly(INTRUDER, PEER);
   }
 
   @Test
