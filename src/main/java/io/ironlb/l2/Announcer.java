@@ -155,11 +155,16 @@ public final class Announcer implements AnswerPolicy {
         join(a.vip, index);
       }
     });
+    List<String> gone = new ArrayList<>();
     a.live.forEach((name, index) -> {
       if (!index.equals(next.get(name))) {
         leave(a.vip, index);
+        gone.add(name);
       }
     });
+    if (!gone.isEmpty()) {
+      log.accept("no longer announcing " + Addresses.text(a.vip) + " on " + gone + " (down, gone or deselected)");
+    }
     a.live = next;
     publish();
     if (!fresh.isEmpty()) {

@@ -11,19 +11,22 @@ import java.util.function.Supplier;
 
 /**
  * Watches ARP and neighbour discovery while announcing: another MAC claiming an announced address
- * is reported once per episode (an episode ends after {@code quiet} without that claim) and
- * answered with one gratuitous defence on the interface it came in on.
+ * is reported once per episode and answered with one gratuitous defence on the interface it came
+ * in on. An episode is per address and claiming MAC, and ends after {@code quiet} without that
+ * claim. At most {@value #MAX_CLAIMANTS} MACs are tracked per address at once, so forged claims
+ * from ever new MACs cost a bounded number of reports and defences per period, while a cluster
+ * peer claiming during a foreign device's episode is still reported (split brain).
  */
 public final class ConflictWatch {
-
-  private record Key(InetAddress ip, long mac) {}
 
   private final Announcer announcer;
   private final Supplier<InterfaceTable> interfaces;
   private final Consumer<Claim> listener;
   private final long quietNanos;
   private final LongSupplier nanoTime;
-  private final Map<Key, Long> lastSeen = new ConcurrentHashMap<>();
+  static final int MAX_CLAIMANTS = 8;
+
+  private final Map<InetAddress, Map<Long, Long>> lastSeen = new ConcurrentHashMap<>();
 
   public ConflictWatch(Announcer announcer, Supplier<InterfaceTable> interfaces, Consumer<Claim> listener, Duration quiet, LongSupplier nanoTime) {
     this.announcer = announcer;
@@ -44,8 +47,17 @@ public final class ConflictWatch {
       }
     }
     long now = nanoTime.getAsLong();
-    Long before = lastSeen.put(new Key(e.ip(), e.mac().bits()), now);
-    if (before == null || now - before > quietNanos) {
+    Map<Long, Long> claimants = lastSeen.computeIfAbsent(e.ip(), k -> new java.util.HashMap<>());
+    boolean news;
+    synchronized (claimants) {
+      claimants.values().removeIf(t -> now - t > quietNanos);
+      news = !claimants.containsKey(e.mac().bits());
+      if (news && claimants.size() >= MAX_CLAIMANTS) {
+        return;
+      }
+      claimants.put(e.mac().bits(), now);
+    }
+    if (news) {
       announcer.defend(e.ip(), ingress);
       listener.accept(new Claim(e.ip(), e.mac(), ingress.name(), e.what()));
     }
@@ -53,6 +65,6 @@ public final class ConflictWatch {
 
   /** Forgets the episodes of {@code ip}, so a claim after it is announced again is news again. */
   void forget(InetAddress ip) {
-    lastSeen.keySet().removeIf(k -> k.ip().equals(ip));
+    lastSeen.remove(ip);
   }
 }

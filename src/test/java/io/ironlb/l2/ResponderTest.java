@@ -120,6 +120,14 @@ class ResponderTest {
   }
 
   @Test
+  void aRequestWithAVlanTagIsAnsweredWithTheSameTag() {
+    byte[] tagged = new Frame.Arp(new EthernetHeader(MacAddress.BROADCAST, CLIENT, 0x2007, EthernetHeader.ETHERTYPE_ARP),
+        new ArpPacket(ArpPacket.Operation.REQUEST, CLIENT, CLIENT_IP, MacAddress.ZERO, VIP)).encode();
+    assertThat(engine.onFrame(2, false, ByteBuffer.wrap(tagged))).isEqualTo(new Outcome.Answered(VIP, "lan0"));
+    assertThat(link.sent.getFirst().frame().ethernet().vlanTag()).isEqualTo(0x2007);
+  }
+
+  @Test
   void aNeighborSolicitationForTheVipGetsASolicitedOverridingAdvertisement() {
     link.sent.clear();
     assertThat(engine.onFrame(2, false, ByteBuffer.wrap(ns(CLIENT6, 255, VIP6)))).isEqualTo(new Outcome.Answered(VIP6, "lan0"));

@@ -69,6 +69,9 @@ final class Libc {
   private static final MethodHandle OPEN = downcall("open",
       FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
   private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  /** Optional: gettid is in glibc since 2.30; without it the receive threads keep their priority. */
+  private static final MethodHandle GETTID = optionalDowncall("gettid", FunctionDescriptor.of(JAVA_INT));
+  private static final MethodHandle SETPRIORITY = optionalDowncall("setpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle STRERROR = LINKER.downcallHandle(
       LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -83,6 +86,10 @@ final class Libc {
     System.arraycopy(extra, 0, opts, 1, extra.length);
     MemorySegment symbol = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
     return LINKER.downcallHandle(symbol, fd, opts);
+  }
+
+  private static MethodHandle optionalDowncall(String name, FunctionDescriptor fd) {
+    return LIBC.find(name).map(symbol -> LINKER.downcallHandle(symbol, fd, ERRNO_OPT)).orElse(null);
   }
 
   static int errno() {
@@ -179,6 +186,30 @@ final class Libc {
   static int setns(int fd, int nstype) {
     try {
       return (int) SETNS.invokeExact(CAPTURED.get(), fd, nstype);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** The calling thread's kernel ID, or -1 when this libc has no gettid. */
+  static int gettid() {
+    if (GETTID == null) {
+      return -1;
+    }
+    try {
+      return (int) GETTID.invokeExact(CAPTURED.get());
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** {@code setpriority(PRIO_PROCESS, tid, nice)}: on Linux a thread ID names one thread. */
+  static int setThreadNice(int tid, int nice) {
+    if (SETPRIORITY == null || tid < 0) {
+      return -1;
+    }
+    try {
+      return (int) SETPRIORITY.invokeExact(CAPTURED.get(), 0, tid, nice);
     } catch (Throwable t) {
       throw rethrow(t);
     }

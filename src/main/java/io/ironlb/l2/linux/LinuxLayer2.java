@@ -33,6 +33,8 @@ public final class LinuxLayer2 implements Layer2, Link {
 
   private static final Logger LOG = LoggerFactory.getLogger(LinuxLayer2.class);
 
+  private static final int RECEIVER_NICE = -10;
+
   private final Layer2Config config;
   private final PacketSocket arp;
   private final PacketSocket ndp;
@@ -89,6 +91,7 @@ public final class LinuxLayer2 implements Layer2, Link {
 
   private Thread receiver(String name, PacketSocket socket) {
     return Thread.ofPlatform().name(name).daemon().start(() -> {
+      raisePriority(name);
       PacketSocket.FrameHandler handler = (ifindex, outgoing, frame) -> {
         try {
           engine.onFrame(ifindex, outgoing, frame);
@@ -114,6 +117,20 @@ public final class LinuxLayer2 implements Layer2, Link {
         }
       }
     });
+  }
+
+  /**
+   * An answer has to wait for this thread to be scheduled, while the kernel answers its own ARP in
+   * softirq context: on a busy node the scheduler, not the code, makes the tail. A lower nice
+   * value (needs CAP_SYS_NICE; best effort, the speaker runs without it too) lets the receive
+   * thread run first when it wakes.
+   */
+  private static void raisePriority(String name) {
+    int tid = Libc.gettid();
+    if (Libc.setThreadNice(tid, RECEIVER_NICE) < 0) {
+      LOG.info("{}: cannot raise priority (nice {}): {}; answers may wait for busy CPUs", name, RECEIVER_NICE,
+          Libc.strerror(Libc.errno()));
+    }
   }
 
   private void rediscover() {

@@ -85,7 +85,7 @@ public final class Rtnetlink implements AutoCloseable {
       }
       var view = buffer.asSlice(0, n).asByteBuffer().order(ByteOrder.nativeOrder());
       try {
-        if (!RtnetlinkParser.forEachMessage(view, links, addrs)) {
+        if (!RtnetlinkParser.forEachMessage(view, seq, links, addrs)) {
           return;
         }
       } catch (IllegalStateException e) {

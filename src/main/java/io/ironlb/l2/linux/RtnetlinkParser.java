@@ -47,8 +47,11 @@ final class RtnetlinkParser {
   /** One address message. */
   record Addr(int index, InetAddress address, int prefixLength) {}
 
-  /** Calls back per message; returns false once NLMSG_DONE is seen. Throws on NLMSG_ERROR. */
-  static boolean forEachMessage(ByteBuffer buf, List<Link> links, List<Addr> addrs) {
+  /**
+   * Collects the messages of dump {@code seq}; returns false once its NLMSG_DONE is seen. Throws on
+   * NLMSG_ERROR. Messages of another sequence (the late end of a dump that timed out) are skipped.
+   */
+  static boolean forEachMessage(ByteBuffer buf, int seq, List<Link> links, List<Addr> addrs) {
     while (buf.remaining() >= 16) {
       int start = buf.position();
       int len = buf.getInt(start);
@@ -57,6 +60,10 @@ final class RtnetlinkParser {
         throw new IllegalStateException("netlink message length " + len + " with " + buf.remaining() + " bytes left");
       }
       ByteBuffer body = buf.slice(start + 16, len - 16).order(buf.order());
+      if (buf.getInt(start + 8) != seq) {
+        buf.position(start + align(len));
+        continue;
+      }
       switch (type) {
         case NLMSG_DONE -> {
           return false;

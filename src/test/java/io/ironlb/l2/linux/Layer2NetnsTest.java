@@ -280,6 +280,20 @@ class Layer2NetnsTest {
   }
 
   @Test
+  void aLinkThatGoesDownAndComesBackIsAnnouncedAndServedAgain() throws Exception {
+    InetAddress vip = ip("198.51.100.208");
+    b.announce(vip, List.of());
+    assertThat(net.exec(client, T, "arping", "-c", "1", "-w", "3", "-I", "eth0", "198.51.100.208").ok()).isTrue();
+    net.down(nodeB, "lan0");
+    await().atMost(T).until(() -> b.announcedOn(vip).isEmpty());
+    net.up(nodeB, "lan0");
+    await().atMost(T).until(() -> b.announcedOn(vip).equals(List.of("lan0")));
+    CommandResult arping = net.exec(client, T, "arping", "-c", "1", "-w", "3", "-I", "eth0", "198.51.100.208");
+    assertThat(arping.stdout().toLowerCase(Locale.ROOT)).as(arping.describe()).contains(MAC_B);
+    b.withdraw(vip);
+  }
+
+  @Test
   void malformedAndTruncatedFramesOnTheSegmentDoNotStopTheResponder() throws Exception {
     InetAddress vip = ip("198.51.100.205");
     a.announce(vip, List.of());

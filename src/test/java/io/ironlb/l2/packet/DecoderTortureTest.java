@@ -84,7 +84,7 @@ class DecoderTortureTest {
 
   static List<byte[]> seeds() {
     List<byte[]> seeds = new ArrayList<>();
-    try (var s = java.nio.file.Files.walk(java.nio.file.Path.of("src/test/resources/io/ironlb/l2/packet/DecoderFuzzTargetsInputs/frame"))) {
+    try (var s = java.nio.file.Files.walk(java.nio.file.Path.of("src/test/resources/io/ironlb/l2/packet/DecoderFuzzTestInputs/frame"))) {
       for (var p : s.filter(java.nio.file.Files::isRegularFile).toList()) {
         seeds.add(java.nio.file.Files.readAllBytes(p));
       }

@@ -7,12 +7,12 @@ import java.nio.ByteBuffer;
 
 /**
  * Jazzer targets, one per decoder. Without {@code JAZZER_FUZZ=1} (as in CI) each runs its
- * committed seed corpus ({@code src/test/resources/io/ironlb/l2/packet/DecoderFuzzTargetsInputs/})
+ * committed seed corpus ({@code src/test/resources/io/ironlb/l2/packet/DecoderFuzzTestInputs/})
  * as a plain test; with it, Jazzer fuzzes, e.g.
- * {@code JAZZER_FUZZ=1 mvn test -Dtest=DecoderFuzzTargets#frame -Djazzer.max_duration=60s}.
+ * {@code JAZZER_FUZZ=1 mvn test -Dtest=DecoderFuzzTest#frame -Djazzer.max_duration=60s}.
  * A target fails if a decoder throws, or if it accepts bytes it cannot re-encode to the same value.
  */
-class DecoderFuzzTargets {
+class DecoderFuzzTest {
 
   @FuzzTest(maxDuration = "30s")
   void frame(byte[] data) {

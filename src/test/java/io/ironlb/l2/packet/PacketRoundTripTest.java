@@ -8,7 +8,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
-class PacketRoundTripProperties {
+class PacketRoundTripTest {
 
   @Property
   void anArpFrameDecodesToWhatWasEncoded(@ForAll("arpFrames") Frame.Arp frame) {
