@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 
 /**
  * The lab's verbs ({@code up}, {@code down}, {@code status}, {@code exec}, {@code cut},
- * {@code restore}, {@code rogue}, {@code kill}); {@link LabCommand} parses the command line and
+ * {@code restore}, {@code rogue}, {@code kill}, {@code failover}); {@link LabCommand} parses the command line and
  * calls these. Output goes to the given writers, so tests run the verbs in-process.
  */
 final class Lab {
@@ -219,7 +219,7 @@ final class Lab {
   /** Node namespaces reach the API server at this port on their own loopback (a forwarder per node). */
   static final int NODE_API_PORT = 6443;
 
-  private void startSpeaker(LabState state, LabLayout.Node n) {
+  void startSpeaker(LabState state, LabLayout.Node n) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("NODE_NAME", n.name());
     env.put("POD_NAME", "speaker-" + n.name());
@@ -305,7 +305,7 @@ final class Lab {
   }
 
   /** namespace/service to the node(s) that announce it, from the speakers' ServiceL2Status objects. */
-  private static Map<String, String> announcers(KubernetesClient client) {
+  static Map<String, String> announcers(KubernetesClient client) {
     Map<String, Set<String>> m = new LinkedHashMap<>();
     try {
       List<GenericKubernetesResource> items = client.genericKubernetesResources("metallb.io/v1beta1", "ServiceL2Status")
@@ -366,7 +366,7 @@ final class Lab {
     } else {
       out.println("No EXTERNAL-IP yet. The app answers on its node directly:  sudo ./ironlb lab exec mac -- curl http://" + nodeIp + ":8080/");
     }
-    out.println("More: ironlb lab status | exec HOST -- CMD | cut NODE | restore NODE | rogue IP | kill NODE | down");
+    out.println("More: ironlb lab status | exec HOST -- CMD | cut NODE | restore NODE | rogue IP | kill NODE | failover | down");
   }
 
   // ---------------------------------------------------------------- down
@@ -644,6 +644,36 @@ final class Lab {
     out.println("Killed the speaker on " + node + " (kill -9 of pid " + sp.get().pid() + "). `ironlb lab restore " + node
         + "` starts it again.");
     return 0;
+  }
+
+  int failover(int trials, String mode) {
+    LabState state = LabState.load(dir);
+    if (!state.exists()) {
+      err.println("No lab (no state in " + dir + ").");
+      return 3;
+    }
+    if (!plugins.speaker() || !plugins.controller()) {
+      err.println("ironlb lab failover needs the controller and the speaker (not in this build).");
+      return 1;
+    }
+    LabFailover.Mode m;
+    try {
+      m = LabFailover.Mode.parse(mode);
+    } catch (IllegalArgumentException e) {
+      err.println("ironlb lab failover: " + e.getMessage());
+      return 2;
+    }
+    try {
+      return new LabFailover(this, state, out, err).run(trials, m);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 130;
+    } catch (RuntimeException e) {
+      err.println("ironlb lab failover failed: " + e.getMessage());
+      return 1;
+    } finally {
+      out.flush();
+    }
   }
 
   private static List<String> tail(Path file, int n) {

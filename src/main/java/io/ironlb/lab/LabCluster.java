@@ -1,6 +1,7 @@
 package io.ironlb.lab;
 
 import io.ironlb.lab.net.CommandResult;
+import io.ironlb.lab.net.LabProcess;
 import io.ironlb.lab.net.Netns;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToIntFunction;
 import java.util.regex.Matcher;
@@ -156,6 +158,34 @@ public final class LabCluster implements AutoCloseable {
     LabState s = LabState.load(dir);
     String name = s.rogues().entrySet().stream().filter(e -> e.getValue().equals(Cidr.canonical(ip))).findFirst().orElseThrow().getKey();
     return layout.rogue(Integer.parseInt(name.substring("rogue".length())), ip).mac();
+  }
+
+  /** The PID of a lab process ("apiserver", "controller", "speaker NODE", "app NAME"), as last (re)started. */
+  public long pid(String process) {
+    return LabState.load(dir).process(process).orElseThrow(() -> new IllegalArgumentException("no process " + process + " in this lab"))
+        .pid();
+  }
+
+  /** The log file of a lab process (JSON lines for IronLB's own processes). */
+  public Path log(String process) {
+    return LabState.load(dir).log(process);
+  }
+
+  /**
+   * Starts {@code ironlb ARGS} (the same java and class path as the lab's processes) in
+   * {@code host}'s namespace, recorded in the lab's state like its own processes, so that
+   * {@link #close()} ends it even if the test does not.
+   */
+  public LabProcess start(String name, String host, Map<String, String> env, String... args) {
+    LabState state = LabState.load(dir);
+    LabProcess p = LabProcess.start(name, namespace(host), SelfCommand.argv("256m", args), state.log(name), env);
+    state.recordProcess(p);
+    return p;
+  }
+
+  /** {@code lab failover --mode MODE --trials N}; returns what it printed, throws when it fails. */
+  public String failover(String mode, int trials) {
+    return verb(lab -> lab.failover(trials, mode));
   }
 
   /** {@code lab down}; safe to call twice. */

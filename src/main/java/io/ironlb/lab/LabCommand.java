@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
     subcommands = {
         LabCommand.Up.class, LabCommand.Down.class, LabCommand.Status.class, LabCommand.Exec.class,
         LabCommand.Cut.class, LabCommand.Restore.class, LabCommand.Rogue.class, LabCommand.Kill.class,
-        LabCommand.ApiServerCmd.class, LabCommand.ForwardCmd.class, LabCommand.AppCmd.class})
+        LabCommand.Failover.class, LabCommand.ApiServerCmd.class, LabCommand.ForwardCmd.class, LabCommand.AppCmd.class,
+        LabCommand.HttpLoopCmd.class})
 public final class LabCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -194,6 +195,26 @@ public final class LabCommand implements Runnable {
     }
   }
 
+  @Command(name = "failover", mixinStandardHelpOptions = true,
+      description = {"Measure failover as a client sees it: a client loop in mac sends GET to a test Service's VIP every 10 ms",
+          "while the announcing node fails (--mode kill: kill -9 of its speaker; cut: all its links down; term: SIGTERM",
+          "of its speaker), then restores it. Prints per trial when the client's neighbour entry moved and the outage,",
+          "then p50/p90/max. --mode create: time from creating a Service to its first successful request."})
+  static final class Failover extends Verb {
+    @Option(names = "--trials", paramLabel = "N", defaultValue = "5", description = "Number of trials (default: ${DEFAULT-VALUE}).")
+    int trials;
+
+    @Option(names = "--mode", paramLabel = "kill|cut|term|create", defaultValue = "kill",
+        description = "What fails (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Override
+    public Integer call() {
+      Integer r = needRoot();
+      return r != null ? r : lab().failover(trials, mode);
+    }
+  }
+
   // ---- hidden: the lab's own processes
 
   @Command(name = "apiserver", hidden = true, mixinStandardHelpOptions = true,
@@ -256,6 +277,25 @@ public final class LabCommand implements Runnable {
       AppServer.start(name, node, port);
       signalReady(ready);
       new java.util.concurrent.CountDownLatch(1).await();
+      return 0;
+    }
+  }
+
+  @Command(name = "http-loop", hidden = true, mixinStandardHelpOptions = true,
+      description = "(internal) The failover client: GET a URL every interval, one line per answer; url/idle/stop on stdin.")
+  static final class HttpLoopCmd implements Callable<Integer> {
+    @Option(names = "--url")
+    String url;
+
+    @Option(names = "--interval-ms", defaultValue = "10")
+    long intervalMs;
+
+    @Option(names = "--timeout-ms", defaultValue = "1000")
+    long timeoutMs;
+
+    @Override
+    public Integer call() throws Exception {
+      ClientLoop.run(url, java.time.Duration.ofMillis(intervalMs), java.time.Duration.ofMillis(timeoutMs));
       return 0;
     }
   }

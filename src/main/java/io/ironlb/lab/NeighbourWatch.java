@@ -1,0 +1,79 @@
+package io.ironlb.lab;
+
+import io.ironlb.lab.net.Processes;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Records when a host's neighbour entry for one address changes MAC, as the kernel reports it
+ * ({@code ip monitor neigh} in that host's namespace): the moment a client is moved to the new
+ * announcer by its gratuitous ARP or unsolicited neighbour advertisement.
+ */
+final class NeighbourWatch implements AutoCloseable {
+
+  /** The entry for the address now points at {@code mac} (lower case), seen at {@code at}. */
+  record Change(Instant at, String mac) {}
+
+  private final String ip;
+  private final Process process;
+  private final List<Change> changes = new ArrayList<>();
+  private final Thread reader;
+
+  NeighbourWatch(String ns, String ip) {
+    this.ip = ip;
+    try {
+      process = new ProcessBuilder(List.of("ip", "-n", ns, "monitor", "neigh"))
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start `ip monitor neigh` in " + ns + ": " + e.getMessage(), e);
+    }
+    reader = Thread.ofPlatform().daemon().name("neighbour-watch").start(this::read);
+  }
+
+  /** The first change to a MAC other than {@code from} at or after {@code since}. */
+  Optional<Change> movedAway(String from, Instant since) {
+    synchronized (changes) {
+      return changes.stream().filter(c -> !c.at().isBefore(since) && !c.mac().equals(from)).findFirst();
+    }
+  }
+
+  private void read() {
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        Instant at = Instant.now();
+        String[] t = line.strip().split("\\s+");
+        if (t.length < 4 || !t[0].equals(ip)) {
+          continue; // "Deleted ...", other addresses, entries without a MAC (INCOMPLETE, FAILED)
+        }
+        for (int i = 1; i < t.length - 1; i++) {
+          if (t[i].equals("lladdr")) {
+            synchronized (changes) {
+              changes.add(new Change(at, t[i + 1].toLowerCase(Locale.ROOT)));
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      // the monitor ended
+    }
+  }
+
+  @Override
+  public void close() {
+    Processes.killTree(process.toHandle());
+    try {
+      reader.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
