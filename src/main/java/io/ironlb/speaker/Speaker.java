@@ -98,6 +98,8 @@ public final class Speaker implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("speaker").daemon().factory());
   private final AtomicBoolean dirty = new AtomicBoolean();
   private volatile boolean started;
+  /** Set by {@link #close()}: from then on nothing is planned or announced any more. */
+  private volatile boolean closing;
 
   // Owned by the worker thread.
   private final Map<ServiceKey, Announced> announced = new LinkedHashMap<>();
@@ -152,7 +154,13 @@ public final class Speaker implements AutoCloseable {
     statuses = client.resources(ServiceL2Status.class).inNamespace(config.namespace()).inform(cast(any));
     membership.addListener(view -> {
       log.info("membership view changed", kv("event", "membershipView"), kv("members", new java.util.TreeSet<>(view).toString()));
-      trigger();
+      // A view without a node is newer news than a claim heard from it before: without this, a node
+      // that claimed an address and then died (or left on SIGTERM) would count as alive until its
+      // evidence ran out, and nobody would take its addresses over meanwhile.
+      execute(() -> {
+        claimEvidence.keySet().retainAll(view);
+        trigger();
+      });
     });
     worker.scheduleWithFixedDelay(this::watchCarrier, CARRIER_POLL.toMillis(), CARRIER_POLL.toMillis(), TimeUnit.MILLISECONDS);
     started = true;
@@ -166,16 +174,31 @@ public final class Speaker implements AutoCloseable {
 
   /** Layer 2 reports another MAC claiming an address; called from the data plane's thread. */
   public void onClaim(Claim claim) {
-    worker.execute(() -> handleClaim(claim));
+    execute(() -> handleClaim(claim));
   }
 
   /** Marks the state dirty; one reconcile covers any number of changes that arrive meanwhile. */
   public void trigger() {
+    if (closing) {
+      return;
+    }
     if (dirty.compareAndSet(false, true)) {
       if (changedAt == null) {
         changedAt = clock.instant();
       }
-      worker.execute(this::reconcile);
+      execute(this::reconcile);
+    }
+  }
+
+  /** Runs {@code task} on the worker, unless the speaker is closing (informers and the data plane still call in then). */
+  private void execute(Runnable task) {
+    if (closing) {
+      return;
+    }
+    try {
+      worker.execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed meanwhile: nothing to do any more
     }
   }
 
@@ -194,6 +217,10 @@ public final class Speaker implements AutoCloseable {
 
   @Override
   public void close() {
+    // Reconciles already queued (the status deletions below queue more) must not announce again
+    // after the withdrawal: that re-announced on SIGTERM, and the successor, hearing the claim,
+    // stepped back for a node that was leaving.
+    closing = true;
     try {
       worker.submit(() -> {
         for (ServiceKey key : List.copyOf(announced.keySet())) {
@@ -203,20 +230,20 @@ public final class Speaker implements AutoCloseable {
     } catch (Exception e) {
       log.warn("could not withdraw cleanly on shutdown: {}", e.toString());
     }
-    worker.shutdownNow();
     for (SharedIndexInformer<?> i : new SharedIndexInformer<?>[] {services, slices, nodes, pools, advertisements, statuses}) {
       if (i != null) {
         i.close();
       }
     }
+    worker.shutdownNow();
   }
 
   // ---- planning ------------------------------------------------------------------------------
 
   private void reconcile() {
     dirty.set(false);
-    if (!started) {
-      return; // start() triggers once every cache is filled
+    if (!started || closing) {
+      return; // start() triggers once every cache is filled; close() has withdrawn everything
     }
     Instant began = changedAt;
     changedAt = null;
@@ -412,7 +439,7 @@ public final class Speaker implements AutoCloseable {
   private void startProbe(String ip, List<String> interfaces, Service service) {
     probes.put(ip, new Probe.Running());
     InetAddress vip = IpText.parse(ip).orElseThrow();
-    layer2.probe(vip, interfaces, clusterMacs().keySet()).whenComplete((result, error) -> worker.execute(() -> {
+    layer2.probe(vip, interfaces, clusterMacs().keySet()).whenComplete((result, error) -> execute(() -> {
       if (error != null) {
         log.warn("probe of {} failed: {}; announcing without it", ip, error.toString());
         probes.put(ip, new Probe.Free());
@@ -500,6 +527,9 @@ public final class Speaker implements AutoCloseable {
           kv("ip", ip), kv("node", otherNode));
       claimEvidence.put(otherNode, clock.instant().plus(CLAIM_EVIDENCE));
       trigger();
+      // Plan again when the evidence runs out: nothing else may change meanwhile (the claimant may
+      // already be out of our view), and the address would stay unannounced if the claimant died.
+      worker.schedule(this::trigger, CLAIM_EVIDENCE.toMillis() + 10, TimeUnit.MILLISECONDS);
       return;
     }
     if (otherNode == null && key != null) {
