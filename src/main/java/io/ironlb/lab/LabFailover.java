@@ -160,7 +160,8 @@ final class LabFailover {
   }
 
   private Trial trial(int n, Mode mode, LabLayout.Node home, ClientLoop loop, NeighbourWatch neigh) throws InterruptedException {
-    LabProcess speaker = state.process("speaker " + home.name()).orElseThrow();
+    // Reloaded every trial: the speaker restarted after the last one is a new process.
+    LabProcess speaker = LabState.load(state.dir()).process("speaker " + home.name()).orElseThrow();
     Instant fault = Instant.now();
     Thread stopper = null;
     switch (mode) {
@@ -204,7 +205,7 @@ final class LabFailover {
       }
       switch (mode) {
         case KILL, TERM -> {
-          if (!state.process("speaker " + home.name()).map(LabProcess::alive).orElse(false)) {
+          if (!speaker.alive()) {
             lab.startSpeaker(LabState.load(state.dir()), home);
           }
         }

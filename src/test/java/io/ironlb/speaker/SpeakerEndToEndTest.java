@@ -1,0 +1,606 @@
+package io.ironlb.speaker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.ironlb.election.Election;
+import io.ironlb.k8s.Kube;
+import io.ironlb.k8s.ServiceL2Status;
+import io.ironlb.lab.ClientLoop;
+import io.ironlb.lab.LabCluster;
+import io.ironlb.lab.net.CommandResult;
+import io.ironlb.lab.net.Commands;
+import io.ironlb.lab.net.Host;
+import io.ironlb.lab.net.LabProcess;
+import io.ironlb.lab.net.Netns;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The speaker end to end: three real speaker processes in network namespaces ({@link LabCluster}:
+ * nodes spark-2959, spark-ba63, spark-w3, a client {@code mac}, the lab's API server and
+ * controller), real ARP, and a client that uses its kernel's neighbour table and {@code curl}.
+ *
+ * <p>One lab for the class; every test creates its own Services (addresses picked with
+ * {@link Election#order} so that the expected announcer is known), puts back what it broke and
+ * waits until all three speakers see each other again, so tests do not depend on each other.
+ * Bounds are generous (a 2-core machine shared with other builds); the measured times are printed,
+ * and tight figures are {@code bench/failover}'s job.
+ */
+@Tag("netns")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SpeakerEndToEndTest {
+
+  private static final Duration T = Duration.ofSeconds(30);
+  private static final Duration TAKEOVER = Duration.ofSeconds(5);
+  private static final String NS = "default";
+  private static final String CONFIG_NS = "metallb-system";
+  private static final String EXCLUDE = "node.kubernetes.io/exclude-from-external-load-balancers";
+  private static final Pattern ARPING_MAC = Pattern.compile("\\[([0-9A-Fa-f:]{17})\\]");
+
+  private static LabCluster lab;
+  private static KubernetesClient api;
+  private static List<String> nodes;
+  private static final Set<String> usedIps = new HashSet<>();
+  private final List<Runnable> cleanups = new ArrayList<>();
+
+  @BeforeAll
+  static void up() {
+    String why = Host.whyNoNamespaces();
+    Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
+    Assumptions.assumeTrue(Host.missing("nft", "curl", "arping").isEmpty(),
+        () -> "skipped: missing " + Host.missing("nft", "curl", "arping") + " (Debian: nftables curl iputils-arping)");
+    LabCluster.sweepDeadTestLabs();
+    long t0 = System.nanoTime();
+    lab = LabCluster.up(3);
+    System.out.printf("lab up (3 nodes) took %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    api = Kube.client(lab.kubeconfig());
+    nodes = lab.nodes();
+    usedIps.addAll(List.of("198.51.100.200", "198.51.100.201")); // openwebui, ollama
+  }
+
+  @AfterAll
+  static void down() {
+    if (api != null) {
+      api.close();
+    }
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  @BeforeEach
+  void allSpeakersSeeEachOther() {
+    awaitSettled();
+  }
+
+  @AfterEach
+  void undo() {
+    for (Runnable r : cleanups.reversed()) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        System.out.println("cleanup failed: " + e);
+      }
+    }
+    cleanups.clear();
+  }
+
+  // ---------------------------------------------------------------- tests
+
+  @Test
+  @Order(1)
+  void aServiceIsAnnouncedByTheNodeTheHashOrderNamesAndTheClientReachesIt() {
+    String ip = freeIp(order -> true);
+    String expected = Election.order(ip, nodes).getFirst();
+    Instant created = Instant.now();
+    service("hash-order", ip, "openwebui", "Cluster");
+    String announcer = awaitAnnouncedBy("hash-order", ip, expected);
+    System.out.printf("hash-order: %s announced by %s (order %s) %d ms after creation%n", ip, announcer,
+        Election.order(ip, nodes), Duration.between(created, Instant.now()).toMillis());
+    assertThat(announcers("hash-order")).containsExactly(expected);
+    assertThat(arpingMacs(ip)).containsExactly(lab.lanMac(expected));
+  }
+
+  @Test
+  @Order(2)
+  void killedSpeakerIsReplacedBeforeClientsNotice() {
+    String ip = freeIp(order -> true);
+    String home = Election.order(ip, nodes).getFirst();
+    service("killed", ip, "openwebui", "Cluster");
+    awaitAnnouncedBy("killed", ip, home);
+    String next = Election.order(ip, without(home)).getFirst();
+    try (ClientLoop loop = ClientLoop.start(lab.namespace("mac"), "http://" + ip + "/", Duration.ofMillis(20), Duration.ofSeconds(1))) {
+      await().atMost(T).until(() -> loop.recentlyOk(Duration.ofMillis(200)));
+      Instant fault = Instant.now();
+      lab.killSpeaker(home);
+      cleanups.add(() -> restoreAndSettle(home));
+      long moved = awaitNeighbourMac(ip, lab.lanMac(next), TAKEOVER);
+      await().atMost(TAKEOVER).until(() -> loop.firstOkSince(Instant.now()).isPresent());
+      ClientLoop.Outage outage = loop.outage(fault, Instant.now());
+      System.out.printf("kill -9 of the speaker on %s: client's neighbour entry moved to %s after %d ms; longest gap between answers %d ms,"
+          + " %d failed requests%n", home, next, moved, outage.gap().toMillis(), outage.failed());
+      assertThat(outage.gap()).isLessThan(TAKEOVER);
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> announcers("killed").equals(Set.of(next)));
+    }
+    restoreAndSettle(home);
+    awaitAnnouncedBy("killed", ip, home);
+  }
+
+  @Test
+  @Order(3)
+  void aNodeCutOffEntirelyIsReplacedWithinSeconds() {
+    nodeCutIsReplaced("cut-all", "all");
+  }
+
+  @Test
+  @Order(4)
+  void aNodeThatLosesOnlyItsLanLinkIsReplacedThoughItsInternalLinkIsUp() {
+    nodeCutIsReplaced("cut-lan", "lan");
+  }
+
+  private void nodeCutIsReplaced(String name, String link) {
+    String endpointNode = endpoint("openwebui").getKey();
+    // The announcer must not be the node that runs the endpoint, or cutting it would cut the app.
+    String ip = freeIp(order -> !order.getFirst().equals(endpointNode));
+    String home = Election.order(ip, nodes).getFirst();
+    String next = Election.order(ip, without(home)).getFirst();
+    service(name, ip, "openwebui", "Cluster");
+    awaitAnnouncedBy(name, ip, home);
+    try (ClientLoop loop = ClientLoop.start(lab.namespace("mac"), "http://" + ip + "/", Duration.ofMillis(20), Duration.ofSeconds(1))) {
+      await().atMost(T).until(() -> loop.recentlyOk(Duration.ofMillis(200)));
+      Instant fault = Instant.now();
+      lab.cut(home, link);
+      cleanups.add(() -> restoreAndSettle(home));
+      await().atMost(TAKEOVER).pollInterval(Duration.ofMillis(20)).until(() -> loop.firstOkSince(fault.plusMillis(100)).isPresent()
+          && Netns.neighbour(lab.namespace("mac"), ip).map(n -> lab.lanMac(next).equals(n.mac())).orElse(false));
+      await().atMost(TAKEOVER).until(() -> loop.firstOkSince(Instant.now()).isPresent());
+      ClientLoop.Outage outage = loop.outage(fault, Instant.now());
+      System.out.printf("%s of %s cut: %s took over; client outage %d ms (%d failed requests)%n", link.equals("all") ? "all links" : "LAN link",
+          home, next, outage.gap().toMillis(), outage.failed());
+      assertThat(outage.gap()).isLessThan(TAKEOVER);
+      await().atMost(T).untilAsserted(() -> assertThat(announcers(name)).containsExactly(next));
+    }
+    restoreAndSettle(home);
+    awaitAnnouncedBy(name, ip, home);
+  }
+
+  @Test
+  @Order(5)
+  void aLocalTrafficPolicyServiceFollowsItsEndpointToAnotherNode() {
+    Map.Entry<String, String> ollama = endpoint("ollama");
+    Map.Entry<String, String> openwebui = endpoint("openwebui");
+    // The hash order would pick the node with no endpoint at all: only the endpoint's node may announce.
+    String ip = freeIp(order -> !order.getFirst().equals(ollama.getKey()) && !order.getFirst().equals(openwebui.getKey()));
+    service("local", ip, "ollama", "Local");
+    awaitAnnouncedBy("local", ip, ollama.getKey());
+    assertThat(curl(ip).stdout()).startsWith("ollama on " + ollama.getKey());
+
+    Instant moved = Instant.now();
+    api.discovery().v1().endpointSlices().inNamespace(NS).withName("local-ipv4").edit(s -> {
+      s.getEndpoints().getFirst().setNodeName(openwebui.getKey());
+      s.getEndpoints().getFirst().setAddresses(List.of(openwebui.getValue()));
+      return s;
+    });
+    awaitAnnouncedBy("local", ip, openwebui.getKey());
+    System.out.printf("Local policy: announcement followed the endpoint from %s to %s in %d ms%n", ollama.getKey(), openwebui.getKey(),
+        Duration.between(moved, Instant.now()).toMillis());
+    assertThat(curl(ip).stdout()).startsWith("openwebui on " + openwebui.getKey());
+    assertThat(announcers("local")).containsExactly(openwebui.getKey());
+  }
+
+  @Test
+  @Order(6)
+  void aNodeExcludedFromExternalLoadBalancersNeverAnnounces() {
+    String ip = freeIp(order -> true);
+    List<String> order = Election.order(ip, nodes);
+    String excluded = order.get(0);
+    label(excluded, EXCLUDE, "");
+    cleanups.add(() -> unlabel(excluded, EXCLUDE));
+    service("excluded", ip, "openwebui", "Cluster");
+    awaitAnnouncedBy("excluded", ip, order.get(1));
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+        .until(() -> log(excluded).announcements(NS + "/excluded").isEmpty() && announcers("excluded").equals(Set.of(order.get(1))));
+  }
+
+  @Test
+  @Order(7)
+  void anL2AdvertisementWithNodeSelectorsIsObeyed() {
+    String ip = "198.51.100.230";
+    List<String> order = Election.order(ip, nodes);
+    String chosen = order.get(2); // the hash order's last: only the advertisement can make it the announcer
+    pool("picky-pool", "198.51.100.230-198.51.100.233");
+    advertisement("picky", "picky-pool", Map.of("kubernetes.io/hostname", chosen));
+    service("picky", ip, "openwebui", "Cluster", Map.of("metallb.io/address-pool", "picky-pool"));
+    awaitAnnouncedBy("picky", ip, chosen);
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> announcers("picky").equals(Set.of(chosen)));
+    System.out.printf("nodeSelectors: %s announced by %s although the hash order is %s%n", ip, chosen, order);
+  }
+
+  @Test
+  @Order(8)
+  void anAddressHeldByAForeignDeviceIsNotAnnouncedAndTheServiceMovesToAnotherAddress() {
+    String taken = "198.51.100.240";
+    String rogueMac = lab.rogue(taken);
+    pool("busy-pool", "198.51.100.240-198.51.100.243");
+    advertisement("busy", "busy-pool", Map.of());
+    Instant created = Instant.now();
+    service("busy", null, "openwebui", "Cluster", Map.of("metallb.io/address-pool", "busy-pool"));
+
+    await().atMost(T).untilAsserted(() -> assertThat(events("busy", "IPConflict")).anySatisfy(e -> assertThat(e.getMessage())
+        .contains(taken).containsIgnoringCase(rogueMac)));
+    await().atMost(T).until(() -> ingress("busy") != null && !ingress("busy").equals(taken));
+    String moved = ingress("busy");
+    String announcer = awaitAnnouncedBy("busy", moved, null);
+    System.out.printf("conflict: %s is held by %s; the Service moved to %s (announced by %s), reachable %d ms after creation%n",
+        taken, rogueMac, moved, announcer, Duration.between(created, Instant.now()).toMillis());
+    assertThat(nodes).allSatisfy(n -> assertThat(log(n).events("serviceAnnounced"))
+        .noneMatch(l -> String.valueOf(l.get("ips")).contains(taken + "\"") || String.valueOf(l.get("ips")).contains(taken + "]")));
+    assertThat(lab.exec("mac", T, "ping", "-c", "1", "-W", "2", taken).ok()).isTrue();
+    assertThat(Netns.neighbour(lab.namespace("mac"), taken)).get().extracting(n -> n.mac()).isEqualTo(rogueMac);
+  }
+
+  @Test
+  @Order(9)
+  void afterAPartitionHealsExactlyOneNodeAnswersForEachAddress() {
+    String ip = freeIp(order -> true);
+    String isolated = Election.order(ip, nodes).getFirst();
+    service("partition", ip, "openwebui", "Cluster");
+    awaitAnnouncedBy("partition", ip, isolated);
+    List<String> rest = without(isolated);
+
+    // Membership traffic (TCP 7946 and FD_SOCK2 8046, and the ports it may move to) is dropped;
+    // the LAN stays up, so each side hears the other's ARP claims.
+    Netns.nft(lab.namespace(isolated), """
+        table inet ironlb_test_partition {
+          chain input { type filter hook input priority -10; tcp dport { 7946-7949, 8046-8049 } drop; tcp sport { 7946-7949, 8046-8049 } drop; }
+          chain output { type filter hook output priority -10; tcp dport { 7946-7949, 8046-8049 } drop; tcp sport { 7946-7949, 8046-8049 } drop; }
+        }
+        """);
+    Runnable heal = () -> Netns.exec(lab.namespace(isolated), T, "nft", "delete", "table", "inet", "ironlb_test_partition");
+    cleanups.add(heal);
+    Instant cut = Instant.now();
+    await().atMost(T).until(() -> log(isolated).lastView().orElse("").equals("[" + isolated + "]")
+        && rest.stream().allMatch(n -> log(n).lastView().orElse("").equals(new TreeSet<>(rest).toString())));
+    System.out.printf("partition: %s alone, %s together after %d ms%n", isolated, rest, Duration.between(cut, Instant.now()).toMillis());
+    Map<String, Set<String>> during = new LinkedHashMap<>();
+    for (String vip : List.of(ip, "198.51.100.200", "198.51.100.201")) {
+      during.put(vip, arpingMacs(vip));
+    }
+    System.out.println("partition: MACs answering ARP during the partition: " + during);
+
+    heal.run();
+    Instant healed = Instant.now();
+    awaitSettled();
+    System.out.printf("partition healed: one view again after %d ms%n", Duration.between(healed, Instant.now()).toMillis());
+    for (String svc : List.of("partition", "openwebui", "ollama")) {
+      String vip = ingress(svc);
+      String winner = Election.order(vip, nodes).getFirst();
+      awaitAnnouncedBy(svc, vip, winner);
+      await().during(Duration.ofSeconds(2)).atMost(T).until(() -> announcers(svc).equals(Set.of(winner)));
+      assertThat(arpingMacs(vip)).as("MACs answering ARP for %s", vip).containsExactly(lab.lanMac(winner));
+    }
+  }
+
+  @Test
+  @Order(10)
+  void theServiceStaysReachableWhileTheApiServerIsStoppedForThirtySeconds() throws InterruptedException {
+    String ip = freeIp(order -> true);
+    service("api-away", ip, "openwebui", "Cluster");
+    String announcer = awaitAnnouncedBy("api-away", ip, Election.order(ip, nodes).getFirst());
+    long api = lab.pid("apiserver");
+    try (ClientLoop loop = ClientLoop.start(lab.namespace("mac"), "http://" + ip + "/", Duration.ofMillis(200), Duration.ofSeconds(2))) {
+      await().atMost(T).until(() -> loop.recentlyOk(Duration.ofSeconds(1)));
+      Instant stopped = Instant.now();
+      signal("STOP", api);
+      try {
+        Thread.sleep(30_000); // the fault itself: the API server is away this long
+      } finally {
+        signal("CONT", api);
+      }
+      Instant resumed = Instant.now();
+      Thread.sleep(1_000); // requests started just before SIGCONT finish
+      List<ClientLoop.Result> during = loop.results().stream()
+          .filter(r -> !r.start().isBefore(stopped) && r.start().isBefore(resumed)).toList();
+      System.out.printf("API server stopped 30 s: %d requests to %s (announced by %s), %d failed%n", during.size(), ip, announcer,
+          during.stream().filter(r -> !r.ok()).count());
+      assertThat(during).hasSizeGreaterThan(100).allMatch(ClientLoop.Result::ok);
+    }
+    // Resynced: a Service created after the API returned is announced.
+    String ip2 = freeIp(order -> true);
+    service("api-back", ip2, "openwebui", "Cluster");
+    awaitAnnouncedBy("api-back", ip2, Election.order(ip2, nodes).getFirst());
+  }
+
+  @Test
+  @Order(11)
+  void aSpeakerWithTheWrongMembershipKeyIsRefusedAndDoesNotAnnounce() {
+    String intruder = "spark-w3";
+    // A Service that spark-w3 would announce if it were a member.
+    String ip = freeIp(order -> order.getFirst().equals(intruder));
+    List<String> group = without(intruder);
+    String groupWinner = Election.order(ip, group).getFirst();
+
+    lab.killSpeaker(intruder);
+    cleanups.add(() -> restoreAndSettle(intruder));
+    await().atMost(T).until(() -> group.stream().allMatch(n -> log(n).lastView().orElse("").equals(new TreeSet<>(group).toString())));
+    service("wrong-key", ip, "openwebui", "Cluster");
+    awaitAnnouncedBy("wrong-key", ip, groupWinner);
+
+    byte[] otherKey = new byte[32];
+    new SecureRandom().nextBytes(otherKey);
+    api.secrets().inNamespace(CONFIG_NS).resource(new SecretBuilder().withNewMetadata().withName("wrong-memberlist")
+        .withNamespace(CONFIG_NS).endMetadata().addToData("secretkey", Base64.getEncoder().encodeToString(otherKey)).build()).create();
+    cleanups.add(() -> api.secrets().inNamespace(CONFIG_NS).withName("wrong-memberlist").delete());
+    Instant started = Instant.now();
+    LabProcess wrong = lab.start("speaker " + intruder, intruder, Map.of("NODE_NAME", intruder), "speaker", "--node", intruder,
+        "--kubeconfig", lab.nodeKubeconfig(intruder).toString(), "--membership-secret", "wrong-memberlist", "--metrics-port", "0");
+    cleanups.add(wrong::kill); // runs before the restore added above
+    // It runs, it is refused, and it says so; the group's view never takes it in.
+    await().atMost(T).until(() -> log(group.getFirst()).events("membershipPeerRefused").stream().anyMatch(l -> SpeakerLog.ts(l).isAfter(started))
+        || log(group.get(1)).events("membershipPeerRefused").stream().anyMatch(l -> SpeakerLog.ts(l).isAfter(started)));
+    await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(20)).until(() -> wrong.alive()
+        && group.stream().allMatch(n -> log(n).lastView().orElse("").equals(new TreeSet<>(group).toString()))
+        && announcers("wrong-key").equals(Set.of(groupWinner)));
+    assertThat(log(intruder).current()).noneMatch(l -> "serviceAnnounced".equals(l.get("event")));
+    assertThat(arpingMacs(ip)).containsExactly(lab.lanMac(groupWinner));
+    System.out.printf("wrong key: %s refused, stayed out of %s's view; %s kept %s%n", intruder, group, groupWinner, ip);
+  }
+
+  @Test
+  @Order(12)
+  void aGracefullyStoppedSpeakerHandsItsAddressOverWithoutAFailedRequest() {
+    String ip = freeIp(order -> true);
+    String home = Election.order(ip, nodes).getFirst();
+    String next = Election.order(ip, without(home)).getFirst();
+    service("graceful", ip, "openwebui", "Cluster");
+    awaitAnnouncedBy("graceful", ip, home);
+    try (ClientLoop loop = ClientLoop.start(lab.namespace("mac"), "http://" + ip + "/", Duration.ofMillis(100), Duration.ofSeconds(1))) {
+      await().atMost(T).until(() -> loop.recentlyOk(Duration.ofMillis(500)));
+      Instant term = Instant.now();
+      ProcessHandle.of(lab.pid("speaker " + home)).orElseThrow().destroy(); // SIGTERM
+      cleanups.add(() -> restoreAndSettle(home));
+      long moved = awaitNeighbourMac(ip, lab.lanMac(next), TAKEOVER);
+      await().atMost(TAKEOVER).until(() -> loop.firstOkSince(Instant.now()).isPresent());
+      ClientLoop.Outage outage = loop.outage(term, Instant.now());
+      System.out.printf("SIGTERM of the speaker on %s: client moved to %s after %d ms; longest gap between answers %d ms, %d failed requests%n",
+          home, next, moved, outage.gap().toMillis(), outage.failed());
+      assertThat(outage.failed()).isZero();
+      // The successor keeps it: the leaving speaker must not claim it again on its way out.
+      await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> announcers("graceful").equals(Set.of(next)));
+    }
+    restoreAndSettle(home);
+    awaitAnnouncedBy("graceful", ip, home);
+  }
+
+  @Test
+  @Order(13)
+  void labFailoverMeasuresAndRestores() {
+    String out = lab.failover("kill", 2);
+    System.out.println(out);
+    assertThat(out).contains("neighbour moved p50").contains("failed trials   0 of 2");
+  }
+
+  // ---------------------------------------------------------------- objects
+
+  private void service(String name, String ip, String app, String policy) {
+    service(name, ip, app, policy, Map.of());
+  }
+
+  /** A LoadBalancer Service with one endpoint, the pod of the lab's {@code app} (openwebui or ollama). */
+  private void service(String name, String ip, String app, String policy, Map<String, String> annotations) {
+    Map.Entry<String, String> ep = endpoint(app);
+    api.discovery().v1().endpointSlices().inNamespace(NS).resource(new EndpointSliceBuilder()
+        .withNewMetadata().withName(name + "-ipv4").withNamespace(NS).addToLabels("kubernetes.io/service-name", name).endMetadata()
+        .withAddressType("IPv4")
+        .addNewEndpoint().withAddresses(ep.getValue()).withNodeName(ep.getKey())
+        .withNewConditions().withReady(true).withServing(true).withTerminating(false).endConditions().endEndpoint()
+        .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
+        .build()).create();
+    Map<String, String> a = new LinkedHashMap<>(annotations);
+    if (ip != null) {
+      a.put("metallb.io/loadBalancerIPs", ip);
+    }
+    api.services().inNamespace(NS).resource(new ServiceBuilder().withNewMetadata().withName(name).withNamespace(NS)
+        .withAnnotations(a).endMetadata()
+        .withNewSpec().withType("LoadBalancer").withExternalTrafficPolicy(policy).withIpFamilies("IPv4").withIpFamilyPolicy("SingleStack")
+        .addNewPort().withName("http").withProtocol("TCP").withPort(80).withTargetPort(new IntOrString(8080)).endPort()
+        .endSpec().build()).create();
+    cleanups.add(() -> {
+      api.services().inNamespace(NS).withName(name).delete();
+      api.discovery().v1().endpointSlices().inNamespace(NS).withName(name + "-ipv4").delete();
+      await().atMost(T).until(() -> announcers(name).isEmpty());
+    });
+  }
+
+  /** The node and pod address of the lab's app, from its EndpointSlice. */
+  private static Map.Entry<String, String> endpoint(String app) {
+    EndpointSlice s = api.discovery().v1().endpointSlices().inNamespace(NS).withName(app + "-ipv4").get();
+    var e = s.getEndpoints().getFirst();
+    return Map.entry(e.getNodeName(), e.getAddresses().getFirst());
+  }
+
+  private void pool(String name, String range) {
+    api.genericKubernetesResources("metallb.io/v1beta1", "IPAddressPool").inNamespace(CONFIG_NS).resource(metallb("IPAddressPool", name,
+        Map.of("addresses", List.of(range), "autoAssign", true))).create();
+    cleanups.add(() -> api.genericKubernetesResources("metallb.io/v1beta1", "IPAddressPool").inNamespace(CONFIG_NS).withName(name).delete());
+  }
+
+  private void advertisement(String name, String pool, Map<String, String> nodeLabels) {
+    Map<String, Object> spec = new LinkedHashMap<>();
+    spec.put("ipAddressPools", List.of(pool));
+    if (!nodeLabels.isEmpty()) {
+      spec.put("nodeSelectors", List.of(Map.of("matchLabels", nodeLabels)));
+    }
+    api.genericKubernetesResources("metallb.io/v1beta1", "L2Advertisement").inNamespace(CONFIG_NS).resource(metallb("L2Advertisement", name,
+        spec)).create();
+    cleanups.add(() -> api.genericKubernetesResources("metallb.io/v1beta1", "L2Advertisement").inNamespace(CONFIG_NS).withName(name).delete());
+  }
+
+  private static GenericKubernetesResource metallb(String kind, String name, Map<String, Object> spec) {
+    return new GenericKubernetesResourceBuilder().withApiVersion("metallb.io/v1beta1").withKind(kind)
+        .withNewMetadata().withName(name).withNamespace(CONFIG_NS).endMetadata().addToAdditionalProperties("spec", spec).build();
+  }
+
+  private static void label(String node, String key, String value) {
+    api.nodes().withName(node).edit(n -> {
+      n.getMetadata().getLabels().put(key, value);
+      return n;
+    });
+  }
+
+  private static void unlabel(String node, String key) {
+    api.nodes().withName(node).edit(n -> {
+      n.getMetadata().getLabels().remove(key);
+      return n;
+    });
+  }
+
+  private static String ingress(String name) {
+    Service s = api.services().inNamespace(NS).withName(name).get();
+    if (s == null || s.getStatus() == null || s.getStatus().getLoadBalancer() == null || s.getStatus().getLoadBalancer().getIngress() == null) {
+      return null;
+    }
+    return s.getStatus().getLoadBalancer().getIngress().stream().map(i -> i.getIp()).filter(i -> !i.contains(":")).findFirst().orElse(null);
+  }
+
+  private static List<Event> events(String service, String reason) {
+    return api.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> service.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
+  }
+
+  // ---------------------------------------------------------------- observations
+
+  /** A free pool address (IPv4 .202-.220) whose hash order over the three nodes satisfies {@code want}. */
+  private static String freeIp(Predicate<List<String>> want) {
+    for (int h = 202; h <= 220; h++) {
+      String ip = "198.51.100." + h;
+      if (!usedIps.contains(ip) && want.test(Election.order(ip, nodes))) {
+        usedIps.add(ip); // never reused: each test's address is new to every speaker
+        return ip;
+      }
+    }
+    throw new IllegalStateException("no free pool address left with the wanted hash order");
+  }
+
+  private static List<String> without(String node) {
+    return nodes.stream().filter(n -> !n.equals(node)).toList();
+  }
+
+  private static SpeakerLog log(String node) {
+    return SpeakerLog.read(node, lab.log("speaker " + node));
+  }
+
+  /** Nodes whose running speaker says it announces {@code service} now (its log's last word). */
+  private static Set<String> announcers(String service) {
+    Set<String> out = new TreeSet<>();
+    for (String n : nodes) {
+      if (ProcessHandle.of(lab.pid("speaker " + n)).map(ProcessHandle::isAlive).orElse(false) && log(n).announces(NS + "/" + service)) {
+        out.add(n);
+      }
+    }
+    return out;
+  }
+
+  private static String statusNode(String service) {
+    ServiceL2Status s = api.resources(ServiceL2Status.class).inNamespace(CONFIG_NS).withName("l2-" + NS + "-" + service).get();
+    return s == null || s.getStatus() == null ? null : s.getStatus().node();
+  }
+
+  /**
+   * Waits until {@code node} (null: any one node) alone announces {@code service} at {@code ip}:
+   * its log says so, ServiceL2Status names it, {@code curl} from the client gets an answer and the
+   * client's neighbour entry holds that node's MAC. Returns the node.
+   */
+  private static String awaitAnnouncedBy(String service, String ip, String node) {
+    String[] who = new String[1];
+    await().atMost(T).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      Set<String> a = announcers(service);
+      assertThat(a).as("announcers of %s", service).hasSize(1);
+      who[0] = a.iterator().next();
+      if (node != null) {
+        assertThat(who[0]).as("announcer of %s", service).isEqualTo(node);
+      }
+      assertThat(statusNode(service)).as("ServiceL2Status of %s", service).isEqualTo(who[0]);
+      assertThat(curl(ip).ok()).as("curl http://%s/ from the client", ip).isTrue();
+      assertThat(Netns.neighbour(lab.namespace("mac"), ip)).as("client's neighbour entry for %s", ip).get()
+          .extracting(n -> n.mac()).isEqualTo(lab.lanMac(who[0]));
+    });
+    return who[0];
+  }
+
+  /** Polls the client's neighbour entry until it holds {@code mac}; returns how long that took. */
+  private static long awaitNeighbourMac(String ip, String mac, Duration limit) {
+    Instant t0 = Instant.now();
+    await().atMost(limit).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
+        .until(() -> Netns.neighbour(lab.namespace("mac"), ip).map(n -> mac.equals(n.mac())).orElse(false));
+    return Duration.between(t0, Instant.now()).toMillis();
+  }
+
+  private static CommandResult curl(String ip) {
+    return lab.exec("mac", T, "curl", "-s", "-m", "2", "http://" + ip + "/");
+  }
+
+  /** The distinct MACs (lower case) that answer ARP for {@code ip} from the client in 3 requests. */
+  private static Set<String> arpingMacs(String ip) {
+    CommandResult r = lab.exec("mac", T, "arping", "-c", "3", "-w", "5", "-I", "eth0", ip);
+    Set<String> macs = new TreeSet<>();
+    Matcher m = ARPING_MAC.matcher(r.stdout());
+    while (m.find()) {
+      macs.add(m.group(1).toLowerCase(java.util.Locale.ROOT));
+    }
+    return macs;
+  }
+
+  /** Every speaker runs and its last view holds all three nodes. */
+  private static void awaitSettled() {
+    String all = new TreeSet<>(nodes).toString();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      for (String n : nodes) {
+        assertThat(ProcessHandle.of(lab.pid("speaker " + n)).map(ProcessHandle::isAlive)).as("speaker %s runs", n).contains(true);
+        assertThat(log(n).lastView()).as("view of %s", n).contains(all);
+      }
+    });
+  }
+
+  private static void restoreAndSettle(String node) {
+    lab.restore(node);
+    awaitSettled();
+  }
+
+  private static void signal(String sig, long pid) {
+    Commands.run(Duration.ofSeconds(5), "kill", "-" + sig, Long.toString(pid)).orThrow();
+  }
+}
