@@ -13,7 +13,8 @@ import java.util.Optional;
  *
  * <p>By default only interfaces whose own subnet contains the VIP (the LAN, never an internal link
  * on another subnet). When none does, every eligible interface announces, as MetalLB does, so a
- * pool outside the node subnets still works; {@link Basis} says which rule applied. An explicit
+ * pool outside the node subnets still works; {@link Basis} says which rule applied. An interface
+ * that is down still owns its subnet: while the LAN link is down, a LAN VIP is announced nowhere. An explicit
  * list replaces the subnet rule. Some interfaces are never used, listed or not: loopback, down,
  * NOARP, bridge and bond members (the bridge or bond itself announces), and container or proxy
  * devices by name ({@code veth*}, {@code cali*}, {@code docker*}, {@code kube-ipvs0}).
@@ -112,7 +113,7 @@ public final class InterfaceSelection {
         bySubnet.add(i);
       }
     }
-    if (bySubnet.isEmpty()) {
+    if (bySubnet.isEmpty() && !onDownLink(vip, table, excluded)) {
       return new Selection(eligible, Basis.NO_SUBNET_MATCH, excluded);
     }
     for (NetInterface i : eligible) {
@@ -121,5 +122,15 @@ public final class InterfaceSelection {
       }
     }
     return new Selection(bySubnet, Basis.SUBNET, excluded);
+  }
+
+  /**
+   * Whether the VIP's subnet is on an interface that is down. Then nothing announces it: falling
+   * back to every other interface would announce a LAN VIP on the internal link when the LAN link
+   * fails, where no client is and where the other nodes take the claims for a split brain.
+   */
+  private static boolean onDownLink(InetAddress vip, InterfaceTable table, Map<String, Exclusion> excluded) {
+    return table.all().stream().anyMatch(i -> excluded.get(i.name()) == Exclusion.DOWN
+        && i.addresses().stream().anyMatch(a -> a.subnetContains(vip)));
   }
 }

@@ -40,7 +40,8 @@ class InterfaceSelectionTest {
   static final NetInterface DOCKER = nic("docker0", "198.51.100.79/24", true, false, "bridge", 0);
   static final NetInterface IPVS = nic("kube-ipvs0", "198.51.100.80/24", true, true, "dummy", 0);
   static final NetInterface TUNNEL = nic("wg0", "198.51.100.81/24", true, true, "wireguard", 0);
-  static final InterfaceTable NODE = InterfaceTable.of(List.of(LO, BR0, ENP, INTERNAL, V6LAN, DOWN, VETH, CALI, DOCKER, IPVS, TUNNEL));
+  static final NetInterface DOWN_V6 = nic("eth3", "2001:db8:2::11/64", false, false, "", 0);
+  static final InterfaceTable NODE = InterfaceTable.of(List.of(LO, BR0, ENP, INTERNAL, V6LAN, DOWN, VETH, CALI, DOCKER, IPVS, TUNNEL, DOWN_V6));
 
   record Case(String name, String vip, List<String> explicit, List<String> expected, InterfaceSelection.Basis basis) {
     @Override
@@ -57,6 +58,8 @@ class InterfaceSelectionTest {
         new Case("an IPv6 VIP goes where its /64 is", "2001:db8:1::200", List.of(), List.of("eth1"), InterfaceSelection.Basis.SUBNET),
         new Case("a VIP in no node subnet falls back to every eligible interface", "192.0.2.10", List.of(), List.of("br0", "ib0", "eth1"),
             InterfaceSelection.Basis.NO_SUBNET_MATCH),
+        new Case("a VIP whose subnet's link is down is announced nowhere, not on the other links", "2001:db8:2::200", List.of(), List.of(),
+            InterfaceSelection.Basis.SUBNET),
         new Case("an explicit list overrides the subnet rule", "198.51.100.200", List.of("ib0"), List.of("ib0"), InterfaceSelection.Basis.EXPLICIT),
         new Case("an explicit list never brings in a bridge member, veth, lo, NOARP or down link", "198.51.100.200",
             List.of("enp1s0", "veth1234", "lo", "kube-ipvs0", "eth2", "docker0", "cali0a1b", "wg0"), List.of(), InterfaceSelection.Basis.EXPLICIT));
