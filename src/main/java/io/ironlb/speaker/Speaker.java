@@ -106,6 +106,8 @@ public final class Speaker implements AutoCloseable {
   private final Map<String, Probe> probes = new HashMap<>();
   private final Map<String, Instant> claimEvidence = new HashMap<>();
   private final Map<String, Boolean> carrier = new HashMap<>();
+  /** Announced services whose ServiceL2Status still has to be written (a write failed, or another node deleted it). */
+  private final Set<ServiceKey> statusToWrite = new HashSet<>();
   private Boolean fallback;
   private Instant changedAt;
 
@@ -264,6 +266,7 @@ public final class Speaker implements AutoCloseable {
           ensureAnnounced(d);
         }
       }
+      writeStatuses();
       if (began != null) {
         metrics.electionTook(Duration.between(began, clock.instant()).toNanos() / 1e9);
       }
@@ -399,7 +402,25 @@ public final class Speaker implements AutoCloseable {
       metrics.failover(key.toString());
     }
     events.record(service, Type.Normal, "nodeAssigned", "announcing from node \"" + config.nodeName() + "\" with protocol \"layer2\"");
-    statusWriter.write(key, List.copyOf(usedInterfaces));
+    statusToWrite.add(key);
+  }
+
+  /**
+   * Writes the ServiceL2Status of every announced service that needs it: just announced, a write
+   * that failed (the API away), or an object that is gone from the cache. The last happens in a
+   * handover: the previous announcer's delete ({@code deleteIfMine} reads, then deletes) can land
+   * after this node's write; the deletion reaches the informer, which re-plans, and the object is
+   * written again. A write that fails stays pending; the reconcile is retried.
+   */
+  private void writeStatuses() {
+    List<ServiceL2Status> cached = statuses.getStore().list();
+    for (var e : announced.entrySet()) {
+      if (statusToWrite.contains(e.getKey()) || statusWriter.announcer(cached, e.getKey()) == null) {
+        statusToWrite.add(e.getKey());
+        statusWriter.write(e.getKey(), e.getValue().interfaces());
+        statusToWrite.remove(e.getKey());
+      }
+    }
   }
 
   private List<String> interfacesFor(Decision d) {
@@ -415,6 +436,7 @@ public final class Speaker implements AutoCloseable {
 
   private void withdraw(ServiceKey key, String reason, boolean deleteStatus) {
     Announced a = announced.remove(key);
+    statusToWrite.remove(key);
     if (a == null) {
       return;
     }
