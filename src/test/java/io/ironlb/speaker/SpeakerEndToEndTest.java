@@ -92,12 +92,21 @@ class SpeakerEndToEndTest {
   }
 
   @AfterAll
-  static void down() {
+  static void down() throws java.io.IOException {
     if (api != null) {
       api.close();
     }
     if (lab != null) {
-      lab.close();
+      // The processes' logs outlive the lab, for a failure to be read after the run.
+      java.nio.file.Path keep = java.nio.file.Path.of("target", "speaker-e2e-logs");
+      java.nio.file.Files.createDirectories(keep);
+      try (var logs = java.nio.file.Files.list(lab.stateDir().resolve("logs"))) {
+        for (java.nio.file.Path f : logs.toList()) {
+          java.nio.file.Files.copy(f, keep.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      } finally {
+        lab.close();
+      }
     }
   }
 
@@ -148,7 +157,8 @@ class SpeakerEndToEndTest {
       lab.killSpeaker(home);
       cleanups.add(() -> restoreAndSettle(home));
       long moved = awaitNeighbourMac(ip, lab.lanMac(next), TAKEOVER);
-      await().atMost(TAKEOVER).until(() -> loop.firstOkSince(Instant.now()).isPresent());
+      Instant now = Instant.now();
+      await().atMost(TAKEOVER).until(() -> loop.firstOkSince(now).isPresent());
       ClientLoop.Outage outage = loop.outage(fault, Instant.now());
       System.out.printf("kill -9 of the speaker on %s: client's neighbour entry moved to %s after %d ms; longest gap between answers %d ms,"
           + " %d failed requests%n", home, next, moved, outage.gap().toMillis(), outage.failed());
@@ -186,7 +196,8 @@ class SpeakerEndToEndTest {
       cleanups.add(() -> restoreAndSettle(home));
       await().atMost(TAKEOVER).pollInterval(Duration.ofMillis(20)).until(() -> loop.firstOkSince(fault.plusMillis(100)).isPresent()
           && Netns.neighbour(lab.namespace("mac"), ip).map(n -> lab.lanMac(next).equals(n.mac())).orElse(false));
-      await().atMost(TAKEOVER).until(() -> loop.firstOkSince(Instant.now()).isPresent());
+      Instant now = Instant.now();
+      await().atMost(TAKEOVER).until(() -> loop.firstOkSince(now).isPresent());
       ClientLoop.Outage outage = loop.outage(fault, Instant.now());
       System.out.printf("%s of %s cut: %s took over; client outage %d ms (%d failed requests)%n", link.equals("all") ? "all links" : "LAN link",
           home, next, outage.gap().toMillis(), outage.failed());
@@ -393,7 +404,8 @@ class SpeakerEndToEndTest {
       ProcessHandle.of(lab.pid("speaker " + home)).orElseThrow().destroy(); // SIGTERM
       cleanups.add(() -> restoreAndSettle(home));
       long moved = awaitNeighbourMac(ip, lab.lanMac(next), TAKEOVER);
-      await().atMost(TAKEOVER).until(() -> loop.firstOkSince(Instant.now()).isPresent());
+      Instant now = Instant.now();
+      await().atMost(TAKEOVER).until(() -> loop.firstOkSince(now).isPresent());
       ClientLoop.Outage outage = loop.outage(term, Instant.now());
       System.out.printf("SIGTERM of the speaker on %s: client moved to %s after %d ms; longest gap between answers %d ms, %d failed requests%n",
           home, next, moved, outage.gap().toMillis(), outage.failed());
