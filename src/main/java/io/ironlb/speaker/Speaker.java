@@ -109,6 +109,10 @@ public final class Speaker implements AutoCloseable {
   /** Announced services whose ServiceL2Status still has to be written (a write failed, or another node deleted it). */
   private final Set<ServiceKey> statusToWrite = new HashSet<>();
   private Boolean fallback;
+  /** Whether this speaker has been in a membership view with another node since it started. */
+  private boolean joined;
+  /** Membership unhealthy, or never joined: liveness from Node readiness, incumbents keep their addresses. */
+  private boolean degraded;
   private Instant changedAt;
 
   private SharedIndexInformer<Service> services;
@@ -161,6 +165,10 @@ public final class Speaker implements AutoCloseable {
       // evidence ran out, and nobody would take its addresses over meanwhile.
       execute(() -> {
         claimEvidence.keySet().retainAll(view);
+        if (view.size() > 1 && !joined) {
+          joined = true;
+          log.info("in a membership view with other speakers", kv("event", "membershipJoined"), kv("members", new java.util.TreeSet<>(view).toString()));
+        }
         trigger();
       });
     });
@@ -321,8 +329,19 @@ public final class Speaker implements AutoCloseable {
         log.info("membership formed; liveness comes from membership", kv("event", "membershipRestored"));
       }
     }
+    // Alone in a view without ever having been in one with another speaker is "not joined (yet)",
+    // not "the others are dead": a speaker that cannot join (a wrong membership key, blocked ports,
+    // a join that failed) would otherwise announce every address for the grace period, and its
+    // claims would push the announcing nodes back. Like the fallback, it judges liveness by Node
+    // readiness and leaves addresses another Ready node announces to it (see ensureAnnounced).
+    boolean notJoined = !joined && membership.liveNodes().size() <= 1;
+    if (notJoined && !useFallback && !degraded) {
+      log.info("not in a membership view with other speakers yet; using Node readiness and leaving announced addresses"
+          + " to their announcers until then", kv("event", "membershipNotJoined"));
+    }
+    degraded = useFallback || notJoined;
     Set<String> live = new HashSet<>();
-    if (useFallback) {
+    if (degraded) {
       for (Node n : nodes.getStore().list()) {
         if (SpeakerFacts.ready(n)) {
           live.add(n.getMetadata().getName());
@@ -337,6 +356,11 @@ public final class Speaker implements AutoCloseable {
     live.addAll(claimEvidence.keySet());
     live.retainAll(known);
     return live;
+  }
+
+  private boolean ready(String node) {
+    Node n = nodes.getStore().getByKey(node);
+    return n != null && SpeakerFacts.ready(n);
   }
 
   private static String reason(ElectionOutcome outcome) {
@@ -358,6 +382,9 @@ public final class Speaker implements AutoCloseable {
       return;
     }
     String previousNode = statusWriter.announcer(statuses.getStore().list(), key);
+    if (degraded && previousNode != null && !previousNode.equals(config.nodeName()) && ready(previousNode)) {
+      return; // without a trusted membership, never take an address from a Ready node that announces it
+    }
     boolean failover = previousNode != null && !previousNode.equals(config.nodeName());
     // An address some cluster node announced before is ours to take over; only a new one is probed.
     if (!failover) {
