@@ -192,7 +192,8 @@ final class LabFailover {
             ? "the client's neighbour entry did not move to another node within " + TAKEOVER_LIMIT.toSeconds() + " s"
             : "no successful request within " + TAKEOVER_LIMIT.toSeconds() + " s");
       }
-      Thread.sleep(300); // let requests still in flight at the takeover finish
+      // Requests still in flight at the takeover end (or time out) before they are counted.
+      Thread.sleep(REQUEST_TIMEOUT.toMillis() + 200);
       ClientLoop.Outage outage = loop.outage(fault, okAfter.get().end().plusMillis(300));
       NeighbourWatch.Change change = moved.get();
       String to = layout.nodes().stream().filter(x -> x.lanMac().equals(change.mac())).map(LabLayout.Node::name)

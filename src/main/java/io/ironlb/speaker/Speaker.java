@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
 public final class Speaker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Speaker.class);
   /** How long a claim from a node outside our membership view counts as proof that it is alive. */
-  private static final Duration CLAIM_EVIDENCE = Duration.ofSeconds(5);
+  static final Duration CLAIM_EVIDENCE = Duration.ofSeconds(5);
   private static final Duration CARRIER_POLL = Duration.ofMillis(100);
 
   public record Config(String nodeName, String namespace, String loadBalancerClass, List<String> interfaces,

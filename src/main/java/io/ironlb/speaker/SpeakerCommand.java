@@ -99,7 +99,7 @@ public final class SpeakerCommand implements Callable<Integer> {
     HTTPServer metricsServer = metricsPort == 0 ? null : HTTPServer.builder().port(metricsPort).registry(registry).buildAndStart();
     AtomicReference<Speaker> speakerRef = new AtomicReference<>();
     try (KubernetesClient client = Kube.client(kubeconfig);
-        LinuxLayer2 layer2 = LinuxLayer2.open(Layer2Config.defaults(), metrics, claim -> {
+        LinuxLayer2 layer2 = LinuxLayer2.open(layer2Config(), metrics, claim -> {
           Speaker s = speakerRef.get();
           if (s != null) {
             s.onClaim(claim);
@@ -150,6 +150,20 @@ public final class SpeakerCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The data plane's defaults, except that a claim episode ends before the split-brain evidence it
+   * gave runs out. When the evidence runs out, the node that stepped back announces again; if the
+   * claimant still holds the address, its conflict watch must see that as a new episode, report it
+   * and defend, so the first node steps back again. With the default 10 s episode against 5 s of
+   * evidence, the re-announcement went unnoticed and both nodes answered ARP for the rest of a
+   * partition (seen in the end-to-end partition test).
+   */
+  static Layer2Config layer2Config() {
+    Layer2Config d = Layer2Config.defaults();
+    return new Layer2Config(d.announce(), d.probe(), d.rateLimit(), Speaker.CLAIM_EVIDENCE.minusSeconds(1), d.interfacePoll(),
+        d.receiveTimeout());
+  }
+
   private byte[] awaitSecret(KubernetesClient client) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     boolean said = false;
@@ -170,26 +184,44 @@ public final class SpeakerCommand implements Callable<Integer> {
     }
   }
 
-  /** Peers change rarely; membership asks often. Keep the last good answer, also while the API is away. */
-  private static final class PeerCache {
+  /**
+   * Peers change rarely; membership asks often, from its own threads (discovery, the health check
+   * that also delivers views). So the answer is always the last list, at once, and a refresh runs
+   * in the background when it is older than 2 s. A blocking API call here held up membership views
+   * for seconds while the API server was away, and with them every failover.
+   */
+  static final class PeerCache {
     private final java.util.function.Supplier<List<InetSocketAddress>> source;
-    private List<InetSocketAddress> last = List.of();
-    private long fetchedAt;
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile List<InetSocketAddress> last = List.of();
+    private volatile long fetchedAt;
 
+    /** Reads the list once now (the first join needs it), then only in the background. */
     PeerCache(java.util.function.Supplier<List<InetSocketAddress>> source) {
       this.source = source;
+      refresh();
     }
 
-    synchronized List<InetSocketAddress> get() {
-      if (System.nanoTime() - fetchedAt > Duration.ofSeconds(2).toNanos()) {
-        try {
-          last = List.copyOf(source.get());
-          fetchedAt = System.nanoTime();
-        } catch (RuntimeException e) {
-          log.warn("could not list peers from the API, using the last known: {}", e.getMessage());
-        }
+    List<InetSocketAddress> get() {
+      if (System.nanoTime() - fetchedAt > Duration.ofSeconds(2).toNanos() && refreshing.compareAndSet(false, true)) {
+        Thread.ofVirtual().name("peer-refresh").start(() -> {
+          try {
+            refresh();
+          } finally {
+            refreshing.set(false);
+          }
+        });
       }
       return last;
+    }
+
+    private void refresh() {
+      try {
+        last = List.copyOf(source.get());
+        fetchedAt = System.nanoTime();
+      } catch (RuntimeException e) {
+        log.warn("could not list peers from the API, using the last known: {}", e.getMessage());
+      }
     }
   }
 

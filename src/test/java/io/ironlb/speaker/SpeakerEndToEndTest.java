@@ -306,11 +306,14 @@ class SpeakerEndToEndTest {
     await().atMost(T).until(() -> log(isolated).lastView().orElse("").equals("[" + isolated + "]")
         && rest.stream().allMatch(n -> log(n).lastView().orElse("").equals(new TreeSet<>(rest).toString())));
     System.out.printf("partition: %s alone, %s together after %d ms%n", isolated, rest, Duration.between(cut, Instant.now()).toMillis());
-    Map<String, Set<String>> during = new LinkedHashMap<>();
-    for (String vip : List.of(ip, "198.51.100.200", "198.51.100.201")) {
-      during.put(vip, arpingMacs(vip));
-    }
-    System.out.println("partition: MACs answering ARP during the partition: " + during);
+    // Each side counts the other as dead, so both want the address; their ARP claims are the only
+    // evidence they share. Exactly one side must keep it: the hash order's first of both sides.
+    await().atMost(T).until(() -> announcers("partition").equals(Set.of(isolated)));
+    Map<String, Integer> replies = arpingReplies(ip, 8);
+    System.out.printf("partition: ARP replies for %s during the partition, by MAC: %s%n", ip, replies);
+    assertThat(replies.getOrDefault(lab.lanMac(isolated), 0)).as("replies from %s", isolated).isGreaterThanOrEqualTo(6);
+    assertThat(replies.values().stream().mapToInt(Integer::intValue).sum() - replies.getOrDefault(lab.lanMac(isolated), 0))
+        .as("replies from the other side").isLessThanOrEqualTo(2);
 
     heal.run();
     Instant healed = Instant.now();
@@ -357,6 +360,42 @@ class SpeakerEndToEndTest {
 
   @Test
   @Order(11)
+  void aNodeLostWhileTheApiServerIsAwayIsStillReplaced() {
+    String endpointNode = endpoint("openwebui").getKey();
+    // Two Services with the same announcer and the same successor: the successor takes over both
+    // with no API server to write events and statuses to.
+    String ip = freeIp(order -> !order.getFirst().equals(endpointNode));
+    String home = Election.order(ip, nodes).getFirst();
+    String next = Election.order(ip, without(home)).getFirst();
+    String ip2 = freeIp(order -> order.getFirst().equals(home) && order.get(1).equals(next));
+    service("api-lost", ip, "openwebui", "Cluster");
+    service("api-lost-2", ip2, "openwebui", "Cluster");
+    awaitAnnouncedBy("api-lost", ip, home);
+    awaitAnnouncedBy("api-lost-2", ip2, home);
+    long api = lab.pid("apiserver");
+    try (ClientLoop loop = ClientLoop.start(lab.namespace("mac"), "http://" + ip + "/", Duration.ofMillis(20), Duration.ofSeconds(1));
+        ClientLoop loop2 = ClientLoop.start(lab.namespace("mac"), "http://" + ip2 + "/", Duration.ofMillis(20), Duration.ofSeconds(1))) {
+      await().atMost(T).until(() -> loop.recentlyOk(Duration.ofMillis(200)) && loop2.recentlyOk(Duration.ofMillis(200)));
+      signal("STOP", api);
+      cleanups.add(() -> signal("CONT", api));
+      Instant fault = Instant.now();
+      lab.cut(home, "all");
+      cleanups.add(() -> restoreAndSettle(home));
+      await().atMost(TAKEOVER).pollInterval(Duration.ofMillis(20)).until(() -> loop.firstOkSince(fault.plusMillis(100)).isPresent()
+          && loop2.firstOkSince(fault.plusMillis(100)).isPresent());
+      ClientLoop.Outage outage = loop.outage(fault, Instant.now());
+      ClientLoop.Outage outage2 = loop2.outage(fault, Instant.now());
+      System.out.printf("API server stopped, then all links of %s cut: %s took over; client outages %d ms and %d ms%n", home, next,
+          outage.gap().toMillis(), outage2.gap().toMillis());
+      assertThat(Netns.neighbour(lab.namespace("mac"), ip)).get().extracting(n -> n.mac()).isEqualTo(lab.lanMac(next));
+      assertThat(Netns.neighbour(lab.namespace("mac"), ip2)).get().extracting(n -> n.mac()).isEqualTo(lab.lanMac(next));
+    } finally {
+      signal("CONT", api);
+    }
+  }
+
+  @Test
+  @Order(12)
   void aSpeakerWithTheWrongMembershipKeyIsRefusedAndDoesNotAnnounce() {
     String intruder = "spark-w3";
     // A Service that spark-w3 would announce if it were a member.
@@ -391,7 +430,7 @@ class SpeakerEndToEndTest {
   }
 
   @Test
-  @Order(12)
+  @Order(13)
   void aGracefullyStoppedSpeakerHandsItsAddressOverWithoutAFailedRequest() {
     String ip = freeIp(order -> true);
     String home = Election.order(ip, nodes).getFirst();
@@ -418,7 +457,7 @@ class SpeakerEndToEndTest {
   }
 
   @Test
-  @Order(13)
+  @Order(14)
   void labFailoverMeasuresAndRestores() {
     String out = lab.failover("kill", 2);
     System.out.println(out);
@@ -587,13 +626,21 @@ class SpeakerEndToEndTest {
 
   /** The distinct MACs (lower case) that answer ARP for {@code ip} from the client in 3 requests. */
   private static Set<String> arpingMacs(String ip) {
-    CommandResult r = lab.exec("mac", T, "arping", "-c", "3", "-w", "5", "-I", "eth0", ip);
-    Set<String> macs = new TreeSet<>();
+    return arpingReplies(ip, 3).keySet();
+  }
+
+  /**
+   * ARP replies for {@code ip} to {@code requests} requests from the client (one a second, all
+   * broadcast: arping would otherwise ask only the first MAC that answered), counted by MAC.
+   */
+  private static Map<String, Integer> arpingReplies(String ip, int requests) {
+    CommandResult r = lab.exec("mac", T, "arping", "-b", "-c", String.valueOf(requests), "-w", String.valueOf(requests + 2), "-I", "eth0", ip);
+    Map<String, Integer> replies = new java.util.TreeMap<>();
     Matcher m = ARPING_MAC.matcher(r.stdout());
     while (m.find()) {
-      macs.add(m.group(1).toLowerCase(java.util.Locale.ROOT));
+      replies.merge(m.group(1).toLowerCase(java.util.Locale.ROOT), 1, Integer::sum);
     }
-    return macs;
+    return replies;
   }
 
   /** Every speaker runs and its last view holds all three nodes. */
