@@ -96,6 +96,13 @@ public final class Speaker implements AutoCloseable {
   private final ServiceL2StatusWriter statusWriter;
   private final ScheduledExecutorService worker =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("speaker").daemon().factory());
+  /**
+   * API writes (events, ServiceL2Status, conflict annotations), in order, off the worker: while the
+   * API server is away a write blocks for its timeout, and on the worker it held up the next
+   * service's takeover by that long.
+   */
+  private final java.util.concurrent.ExecutorService apiWriter =
+      Executors.newSingleThreadExecutor(Thread.ofPlatform().name("speaker-api").daemon().factory());
   private final AtomicBoolean dirty = new AtomicBoolean();
   private volatile boolean started;
   /** Set by {@link #close()}: from then on nothing is planned or announced any more. */
@@ -108,6 +115,8 @@ public final class Speaker implements AutoCloseable {
   private final Map<String, Boolean> carrier = new HashMap<>();
   /** Announced services whose ServiceL2Status still has to be written (a write failed, or another node deleted it). */
   private final Set<ServiceKey> statusToWrite = new HashSet<>();
+  /** Status writes handed to the API writer and not finished yet. */
+  private final Set<ServiceKey> statusWriting = new HashSet<>();
   private Boolean fallback;
   /** Whether this speaker has been in a membership view with another node since it started. */
   private boolean joined;
@@ -246,6 +255,16 @@ public final class Speaker implements AutoCloseable {
       }
     }
     worker.shutdownNow();
+    // The status deletions of the withdrawal, if the API answers in time.
+    apiWriter.shutdown();
+    try {
+      if (!apiWriter.awaitTermination(3, TimeUnit.SECONDS)) {
+        apiWriter.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      apiWriter.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 
   // ---- planning ------------------------------------------------------------------------------
@@ -416,9 +435,10 @@ public final class Speaker implements AutoCloseable {
         metrics.announced(ip, config.nodeName(), key.toString(), false);
       }
       // Re-planned when an interface changes (see watchCarrier).
-      events.record(service, Type.Warning, "announceFailed", "no interface on node \"" + config.nodeName()
+      String why = "no interface on node \"" + config.nodeName()
           + "\" can announce " + d.announcement().ips() + ": none is up with a subnet that contains it"
-          + (interfaces.isEmpty() ? "" : " among " + interfaces) + "; check the links or set interfaces in the L2Advertisement");
+          + (interfaces.isEmpty() ? "" : " among " + interfaces) + "; check the links or set interfaces in the L2Advertisement";
+      api("event announceFailed", () -> events.record(service, Type.Warning, "announceFailed", why));
       return;
     }
     announced.put(key, new Announced(d.announcement().ips(), List.copyOf(usedInterfaces), d.announcement().pool()));
@@ -428,7 +448,8 @@ public final class Speaker implements AutoCloseable {
     if (failover) {
       metrics.failover(key.toString());
     }
-    events.record(service, Type.Normal, "nodeAssigned", "announcing from node \"" + config.nodeName() + "\" with protocol \"layer2\"");
+    api("event nodeAssigned", () -> events.record(service, Type.Normal, "nodeAssigned",
+        "announcing from node \"" + config.nodeName() + "\" with protocol \"layer2\""));
     statusToWrite.add(key);
   }
 
@@ -437,16 +458,50 @@ public final class Speaker implements AutoCloseable {
    * that failed (the API away), or an object that is gone from the cache. The last happens in a
    * handover: the previous announcer's delete ({@code deleteIfMine} reads, then deletes) can land
    * after this node's write; the deletion reaches the informer, which re-plans, and the object is
-   * written again. A write that fails stays pending; the reconcile is retried.
+   * written again. A write that fails is pending again, and retried a second later.
    */
   private void writeStatuses() {
     List<ServiceL2Status> cached = statuses.getStore().list();
     for (var e : announced.entrySet()) {
-      if (statusToWrite.contains(e.getKey()) || statusWriter.announcer(cached, e.getKey()) == null) {
-        statusToWrite.add(e.getKey());
-        statusWriter.write(e.getKey(), e.getValue().interfaces());
-        statusToWrite.remove(e.getKey());
+      ServiceKey key = e.getKey();
+      if (statusWriting.contains(key) || !(statusToWrite.contains(key) || statusWriter.announcer(cached, key) == null)) {
+        continue;
       }
+      statusToWrite.remove(key);
+      statusWriting.add(key);
+      List<String> interfaces = e.getValue().interfaces();
+      apiWriter.execute(() -> {
+        boolean written = false;
+        try {
+          statusWriter.write(key, interfaces);
+          written = true;
+        } catch (RuntimeException ex) {
+          log.warn("could not write ServiceL2Status of {}: {}; retrying", key, ex.getMessage(), kv("event", "retry"));
+        }
+        boolean ok = written;
+        execute(() -> {
+          statusWriting.remove(key);
+          if (!ok && announced.containsKey(key)) {
+            statusToWrite.add(key);
+            worker.schedule(this::trigger, 1, TimeUnit.SECONDS);
+          }
+        });
+      });
+    }
+  }
+
+  /** Runs an API write on the API writer; a failure is logged, never thrown (the caller's state is already right). */
+  private void api(String what, Runnable write) {
+    try {
+      apiWriter.execute(() -> {
+        try {
+          write.run();
+        } catch (RuntimeException e) {
+          log.warn("API write failed ({}): {}", what, e.getMessage());
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // shut down: nothing is written any more
     }
   }
 
@@ -474,12 +529,8 @@ public final class Speaker implements AutoCloseable {
     log.info("service withdrawn: {}", reason, kv("event", "serviceWithdrawn"), kv("service", key.toString()),
         kv("ips", a.ips()), kv("reason", reason), kv("node", config.nodeName()));
     if (deleteStatus) {
-      try {
-        statusWriter.deleteIfMine(key);
-      } catch (KubernetesClientException e) {
-        // The API may be away; the next announcer overwrites the object anyway.
-        log.warn("could not delete ServiceL2Status of {}: {}", key, e.getMessage());
-      }
+      // If the API is away, the next announcer overwrites the object anyway.
+      api("delete ServiceL2Status of " + key, () -> statusWriter.deleteIfMine(key));
     }
   }
 
@@ -516,20 +567,16 @@ public final class Speaker implements AutoCloseable {
     log.warn(message, kv("event", "ipConflict"), kv("service", ServiceTranslation.key(service).toString()), kv("ip", ip),
         kv("mac", mac.toString()));
     metrics.conflict(ip, mac.toString());
-    events.record(service, Type.Warning, "IPConflict", message);
+    api("event IPConflict", () -> events.record(service, Type.Warning, "IPConflict", message));
     // The controller reads this annotation, marks the address taken and moves an auto-assigned service.
     String value = ip + " " + mac;
-    try {
-      Writes.retryOnConflict(() -> client.services().inNamespace(service.getMetadata().getNamespace())
-          .withName(service.getMetadata().getName()).edit(s -> {
-            Map<String, String> a = new LinkedHashMap<>(s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations());
-            a.put(IronLb.ANNOTATION_IP_CONFLICT, value);
-            s.getMetadata().setAnnotations(a);
-            return s;
-          }));
-    } catch (KubernetesClientException e) {
-      log.warn("could not record the conflict on the service: {}", e.getMessage());
-    }
+    api("conflict annotation", () -> Writes.retryOnConflict(() -> client.services().inNamespace(service.getMetadata().getNamespace())
+        .withName(service.getMetadata().getName()).edit(s -> {
+          Map<String, String> a = new LinkedHashMap<>(s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations());
+          a.put(IronLb.ANNOTATION_IP_CONFLICT, value);
+          s.getMetadata().setAnnotations(a);
+          return s;
+        })));
   }
 
   private void clearConflict(Service service, String ip) {
@@ -539,13 +586,13 @@ public final class Speaker implements AutoCloseable {
       return;
     }
     log.info("address {} is free again", ip, kv("event", "ipConflictCleared"), kv("ip", ip));
-    Writes.retryOnConflict(() -> client.services().inNamespace(service.getMetadata().getNamespace())
+    api("clear conflict annotation", () -> Writes.retryOnConflict(() -> client.services().inNamespace(service.getMetadata().getNamespace())
         .withName(service.getMetadata().getName()).edit(s -> {
           Map<String, String> m = new LinkedHashMap<>(s.getMetadata().getAnnotations());
           m.remove(IronLb.ANNOTATION_IP_CONFLICT);
           s.getMetadata().setAnnotations(m);
           return s;
-        }));
+        })));
   }
 
   /** Cluster nodes' MACs, as each speaker published them on its Node. */
@@ -588,7 +635,7 @@ public final class Speaker implements AutoCloseable {
       log.warn(message, kv("event", "ipConflict"), kv("service", key.toString()), kv("ip", ip), kv("mac", claim.mac().toString()));
       metrics.conflict(ip, claim.mac().toString());
       if (service != null) {
-        events.record(service, Type.Warning, "IPConflict", message);
+        api("event IPConflict", () -> events.record(service, Type.Warning, "IPConflict", message));
       }
     }
   }
