@@ -351,6 +351,10 @@ class SpeakerEndToEndTest {
       System.out.printf("API server stopped 30 s: %d requests to %s (announced by %s), %d failed%n", during.size(), ip, announcer,
           during.stream().filter(r -> !r.ok()).count());
       assertThat(during).hasSizeGreaterThan(100).allMatch(ClientLoop.Result::ok);
+      // No false alarm either: membership does not depend on the API server.
+      assertThat(nodes).allSatisfy(n -> assertThat(log(n).events("membershipView"))
+          .noneMatch(l -> SpeakerLog.ts(l).isAfter(stopped) && SpeakerLog.ts(l).isBefore(resumed)));
+      assertThat(announcers("api-away")).containsExactly(announcer);
     }
     // Resynced: a Service created after the API returned is announced.
     String ip2 = freeIp(order -> true);
