@@ -218,7 +218,10 @@ final class LabFailover {
 
   /**
    * Waits until {@code home} announces {@code vip} again and the client uses it, for a second in a
-   * row: ServiceL2Status names it, the client's neighbour entry holds its MAC, and requests succeed.
+   * row: ServiceL2Status names it, the client's neighbour entry holds its MAC, requests succeed, and
+   * every speaker's last membership view holds every node (after a cut, the address comes back
+   * through the split-brain guard seconds before the views merge; a trial started before that
+   * would measure a node that is still half gone).
    */
   private void settle(KubernetesClient client, ClientLoop loop, LabLayout.Node home, String vip) throws InterruptedException {
     String ns = layout.client().namespace();
@@ -227,7 +230,8 @@ final class LabFailover {
     while (Instant.now().isBefore(limit)) {
       boolean ok = home.name().equals(announcer(client, SERVICE))
           && Netns.neighbour(ns, vip).map(e -> home.lanMac().equals(e.mac())).orElse(false)
-          && loop.recentlyOk(Duration.ofMillis(500));
+          && loop.recentlyOk(Duration.ofMillis(500))
+          && oneView();
       if (!ok) {
         since = null;
       } else if (since == null) {
@@ -239,6 +243,36 @@ final class LabFailover {
     }
     throw new IllegalStateException(home.name() + " did not take " + vip + " back within " + SETTLE_LIMIT.toSeconds()
         + " s (announced by: " + announcer(client, SERVICE) + "); see the speakers' logs in " + state.logs());
+  }
+
+  private static final java.util.regex.Pattern VIEW = java.util.regex.Pattern.compile("\"event\":\"membershipView\",\"members\":\"(\\[[^\"]*\\])\"");
+
+  /** Whether every speaker's last membership view (from its log) holds every node. */
+  private boolean oneView() {
+    String all = new java.util.TreeSet<>(layout.nodes().stream().map(LabLayout.Node::name).toList()).toString();
+    for (LabLayout.Node n : layout.nodes()) {
+      java.util.regex.Matcher m = VIEW.matcher(tail(state.log("speaker " + n.name()), 256 * 1024));
+      String last = null;
+      while (m.find()) {
+        last = m.group(1);
+      }
+      if (!all.equals(last)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String tail(Path file, int bytes) {
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "r")) {
+      long from = Math.max(0, f.length() - bytes);
+      byte[] b = new byte[(int) (f.length() - from)];
+      f.seek(from);
+      f.readFully(b);
+      return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   // ---------------------------------------------------------------- creation trials
