@@ -23,7 +23,10 @@
  *   <li>per node {@code ironlb speaker --node NAME --kubeconfig D/kubeconfig-NAME} inside the node
  *       namespace, with {@code NODE_NAME}, {@code POD_NAME=speaker-NAME},
  *       {@code POD_NAMESPACE=metallb-system} and {@code POD_IP} set, when the build has the
- *       {@code speaker} subcommand.
+ *       {@code speaker} subcommand;
+ *   <li>during {@code lab failover} only: {@code ironlb lab http-loop} in the client's namespace (the
+ *       request loop, {@link io.ironlb.lab.ClientLoop}) and {@code ip monitor neigh} there; children
+ *       of the command, which ends them.
  * </ul>
  * Each is {@code setsid [ip netns exec NS] java ... io.ironlb.cli.Main ...} with the same java and
  * class path as the command that started it ({@link io.ironlb.lab.SelfCommand}), output appended

@@ -23,6 +23,10 @@ import io.ironlb.lab.net.Commands;
 import io.ironlb.lab.net.Host;
 import io.ironlb.lab.net.LabProcess;
 import io.ironlb.lab.net.Netns;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,8 +35,10 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -92,17 +98,17 @@ class SpeakerEndToEndTest {
   }
 
   @AfterAll
-  static void down() throws java.io.IOException {
+  static void down() throws IOException {
     if (api != null) {
       api.close();
     }
     if (lab != null) {
       // The processes' logs outlive the lab, for a failure to be read after the run.
-      java.nio.file.Path keep = java.nio.file.Path.of("target", "speaker-e2e-logs");
-      java.nio.file.Files.createDirectories(keep);
-      try (var logs = java.nio.file.Files.list(lab.stateDir().resolve("logs"))) {
-        for (java.nio.file.Path f : logs.toList()) {
-          java.nio.file.Files.copy(f, keep.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Path keep = Path.of("target", "speaker-e2e-logs");
+      Files.createDirectories(keep);
+      try (var logs = Files.list(lab.stateDir().resolve("logs"))) {
+        for (Path f : logs.toList()) {
+          Files.copy(f, keep.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
         }
       } finally {
         lab.close();
@@ -639,10 +645,10 @@ class SpeakerEndToEndTest {
    */
   private static Map<String, Integer> arpingReplies(String ip, int requests) {
     CommandResult r = lab.exec("mac", T, "arping", "-b", "-c", String.valueOf(requests), "-w", String.valueOf(requests + 2), "-I", "eth0", ip);
-    Map<String, Integer> replies = new java.util.TreeMap<>();
+    Map<String, Integer> replies = new TreeMap<>();
     Matcher m = ARPING_MAC.matcher(r.stdout());
     while (m.find()) {
-      replies.merge(m.group(1).toLowerCase(java.util.Locale.ROOT), 1, Integer::sum);
+      replies.merge(m.group(1).toLowerCase(Locale.ROOT), 1, Integer::sum);
     }
     return replies;
   }
