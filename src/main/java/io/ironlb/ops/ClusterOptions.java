@@ -1,6 +1,9 @@
 package io.ironlb.ops;
 
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.ironlb.k8s.Kube;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -20,7 +23,12 @@ final class ClusterOptions {
     if (org.slf4j.LoggerFactory.getLogger("io.fabric8") instanceof ch.qos.logback.classic.Logger l) {
       l.setLevel(ch.qos.logback.classic.Level.ERROR);
     }
-    return Kube.client(kubeconfig);
+    KubernetesClient client = Kube.client(kubeconfig);
+    // A person is waiting: one quick retry, not the controller's patient back-off.
+    Config quick = new ConfigBuilder(client.getConfiguration()).withRequestRetryBackoffLimit(1).withRequestRetryBackoffInterval(200)
+        .withConnectionTimeout(5_000).withRequestTimeout(20_000).build();
+    client.close();
+    return new KubernetesClientBuilder().withConfig(quick).build();
   }
 
   /** Null when the snapshot is usable; otherwise why the API server could not be read at all. */

@@ -97,15 +97,33 @@ public record ClusterSnapshot(
   }
 
   private static <T> T read(Map<String, String> unreadable, String what, Supplier<T> read, T otherwise) {
+    // No HTTP answer at all (code 0): the server is unreachable, and every further read would wait
+    // out its own timeout for the same answer.
+    String down = unreadable.values().stream().filter(v -> v.startsWith(UNREACHABLE)).findFirst().orElse(null);
+    if (down != null) {
+      unreadable.put(what, down);
+      return otherwise;
+    }
     try {
       return read.get();
     } catch (KubernetesClientException e) {
       if (e.getCode() == 404) {
         return otherwise;
       }
-      unreadable.put(what, e.getCode() == 403 ? "forbidden for this user" : e.getMessage());
+      unreadable.put(what, e.getCode() == 403 ? "forbidden for this user"
+          : e.getCode() == 0 ? UNREACHABLE + rootCause(e) : e.getMessage());
       return otherwise;
     }
+  }
+
+  private static final String UNREACHABLE = "no answer: ";
+
+  private static String rootCause(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + t.getMessage();
   }
 
   private static <T extends HasMetadata> List<T> sorted(List<T> items) {
