@@ -337,6 +337,20 @@ class ManifestsTest {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("workloads")
+  void thePodMonitorScrapesTheMetricsPortOfEveryComponent(Workload w) {
+    JsonNode monitor = Manifests.load(Path.of("deploy/prometheus")).one("PodMonitor", "ironlb");
+    JsonNode labels = w.object().path("spec").path("template").path("metadata").path("labels");
+
+    monitor.path("spec").path("selector").path("matchLabels").properties()
+        .forEach(e -> assertThat(labels.path(e.getKey()).asString()).isEqualTo(e.getValue().asString()));
+    assertThat(monitor.path("spec").path("podMetricsEndpoints").get(0).path("port").asString()).isEqualTo("metrics");
+    assertThat(w.port("metrics")).isPositive();
+    assertThat(w.object().path("spec").path("template").path("metadata").path("annotations").path("prometheus.io/port").asString())
+        .isEqualTo(Integer.toString(w.port("metrics")));
+  }
+
   @Test
   void theImageIsMultiArchOnATemurin25Jre() throws Exception {
     Jib jib = Jib.fromPom();
