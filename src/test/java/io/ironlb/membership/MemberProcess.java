@@ -31,6 +31,8 @@ final class MemberProcess implements AutoCloseable {
   /** One VIEW line: when the child's listener heard it (epoch µs, child clock) and the live nodes. */
   record View(long micros, Set<String> nodes) {}
 
+  private static final java.util.concurrent.atomic.AtomicInteger SEQ = new java.util.concurrent.atomic.AtomicInteger();
+
   final String name;
   private final Process process;
   private final List<View> views = new CopyOnWriteArrayList<>();
@@ -57,9 +59,9 @@ final class MemberProcess implements AutoCloseable {
         peers.stream().map(p -> p.getAddress().getHostAddress() + ":" + p.getPort()).collect(Collectors.joining(","))));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     pb.environment().put("IRONLB_TEST_SECRET", HexFormat.of().formatHex(secret));
-    pb.environment().put("IRONLB_LOG_LEVEL", "WARN");
+    pb.environment().put("IRONLB_LOG_LEVEL", System.getenv().getOrDefault("IRONLB_MEMBER_LOG_LEVEL", "WARN"));
     Files.createDirectories(logDir);
-    return new MemberProcess(name, pb.start(), logDir.resolve(name + ".log"));
+    return new MemberProcess(name, pb.start(), logDir.resolve(name + "-" + SEQ.incrementAndGet() + ".log"));
   }
 
   static MemberProcess start(String name, String bindIp, int port, List<InetSocketAddress> peers, byte[] secret, Path logDir)

@@ -140,6 +140,20 @@ class MembershipOnLoopbackTest {
     assertThat(a.liveNodes()).isEmpty();
   }
 
+  @Test
+  void itListensOnlyOnTheNodeAddressAndOpensNoDiagnosticsPort() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(io.ironlb.lab.net.Commands.onPath("ss"), "skipped: needs ss (iproute2)");
+    JGroupsMembership a = member(1, List::of);
+    a.start();
+    String me = "pid=" + ProcessHandle.current().pid() + ",";
+    List<String> ours = io.ironlb.lab.net.Commands.run(Duration.ofSeconds(10), "ss", "-H", "-l", "-n", "-t", "-u", "-p").orThrow()
+        .stdout().lines().filter(l -> l.contains(me)).toList();
+    List<String> membership = ours.stream().filter(l -> l.matches(".*:(7800|7900|7500)\\s.*")).toList();
+    assertThat(membership).as("TCP and FD_SOCK2 listeners").hasSize(2)
+        .allMatch(l -> l.startsWith("tcp") && l.contains(net.address(1).getHostAddress()));
+    assertThat(ours).as("no diagnostics socket").noneMatch(l -> l.startsWith("udp") && l.contains(":7500 "));
+  }
+
   private static Timings withAloneGrace(Duration grace) {
     Timings d = Timings.defaults();
     return new Timings(d.heartbeatInterval(), d.heartbeatTimeout(), d.verifyTimeout(), d.mergeMinInterval(), d.mergeMaxInterval(),
