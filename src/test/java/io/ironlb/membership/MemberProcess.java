@@ -55,6 +55,10 @@ final class MemberProcess implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(SPEAKER_JVM_FLAGS);
     cmd.addAll(extraJvm);
+    String diagnostics = System.getenv("IRONLB_MEMBER_JVM_OPTS"); // e.g. -Dlogback.configurationFile=... to trace JGroups
+    if (diagnostics != null && !diagnostics.isBlank()) {
+      cmd.addAll(List.of(diagnostics.trim().split("\\s+")));
+    }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MemberMain.class.getName(), name, bindIp, String.valueOf(port),
         peers.stream().map(p -> p.getAddress().getHostAddress() + ":" + p.getPort()).collect(Collectors.joining(","))));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
