@@ -25,7 +25,7 @@ final class MemberProcess implements AutoCloseable {
 
   /** The JVM settings recommended for the speaker (see GroupStack), so tests measure what ships. */
   static final List<String> SPEAKER_JVM_FLAGS = List.of(
-      "-XX:+UseSerialGC", "-Xms64m", "-Xmx128m", "-XX:+AlwaysPreTouch", "-XX:+UseCompactObjectHeaders",
+      "-XX:+UseSerialGC", "-Xms64m", "-Xmx128m", "-XX:+UseCompactObjectHeaders",
       "-Xss512k", "-XX:TieredStopAtLevel=1", "-XX:+PerfDisableSharedMem");
 
   /** One VIEW line: when the child's listener heard it (epoch µs, child clock) and the live nodes. */

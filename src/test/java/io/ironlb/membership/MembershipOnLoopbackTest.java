@@ -56,7 +56,7 @@ class MembershipOnLoopbackTest {
   }
 
   @Test
-  void aGracefulLeaveIsSeenByTheOthersWithinHalfASecondOrSo() throws Exception {
+  void aGracefulLeaveOfTheCoordinatorIsSeenByTheOthersAtOnce() throws Exception {
     List<InetSocketAddress> all = net.endpoints(3);
     JGroupsMembership a = member(1, () -> all);
     JGroupsMembership b = member(2, () -> all);
