@@ -130,6 +130,18 @@ class MembershipOnLoopbackTest {
   }
 
   @Test
+  void aSecondMemberOnAPortInUseFailsToStartAndSaysWhere() throws Exception {
+    member(1, List::of).start();
+    JGroupsMembership second = new JGroupsMembership(new MembershipConfig("node-1b", net.address(1), net.port(), secret, List::of,
+        Timings.defaults()));
+    members.add(second);
+    org.assertj.core.api.Assertions.assertThatThrownBy(second::start)
+        .hasMessageContaining(net.address(1).getHostAddress() + ":" + net.port())
+        .hasMessageContaining("another speaker");
+    assertThat(second.healthy()).isFalse();
+  }
+
+  @Test
   void healthIsFalseBeforeStartAndAfterClose() throws Exception {
     JGroupsMembership a = member(1, List::of);
     assertThat(a.healthy()).isFalse();
