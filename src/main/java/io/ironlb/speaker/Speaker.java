@@ -540,6 +540,9 @@ public final class Speaker implements AutoCloseable {
   // ---- carrier -------------------------------------------------------------------------------
 
   private void watchCarrier() {
+    if (fallback != null && fallback == membership.healthy()) {
+      trigger(); // membership health flipped: liveness comes from elsewhere now
+    }
     Map<String, Boolean> now = new HashMap<>();
     for (NetInterface i : layer2.interfaces().all()) {
       now.put(i.name(), i.operational());
