@@ -104,6 +104,8 @@ public final class Speaker implements AutoCloseable {
   private final Map<String, Probe> probes = new HashMap<>();
   private final Map<String, Instant> claimEvidence = new HashMap<>();
   private final Map<String, Boolean> carrier = new HashMap<>();
+  /** Announced services whose ServiceL2Status could not be written yet (API server away). */
+  private final Set<ServiceKey> statusPending = new HashSet<>();
   private Boolean fallback;
   private Instant changedAt;
 
@@ -237,6 +239,7 @@ public final class Speaker implements AutoCloseable {
           ensureAnnounced(d);
         }
       }
+      writePendingStatus();
       if (began != null) {
         metrics.electionTook(Duration.between(began, clock.instant()).toNanos() / 1e9);
       }
@@ -372,7 +375,26 @@ public final class Speaker implements AutoCloseable {
       metrics.failover(key.toString());
     }
     events.record(service, Type.Normal, "nodeAssigned", "announcing from node \"" + config.nodeName() + "\" with protocol \"layer2\"");
-    statusWriter.write(key, List.copyOf(usedInterfaces));
+    statusPending.add(key);
+  }
+
+  /** Status is information for users: announcing never waits for it, and it catches up when the API is back. */
+  private void writePendingStatus() {
+    for (ServiceKey key : List.copyOf(statusPending)) {
+      Announced a = announced.get(key);
+      if (a == null) {
+        statusPending.remove(key);
+        continue;
+      }
+      try {
+        statusWriter.write(key, a.interfaces());
+        statusPending.remove(key);
+      } catch (KubernetesClientException e) {
+        log.warn("could not write ServiceL2Status of {} yet: {}", key, e.getMessage(), kv("event", "statusDeferred"));
+        worker.schedule(this::trigger, 1, TimeUnit.SECONDS);
+        return;
+      }
+    }
   }
 
   private List<String> interfacesFor(Decision d) {
@@ -387,6 +409,7 @@ public final class Speaker implements AutoCloseable {
   }
 
   private void withdraw(ServiceKey key, String reason, boolean deleteStatus) {
+    statusPending.remove(key);
     Announced a = announced.remove(key);
     if (a == null) {
       return;
@@ -517,6 +540,9 @@ public final class Speaker implements AutoCloseable {
   // ---- carrier -------------------------------------------------------------------------------
 
   private void watchCarrier() {
+    if (fallback != null && fallback == membership.healthy()) {
+      trigger(); // membership health flipped: liveness comes from elsewhere now
+    }
     Map<String, Boolean> now = new HashMap<>();
     for (NetInterface i : layer2.interfaces().all()) {
       now.put(i.name(), i.operational());

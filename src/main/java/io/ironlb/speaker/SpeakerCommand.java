@@ -4,6 +4,7 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.ironlb.controller.ControllerCommand.DurationConverter;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IronLb;
@@ -118,9 +119,11 @@ public final class SpeakerCommand implements Callable<Integer> {
       }
       NodeAnnouncement.publish(client, me, macs, IpText.format(bindAddress) + ":" + membershipPort);
       byte[] secret = awaitSecret(client);
-      PeerCache peers = new PeerCache(() -> peers(client, me));
+      // Discovery asks from JGroups threads and must not block: read peers from an informer's cache,
+      // which also keeps answering while the API server is away.
+      SharedIndexInformer<Node> nodeCache = client.nodes().inform();
       Membership membership = new JGroupsMembership(new MembershipConfig(me, bindAddress, membershipPort, secret,
-          peers::get, Timings.defaults()));
+          () -> peers(nodeCache.getStore().list(), me), Timings.defaults()));
       try (membership) {
         try {
           membership.start();
@@ -170,29 +173,6 @@ public final class SpeakerCommand implements Callable<Integer> {
     }
   }
 
-  /** Peers change rarely; membership asks often. Keep the last good answer, also while the API is away. */
-  private static final class PeerCache {
-    private final java.util.function.Supplier<List<InetSocketAddress>> source;
-    private List<InetSocketAddress> last = List.of();
-    private long fetchedAt;
-
-    PeerCache(java.util.function.Supplier<List<InetSocketAddress>> source) {
-      this.source = source;
-    }
-
-    synchronized List<InetSocketAddress> get() {
-      if (System.nanoTime() - fetchedAt > Duration.ofSeconds(2).toNanos()) {
-        try {
-          last = List.copyOf(source.get());
-          fetchedAt = System.nanoTime();
-        } catch (RuntimeException e) {
-          log.warn("could not list peers from the API, using the last known: {}", e.getMessage());
-        }
-      }
-      return last;
-    }
-  }
-
   private InetAddress bindAddress(Node self) {
     if (bind != null) {
       return IpText.parse(bind).orElseThrow(() -> new IllegalArgumentException("--bind " + bind + " is not an IP address"));
@@ -205,9 +185,9 @@ public final class SpeakerCommand implements Callable<Integer> {
   }
 
   /** Every other speaker's membership endpoint, as published on its Node. */
-  private static List<InetSocketAddress> peers(KubernetesClient client, String me) {
+  private static List<InetSocketAddress> peers(List<Node> nodes, String me) {
     List<InetSocketAddress> out = new ArrayList<>();
-    for (Node n : client.nodes().list().getItems()) {
+    for (Node n : nodes) {
       String address = NodeAnnouncement.membershipAddress(n);
       if (address == null || Objects.equals(n.getMetadata().getName(), me)) {
         continue;
