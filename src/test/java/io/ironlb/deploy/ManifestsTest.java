@@ -299,6 +299,32 @@ class ManifestsTest {
     }
   }
 
+  static Stream<List<String>> invalidPools() {
+    // name, spec.addresses (YAML), what the API server's message names
+    return Stream.of(
+        List.of("a CIDR that is not one", "[192.168.86.300/24]", "192.168.86.300/24"),
+        List.of("a range that starts after it ends", "[192.168.86.220-192.168.86.200]", "192.168.86.220-192.168.86.200"),
+        List.of("no addresses at all", "[]", "addresses"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidPools")
+  void theInstalledCrdsRefuseThePoolsTheControllerWouldRefuse(List<String> c) {
+    CrdValidator validator = CrdValidator.fromKustomization(Path.of("deploy/crds"));
+    JsonNode pool = CrdValidator.parseYaml("""
+        apiVersion: metallb.io/v1beta1
+        kind: IPAddressPool
+        metadata: {name: lan-pool, namespace: metallb-system}
+        spec:
+          addresses: %s
+        """.formatted(c.get(1))).getFirst();
+
+    List<String> errors = validator.validate(pool, CrdValidator.UnknownFields.STRICT).errors();
+
+    assertThat(errors).as(c.get(0)).isNotEmpty();
+    assertThat(String.join("\n", errors)).contains(c.get(2));
+  }
+
   /** The Jib configuration in pom.xml. */
   record Jib(String mainClass, String appRoot, List<String> jvmFlags, List<String> platforms, String baseImage,
       String projectVersion) {

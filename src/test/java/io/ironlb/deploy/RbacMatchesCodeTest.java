@@ -52,8 +52,8 @@ class RbacMatchesCodeTest {
 
       new Use(SPEAKER, "get nodes", "SpeakerCommand.call: its own Node (InternalIP for --bind); NodeAnnouncement.publish edit"),
       new Use(SPEAKER, "patch nodes", "NodeAnnouncement.publish: ironlb.io/mac-addresses, ironlb.io/membership-address"),
-      new Use(SPEAKER, "list nodes", "Speaker.start: Node informer; SpeakerCommand.peers: membership endpoints"),
-      new Use(SPEAKER, "watch nodes", "Speaker.start: Node informer"),
+      new Use(SPEAKER, "list nodes", "Speaker.start: Node informer; SpeakerCommand.call: Node informer for membership peers"),
+      new Use(SPEAKER, "watch nodes", "Speaker.start and SpeakerCommand.call: Node informers"),
       new Use(SPEAKER, "get secrets", "MembershipSecret.read: the membership key"),
       new Use(SPEAKER, "list services", "Speaker.start: Service informer, all namespaces"),
       new Use(SPEAKER, "watch services", "Speaker.start: Service informer"),

@@ -86,7 +86,7 @@ public final class SpeakerApiExercise {
     client.nodes().withName(NODE).get();
     NodeAnnouncement.publish(client, NODE, List.of(OWN_MAC), "198.51.100.11:7946");
     MembershipSecret.read(client, ns, MembershipSecret.DEFAULT_NAME);
-    client.nodes().list();
+    client.nodes().inform().close(); // the peer cache membership reads
 
     try (Speaker speaker = new Speaker(client, new Speaker.Config(NODE, ns, "", List.of(), Duration.ofMinutes(10)),
         new FakeLayer2(), new AloneMembership(), new EventRecorder(client, IronLb.SPEAKER_COMPONENT, NODE, Clock.systemUTC()),
