@@ -37,7 +37,7 @@ final class ControllerExercise {
 
     try (KubernetesClient client = exercise.client();
         ControllerRunner runner = new ControllerRunner(client, new AllocationController.Config(MockCluster.CONFIG_NAMESPACE, ""),
-            "controller-0", "ironlb-controller", Duration.ofSeconds(15), new ControllerMetrics(new PrometheusRegistry()))) {
+            "controller-0", "ironlb-controller", Duration.ofSeconds(15), new ControllerMetrics(new PrometheusRegistry()), "memberlist")) {
       runner.start();
       await().atMost(SOON).until(() -> runner.controller() != null && runner.controller().awaitReady(Duration.ofMillis(100)));
       await().atMost(SOON).until(() -> cluster.ingress("apps", "web"), ips -> ips.equals(List.of("198.51.100.200")));
