@@ -55,6 +55,10 @@ public final class ControllerCommand implements Callable<Integer> {
   @Option(names = "--lease-name", defaultValue = "ironlb-controller", description = "Name of the leader Lease (default: ${DEFAULT-VALUE}).")
   String leaseName;
 
+  @Option(names = "--membership-secret", defaultValue = MembershipSecret.DEFAULT_NAME,
+      description = "Secret with the speakers' membership key, created when missing; must match the speakers' flag (default: ${DEFAULT-VALUE}).")
+  String membershipSecret;
+
   @Option(names = "--lease-duration", defaultValue = "15s",
       description = "How long a leader's Lease is valid without renewal, e.g. 15s (default: ${DEFAULT-VALUE}).",
       converter = DurationConverter.class)
@@ -68,7 +72,7 @@ public final class ControllerCommand implements Callable<Integer> {
     HTTPServer metricsServer = metricsPort == 0 ? null : HTTPServer.builder().port(metricsPort).registry(registry).buildAndStart();
     try (KubernetesClient client = Kube.client(kubeconfig)) {
       ControllerRunner runner = new ControllerRunner(client, new AllocationController.Config(namespace, loadBalancerClass),
-          me, leaseName, leaseDuration, new ControllerMetrics(registry));
+          me, leaseName, leaseDuration, new ControllerMetrics(registry), membershipSecret);
       CompletableFuture<?> done = runner.start();
       Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
       done.join();
@@ -120,11 +124,13 @@ public final class ControllerCommand implements Callable<Integer> {
     private final String leaseName;
     private final Duration leaseDuration;
     private final ControllerMetrics metrics;
+    private final String membershipSecret;
     private volatile AllocationController controller;
     private CompletableFuture<?> election;
 
     public ControllerRunner(KubernetesClient client, AllocationController.Config config, String identity,
-        String leaseName, Duration leaseDuration, ControllerMetrics metrics) {
+        String leaseName, Duration leaseDuration, ControllerMetrics metrics, String membershipSecret) {
+      this.membershipSecret = membershipSecret;
       this.client = client;
       this.config = config;
       this.identity = identity;
@@ -160,7 +166,7 @@ public final class ControllerCommand implements Callable<Integer> {
       log.info("became leader, starting allocation", kv("event", "leaderElected"), kv("identity", identity));
       try {
         // The speakers' membership key: created once, never overwritten (a new key would split the group).
-        MembershipSecret.ensure(client, config.namespace(), MembershipSecret.DEFAULT_NAME);
+        MembershipSecret.ensure(client, config.namespace(), membershipSecret);
       } catch (RuntimeException e) {
         log.error("could not ensure the membership Secret; speakers fall back to Node readiness: {}", e.getMessage(),
             kv("event", "membershipSecretFailed"));

@@ -29,42 +29,50 @@ import org.jgroups.util.TLSClientAuth;
  * FD_SOCK2        crash detection: a kill -9 closes the peer's socket, seen at once
  * FD_ALL3         heartbeats every 100 ms, suspect after 600 ms of silence (cut link, frozen host)
  * VERIFY_SUSPECT2 100 ms for a suspect to prove it is alive before it is removed
- * NAKACK2, UNICAST3, STABLE   reliable ordered delivery (views, merges)
+ * NAKACK2, UNICAST3, STABLE   reliable ordered delivery (views, merges); retransmission after 250 ms
  * GMS             join timeout 1 s, view ack timeout 300 ms
  * </pre>
  *
- * <h2>Timings (measured on the 2-core dev machine, see bench/membership)</h2>
+ * <h2>Timings (bench/membership on the shared 2-core dev machine; p50 / p90 / max)</h2>
  *
  * <ul>
  *   <li><b>Crash (kill -9)</b>: FD_SOCK2 sees the connection close, VERIFY_SUSPECT2 waits its 100 ms
- *       for an answer that cannot come, the coordinator installs the new view. Target ~0.2 s.
- *       VERIFY_SUSPECT2 below 100 ms buys little (30 ms gave ~50 ms) and would remove a member that is
- *       merely slow to answer under CPU load.
+ *       for an answer that cannot come, the coordinator installs the new view: 180 / 220 / 258 ms
+ *       until both survivors' listeners hear it (20 trials). VERIFY_SUSPECT2 below 100 ms buys
+ *       little (30 ms gave ~50 ms in the prototype) and would remove a member that is merely slow to
+ *       answer under CPU load.
  *   <li><b>Link cut</b>: only the heartbeats notice. Removal takes the FD_ALL3 timeout plus up to one
- *       check interval plus VERIFY_SUSPECT2, ~0.6-0.8 s with 100/600 ms. 400 ms (measured ~0.56 s)
- *       leaves too little margin against a stalled but healthy speaker; 1 s (~1.2 s) misses the ~1 s
- *       target. 600 ms tolerates five lost heartbeats in a row.
- *   <li><b>The isolated side</b> installs its own view after the same timeout, then waits
- *       {@code view_ack_collection_timeout} for acks of members it cannot reach: lowered from 2 s to
- *       300 ms, so it stops announcing promptly too.
+ *       check interval plus VERIFY_SUSPECT2: 846 / 888 / 890 ms with 100/600 ms (10 trials, veth
+ *       down in a namespace). 400 ms (~0.56 s in the prototype) leaves too little margin against a
+ *       stalled but healthy speaker; 1 s (~1.2 s) misses the ~1 s target. 600 ms tolerates five lost
+ *       heartbeats in a row; 30 s of CPU saturation (4 busy threads on 2 cores) caused no view
+ *       change.
+ *   <li><b>The isolated side</b> installs its own view after the same timeout (789 / 831 ms, one
+ *       trial 2.1 s), then waits {@code view_ack_collection_timeout} for acks of members it cannot
+ *       reach: lowered from 2 s to 300 ms.
+ *   <li><b>Graceful leave</b> (close(), SIGTERM): 32 / 62 / 72 ms until both others' views
+ *       exclude the member.
+ *   <li><b>Merge</b> after the link returns: 4.0 s (MERGE3 every 1-3 s, views compared every 4 s).
  *   <li><b>Join timeout</b> 1 s: the first speaker of a cluster waits this long before forming a view
- *       alone; a joiner to an existing group is done as soon as the coordinator answers. Two speakers
- *       that start together and miss each other merge through MERGE3 a few seconds later.
+ *       alone; a joiner to an existing group is done as soon as the coordinator answers (0.2-0.5 s).
+ *       Two speakers that start together and miss each other merge through MERGE3 a few seconds later.
  * </ul>
  *
  * <h2>JVM settings for the speaker (the launcher uses these)</h2>
  *
- * <p>{@code -XX:+UseSerialGC -Xms64m -Xmx128m -XX:+AlwaysPreTouch -XX:+UseCompactObjectHeaders
- * -Xss512k -XX:TieredStopAtLevel=1 -XX:+PerfDisableSharedMem}. Why: the heartbeat timeout (600 ms)
- * is the longest pause a healthy speaker may take. A speaker's heap is small (informer caches and a
- * few threads, tens of MiB live), so the serial collector's young pauses are a few ms and even a full
- * collection of a 128 MiB heap stays far below 600 ms, without the concurrent GC threads (G1, ZGC)
- * that compete for the node's CPUs and cost resident memory (target ≤ 150 MiB). Pre-touched heap
- * avoids page faults in a pause; compact headers shrink the heap; C1 only (TieredStopAtLevel=1)
- * starts fast with no C2 compile storms on a busy node; PerfDisableSharedMem avoids the hsperfdata
- * mmap whose writes can stall the JVM behind a busy disk (a known cause of long safepoints). JGroups
- * runs on platform threads ({@code use_vthreads=false}): virtual threads share a carrier pool with
- * the rest of the speaker, where a CPU-bound task could delay a heartbeat.
+ * <p>{@code -XX:+UseSerialGC -Xms64m -Xmx128m -XX:+UseCompactObjectHeaders -Xss512k
+ * -XX:TieredStopAtLevel=1 -XX:+PerfDisableSharedMem}. Why: the heartbeat timeout (600 ms) is the
+ * longest pause a healthy speaker may take. A speaker's heap is small (informer caches, a few
+ * threads; a member alone keeps ~10 MiB live), so the serial collector's young pauses are a few ms
+ * (measured 3-24 ms) and even a full collection of 128 MiB stays far below 600 ms, with no
+ * concurrent GC threads (G1, ZGC) competing for the node's CPUs or resident memory (a member
+ * measured 105 MiB RSS with these flags, 160 MiB with G1; target for the whole speaker ≤ 150 MiB).
+ * {@code -Xms64m} avoids the early full collections of a growing heap; compact headers shrink it;
+ * C1 only starts fast and brings no C2 compile storms to a busy node; PerfDisableSharedMem avoids
+ * the hsperfdata mmap, whose writes can stall safepoints behind a busy disk. Pre-touching the heap
+ * ({@code AlwaysPreTouch}) was measured too: +37 MiB resident for no measurable gain. JGroups runs
+ * on platform threads ({@code use_vthreads=false}): virtual threads share a carrier pool with the
+ * rest of the speaker, where a CPU-bound task could delay a heartbeat.
  *
  * <h2>Security</h2>
  *
@@ -123,8 +131,17 @@ final class GroupStack {
     PeerListPing discovery = new PeerListPing(c.peers());
     // Discovery requests to listed-but-dead peers must not wait for each other's connect timeout.
     discovery.setValue("async_discovery_use_separate_thread_per_request", true);
+    // A restarted speaker comes back on the address it had; when it and a peer connect to each other
+    // at the same moment, JGroups keeps one connection and drops the other with what was sent on it,
+    // often the first discovery request, and the joiner formed a view alone (then merged ~5 s later;
+    // seen in ~1 of 3 restarts in bench/membership). Asking three times within the join timeout
+    // (at 0, 1/3, 2/3) makes such a loss cost ~1/3 s instead.
+    discovery.numDiscoveryRuns(3);
 
-    MERGE3 merge = new MERGE3().setMinInterval(t.mergeMinInterval().toMillis()).setMaxInterval(t.mergeMaxInterval().toMillis());
+    MERGE3 merge = new MERGE3().setMinInterval(t.mergeMinInterval().toMillis()).setMaxInterval(t.mergeMaxInterval().toMillis())
+        // The coordinator compares the views it heard of every check_interval, which must exceed
+        // max_interval; JGroups' default (1.6 x max = 4.8 s) was most of the measured merge time.
+        .setCheckInterval(t.mergeMaxInterval().toMillis() + 1000);
 
     FD_SOCK2 fdSock = new FD_SOCK2().setBindAddress(c.bindAddress()).setOffset(MembershipConfig.FD_SOCK_OFFSET);
 
@@ -134,8 +151,14 @@ final class GroupStack {
 
     VERIFY_SUSPECT2 verify = new VERIFY_SUSPECT2().setTimeout(t.verifyTimeout().toMillis());
 
+    // TCP loses nothing on a live connection, but a message can be lost when two members connect to
+    // each other at once and one of the connections is dropped (TLS handshakes widen that window):
+    // retransmit after 250 ms, not 1 s, since a view stuck that way delays a failover.
     NAKACK2 nakack = new NAKACK2();
     nakack.setValue("use_mcast_xmit", false); // TCP has no multicast: retransmit point to point
+    nakack.setValue("xmit_interval", 250L);
+    UNICAST3 unicast = new UNICAST3();
+    unicast.setValue("xmit_interval", 250L);
 
     GMS gms = new GMS()
         .setJoinTimeout(t.joinTimeout().toMillis())
@@ -153,7 +176,7 @@ final class GroupStack {
     stack.add(fdAll);
     stack.add(verify);
     stack.add(nakack);
-    stack.add(new UNICAST3());
+    stack.add(unicast);
     stack.add(new STABLE());
     stack.add(gms);
     return stack;

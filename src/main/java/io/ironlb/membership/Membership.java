@@ -35,8 +35,11 @@ public interface Membership extends AutoCloseable {
   /**
    * Registers {@code onViewChange}. It is called with the current live nodes at once if a view is
    * already installed (so no change is missed between {@code start()} and this call), then on every
-   * view change. Calls come one at a time, in view order, on one membership thread, never on a
-   * JGroups thread: a slow listener delays later calls, never failure detection.
+   * view change that changes the set of live nodes (a merge that ends with the same nodes, or a
+   * restarted speaker replaced within one view, is not a change to the election). Calls come one at
+   * a time, in view order, on one membership thread ({@code ironlb-membership}), never on a JGroups
+   * thread: a slow listener delays later calls, never failure detection. The set is immutable and
+   * sorted.
    */
   void addListener(Consumer<Set<String>> onViewChange);
 

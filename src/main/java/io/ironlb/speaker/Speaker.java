@@ -476,7 +476,7 @@ public final class Speaker implements AutoCloseable {
           statusWriter.write(key, interfaces);
           written = true;
         } catch (RuntimeException ex) {
-          log.warn("could not write ServiceL2Status of {}: {}; retrying", key, ex.getMessage(), kv("event", "retry"));
+          log.warn("could not write ServiceL2Status of {} yet: {}", key, ex.getMessage(), kv("event", "statusDeferred"));
         }
         boolean ok = written;
         execute(() -> {
@@ -643,6 +643,9 @@ public final class Speaker implements AutoCloseable {
   // ---- carrier -------------------------------------------------------------------------------
 
   private void watchCarrier() {
+    if (fallback != null && fallback == membership.healthy()) {
+      trigger(); // membership health flipped: liveness comes from elsewhere now
+    }
     Map<String, Boolean> now = new HashMap<>();
     for (NetInterface i : layer2.interfaces().all()) {
       now.put(i.name(), i.operational());

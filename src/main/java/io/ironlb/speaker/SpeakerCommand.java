@@ -4,6 +4,7 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.ironlb.controller.ControllerCommand.DurationConverter;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IronLb;
@@ -118,9 +119,11 @@ public final class SpeakerCommand implements Callable<Integer> {
       }
       NodeAnnouncement.publish(client, me, macs, IpText.format(bindAddress) + ":" + membershipPort);
       byte[] secret = awaitSecret(client);
-      PeerCache peers = new PeerCache(() -> peers(client, me));
+      // Discovery asks from JGroups threads and must not block: read peers from an informer's cache,
+      // which also keeps answering while the API server is away.
+      SharedIndexInformer<Node> nodeCache = client.nodes().inform();
       Membership membership = new JGroupsMembership(new MembershipConfig(me, bindAddress, membershipPort, secret,
-          peers::get, Timings.defaults()));
+          () -> peers(nodeCache.getStore().list(), me), Timings.defaults()));
       try (membership) {
         try {
           membership.start();
@@ -184,47 +187,6 @@ public final class SpeakerCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * Peers change rarely; membership asks often, from its own threads (discovery, the health check
-   * that also delivers views). So the answer is always the last list, at once, and a refresh runs
-   * in the background when it is older than 2 s. A blocking API call here held up membership views
-   * for seconds while the API server was away, and with them every failover.
-   */
-  static final class PeerCache {
-    private final java.util.function.Supplier<List<InetSocketAddress>> source;
-    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
-    private volatile List<InetSocketAddress> last = List.of();
-    private volatile long fetchedAt;
-
-    /** Reads the list once now (the first join needs it), then only in the background. */
-    PeerCache(java.util.function.Supplier<List<InetSocketAddress>> source) {
-      this.source = source;
-      refresh();
-    }
-
-    List<InetSocketAddress> get() {
-      if (System.nanoTime() - fetchedAt > Duration.ofSeconds(2).toNanos() && refreshing.compareAndSet(false, true)) {
-        Thread.ofVirtual().name("peer-refresh").start(() -> {
-          try {
-            refresh();
-          } finally {
-            refreshing.set(false);
-          }
-        });
-      }
-      return last;
-    }
-
-    private void refresh() {
-      try {
-        last = List.copyOf(source.get());
-        fetchedAt = System.nanoTime();
-      } catch (RuntimeException e) {
-        log.warn("could not list peers from the API, using the last known: {}", e.getMessage());
-      }
-    }
-  }
-
   private InetAddress bindAddress(Node self) {
     if (bind != null) {
       return IpText.parse(bind).orElseThrow(() -> new IllegalArgumentException("--bind " + bind + " is not an IP address"));
@@ -237,9 +199,9 @@ public final class SpeakerCommand implements Callable<Integer> {
   }
 
   /** Every other speaker's membership endpoint, as published on its Node. */
-  private static List<InetSocketAddress> peers(KubernetesClient client, String me) {
+  private static List<InetSocketAddress> peers(List<Node> nodes, String me) {
     List<InetSocketAddress> out = new ArrayList<>();
-    for (Node n : client.nodes().list().getItems()) {
+    for (Node n : nodes) {
       String address = NodeAnnouncement.membershipAddress(n);
       if (address == null || Objects.equals(n.getMetadata().getName(), me)) {
         continue;

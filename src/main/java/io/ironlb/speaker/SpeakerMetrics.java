@@ -11,9 +11,11 @@ import java.net.InetAddress;
 
 /** MetalLB's speaker metrics under their names, so dashboards carry over, plus IronLB's own. */
 public final class SpeakerMetrics implements Layer2Stats {
-  private final Counter requestsReceived;
-  private final Counter responsesSent;
-  private final Counter gratuitousSent;
+  // Gauges that only count up: Prometheus' Java client would expose a Counter as
+  // metallb_layer2_requests_received_total, and MetalLB's dashboards query the name without _total.
+  private final Gauge requestsReceived;
+  private final Gauge responsesSent;
+  private final Gauge gratuitousSent;
   private final Counter dropped;
   private final Gauge announced;
   private final Counter conflicts;
@@ -22,11 +24,11 @@ public final class SpeakerMetrics implements Layer2Stats {
   private final Histogram electionSeconds;
 
   public SpeakerMetrics(PrometheusRegistry registry) {
-    requestsReceived = Counter.builder().name("metallb_layer2_requests_received")
+    requestsReceived = Gauge.builder().name("metallb_layer2_requests_received")
         .help("Number of layer2 requests received for owned IPs").labelNames("ip").register(registry);
-    responsesSent = Counter.builder().name("metallb_layer2_responses_sent")
+    responsesSent = Gauge.builder().name("metallb_layer2_responses_sent")
         .help("Number of layer2 responses sent for owned IPs in response to requests").labelNames("ip").register(registry);
-    gratuitousSent = Counter.builder().name("metallb_layer2_gratuitous_sent")
+    gratuitousSent = Gauge.builder().name("metallb_layer2_gratuitous_sent")
         .help("Number of gratuitous layer2 packets sent for owned IPs as a result of failovers").labelNames("ip").register(registry);
     dropped = Counter.builder().name("ironlb_layer2_frames_dropped")
         .help("Frames the responder did not answer, by reason").labelNames("reason").register(registry);

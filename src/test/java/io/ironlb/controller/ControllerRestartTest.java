@@ -33,7 +33,7 @@ class ControllerRestartTest {
 
   private ControllerCommand.ControllerRunner runner(KubernetesClient client, String identity) {
     return new ControllerCommand.ControllerRunner(client, new AllocationController.Config(MockCluster.CONFIG_NAMESPACE, ""),
-        identity, "ironlb-controller", Duration.ofSeconds(2), new ControllerMetrics(new PrometheusRegistry()));
+        identity, "ironlb-controller", Duration.ofSeconds(2), new ControllerMetrics(new PrometheusRegistry()), "memberlist");
   }
 
   private Map<String, List<String>> assignments() {

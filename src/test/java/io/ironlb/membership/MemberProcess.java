@@ -25,11 +25,13 @@ final class MemberProcess implements AutoCloseable {
 
   /** The JVM settings recommended for the speaker (see GroupStack), so tests measure what ships. */
   static final List<String> SPEAKER_JVM_FLAGS = List.of(
-      "-XX:+UseSerialGC", "-Xms64m", "-Xmx128m", "-XX:+AlwaysPreTouch", "-XX:+UseCompactObjectHeaders",
+      "-XX:+UseSerialGC", "-Xms64m", "-Xmx128m", "-XX:+UseCompactObjectHeaders",
       "-Xss512k", "-XX:TieredStopAtLevel=1", "-XX:+PerfDisableSharedMem");
 
   /** One VIEW line: when the child's listener heard it (epoch µs, child clock) and the live nodes. */
   record View(long micros, Set<String> nodes) {}
+
+  private static final java.util.concurrent.atomic.AtomicInteger SEQ = new java.util.concurrent.atomic.AtomicInteger();
 
   final String name;
   private final Process process;
@@ -53,13 +55,17 @@ final class MemberProcess implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(SPEAKER_JVM_FLAGS);
     cmd.addAll(extraJvm);
+    String diagnostics = System.getenv("IRONLB_MEMBER_JVM_OPTS"); // e.g. -Dlogback.configurationFile=... to trace JGroups
+    if (diagnostics != null && !diagnostics.isBlank()) {
+      cmd.addAll(List.of(diagnostics.trim().split("\\s+")));
+    }
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), MemberMain.class.getName(), name, bindIp, String.valueOf(port),
         peers.stream().map(p -> p.getAddress().getHostAddress() + ":" + p.getPort()).collect(Collectors.joining(","))));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     pb.environment().put("IRONLB_TEST_SECRET", HexFormat.of().formatHex(secret));
-    pb.environment().put("IRONLB_LOG_LEVEL", "WARN");
+    pb.environment().put("IRONLB_LOG_LEVEL", System.getenv().getOrDefault("IRONLB_MEMBER_LOG_LEVEL", "WARN"));
     Files.createDirectories(logDir);
-    return new MemberProcess(name, pb.start(), logDir.resolve(name + ".log"));
+    return new MemberProcess(name, pb.start(), logDir.resolve(name + "-" + SEQ.incrementAndGet() + ".log"));
   }
 
   static MemberProcess start(String name, String bindIp, int port, List<InetSocketAddress> peers, byte[] secret, Path logDir)

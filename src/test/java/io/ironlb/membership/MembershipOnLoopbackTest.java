@@ -56,7 +56,7 @@ class MembershipOnLoopbackTest {
   }
 
   @Test
-  void aGracefulLeaveIsSeenByTheOthersWithinHalfASecondOrSo() throws Exception {
+  void aGracefulLeaveOfTheCoordinatorIsSeenByTheOthersAtOnce() throws Exception {
     List<InetSocketAddress> all = net.endpoints(3);
     JGroupsMembership a = member(1, () -> all);
     JGroupsMembership b = member(2, () -> all);
@@ -130,6 +130,18 @@ class MembershipOnLoopbackTest {
   }
 
   @Test
+  void aSecondMemberOnAPortInUseFailsToStartAndSaysWhere() throws Exception {
+    member(1, List::of).start();
+    JGroupsMembership second = new JGroupsMembership(new MembershipConfig("node-1b", net.address(1), net.port(), secret, List::of,
+        Timings.defaults()));
+    members.add(second);
+    org.assertj.core.api.Assertions.assertThatThrownBy(second::start)
+        .hasMessageContaining(net.address(1).getHostAddress() + ":" + net.port())
+        .hasMessageContaining("another speaker");
+    assertThat(second.healthy()).isFalse();
+  }
+
+  @Test
   void healthIsFalseBeforeStartAndAfterClose() throws Exception {
     JGroupsMembership a = member(1, List::of);
     assertThat(a.healthy()).isFalse();
@@ -138,6 +150,20 @@ class MembershipOnLoopbackTest {
     a.close();
     assertThat(a.healthy()).isFalse();
     assertThat(a.liveNodes()).isEmpty();
+  }
+
+  @Test
+  void itListensOnlyOnTheNodeAddressAndOpensNoDiagnosticsPort() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(io.ironlb.lab.net.Commands.onPath("ss"), "skipped: needs ss (iproute2)");
+    JGroupsMembership a = member(1, List::of);
+    a.start();
+    String me = "pid=" + ProcessHandle.current().pid() + ",";
+    List<String> ours = io.ironlb.lab.net.Commands.run(Duration.ofSeconds(10), "ss", "-H", "-l", "-n", "-t", "-u", "-p").orThrow()
+        .stdout().lines().filter(l -> l.contains(me)).toList();
+    List<String> membership = ours.stream().filter(l -> l.matches(".*:(7800|7900|7500)\\s.*")).toList();
+    assertThat(membership).as("TCP and FD_SOCK2 listeners").hasSize(2)
+        .allMatch(l -> l.startsWith("tcp") && l.contains(net.address(1).getHostAddress()));
+    assertThat(ours).as("no diagnostics socket").noneMatch(l -> l.startsWith("udp") && l.contains(":7500 "));
   }
 
   private static Timings withAloneGrace(Duration grace) {

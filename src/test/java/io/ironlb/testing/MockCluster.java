@@ -53,6 +53,11 @@ public final class MockCluster implements AutoCloseable {
     return client;
   }
 
+  /** The mock server itself, e.g. to read back the requests a component made ({@code takeRequest}). */
+  public KubernetesMockServer server() {
+    return server;
+  }
+
   /** Registers the project's own CRD manifests, so the code meets the same definitions as on a cluster. */
   private void registerCrds() {
     try (var files = Files.list(CRD_DIR)) {

@@ -1,0 +1,73 @@
+package io.ironlb.ops;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ironlb check}, also {@code kubectl ironlb check}. */
+@Command(
+    name = "check",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Preflight and health check: kube-proxy's strictARP in IPVS mode, IronLB's CRDs, MetalLB left running,",
+      "a running speaker on every node, pools (valid, clear of node addresses and of each other, advertised),",
+      "advertisements (existing pools, usable interfaces) and address conflicts. Each problem comes with its fix.",
+      "Exit code 0 when nothing is wrong, 1 when something is, 2 when the API server cannot be read."
+    })
+public final class CheckCommand implements Callable<Integer> {
+  @CommandLine.Mixin ClusterOptions cluster;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try (KubernetesClient client = cluster.client()) {
+      ClusterSnapshot snap = ClusterSnapshot.read(client, cluster.namespace);
+      String unreachable = ClusterOptions.unreachable(snap);
+      if (unreachable != null) {
+        err.println("ironlb check: cannot read the cluster at " + client.getMasterUrl() + ": " + unreachable);
+        return 2;
+      }
+      List<Finding> findings = Checks.all(snap);
+      print(out, findings);
+      out.flush();
+      return findings.stream().anyMatch(f -> f.level() == Finding.Level.PROBLEM) ? 1 : 0;
+    }
+  }
+
+  static void print(PrintWriter out, List<Finding> findings) {
+    int width = 0;
+    for (Finding.Check c : Finding.Check.values()) {
+      width = Math.max(width, c.title().length());
+    }
+    String indent = " ".repeat(10 + width + 1);
+    for (Finding f : findings) {
+      String tag = switch (f.level()) {
+        case OK -> "[ok]";
+        case NOTE -> "[note]";
+        case PROBLEM -> "[PROBLEM]";
+      };
+      out.println(String.format("%-9s %-" + width + "s %s", tag, f.check().title(),
+          (f.subject().isEmpty() ? "" : f.subject() + ": ") + f.message()).stripTrailing());
+      if (!f.fix().isEmpty()) {
+        String[] lines = f.fix().split("\n");
+        out.println(indent + "fix: " + lines[0]);
+        for (int i = 1; i < lines.length; i++) {
+          out.println(indent + "     " + lines[i]);
+        }
+      }
+    }
+    long problems = findings.stream().filter(f -> f.level() == Finding.Level.PROBLEM).count();
+    long notes = findings.stream().filter(f -> f.level() == Finding.Level.NOTE).count();
+    out.println();
+    out.println(problems == 0
+        ? "ironlb check: no problems" + (notes == 0 ? "" : " (" + notes + " note" + (notes == 1 ? "" : "s") + ")")
+            + "; `ironlb status` shows what is announced where"
+        : "ironlb check: " + problems + " problem" + (problems == 1 ? "" : "s") + (notes == 0 ? "" : ", " + notes + " note"
+            + (notes == 1 ? "" : "s")));
+  }
+}

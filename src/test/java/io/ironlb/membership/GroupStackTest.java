@@ -1,0 +1,69 @@
+package io.ironlb.membership;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.util.List;
+import org.jgroups.logging.LogFactory;
+import org.jgroups.logging.Slf4jLogImpl;
+import org.jgroups.protocols.FD_ALL3;
+import org.jgroups.protocols.FD_SOCK2;
+import org.jgroups.protocols.TCP;
+import org.jgroups.protocols.VERIFY_SUSPECT2;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.stack.Protocol;
+import org.jgroups.util.TLSClientAuth;
+import org.junit.jupiter.api.Test;
+
+/** The stack as built, checked against what GroupStack's comment promises. */
+class GroupStackTest {
+
+  private final MembershipConfig config = new MembershipConfig("node-a", address("198.51.100.11"), 7946, new byte[32], List::of,
+      Timings.defaults());
+
+  @Test
+  void theStackIsTheDocumentedOneBottomUp() throws Exception {
+    List<Protocol> stack = GroupStack.build(config).protocols();
+    assertThat(stack).extracting(p -> p.getClass().getSimpleName()).containsExactly(
+        "TCP", "PeerListPing", "MERGE3", "FD_SOCK2", "FD_ALL3", "VERIFY_SUSPECT2", "NAKACK2", "UNICAST3", "STABLE", "GMS");
+  }
+
+  @Test
+  void transportAndFdSockBindToTheNodeAddressOnlyWithMutualTlsAndNoDiagnostics() throws Exception {
+    List<Protocol> stack = GroupStack.build(config).protocols();
+    TCP tcp = (TCP) stack.getFirst();
+    assertThat(tcp.getBindAddr()).isEqualTo(config.bindAddress());
+    assertThat(tcp.getBindPort()).isEqualTo(7946);
+    assertThat(tcp.getPortRange()).isZero();
+    assertThat(tcp.tls().enabled()).isTrue();
+    assertThat(tcp.tls().getClientAuth()).isEqualTo(TLSClientAuth.NEED);
+    assertThat(tcp.tls().getSSLContext().getProtocol()).isEqualTo("TLSv1.3");
+    assertThat(tcp.getDiagnosticsHandler().isEnabled()).isFalse();
+    assertThat((Boolean) tcp.getValue("use_vthreads")).isFalse();
+    assertThat(((FD_SOCK2) stack.get(3)).getBindAddress()).isEqualTo(config.bindAddress());
+  }
+
+  @Test
+  void failureDetectionUsesTheConfiguredTimings() throws Exception {
+    List<Protocol> stack = GroupStack.build(config).protocols();
+    assertThat(((FD_ALL3) stack.get(4)).getInterval()).isEqualTo(100);
+    assertThat(((FD_ALL3) stack.get(4)).getTimeout()).isEqualTo(600);
+    assertThat(((VERIFY_SUSPECT2) stack.get(5)).getTimeout()).isEqualTo(100);
+    assertThat(((GMS) stack.getLast()).getViewAckCollectionTimeout()).isEqualTo(300);
+    assertThat(((GMS) stack.getLast()).getJoinTimeout()).isEqualTo(1000);
+  }
+
+  @Test
+  void jgroupsLogsGoThroughSlf4j() throws Exception {
+    GroupStack.build(config);
+    assertThat(LogFactory.getLog(TCP.class)).isInstanceOf(Slf4jLogImpl.class);
+  }
+
+  private static InetAddress address(String literal) {
+    try {
+      return InetAddress.getByName(literal);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+}

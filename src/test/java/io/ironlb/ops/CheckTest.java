@@ -1,0 +1,245 @@
+package io.ironlb.ops;
+
+import static io.ironlb.ops.Finding.Check.ADDRESS_CONFLICTS;
+import static io.ironlb.ops.Finding.Check.ADVERTISEMENT_INTERFACES;
+import static io.ironlb.ops.Finding.Check.ADVERTISEMENT_POOLS;
+import static io.ironlb.ops.Finding.Check.CRDS;
+import static io.ironlb.ops.Finding.Check.KUBE_PROXY;
+import static io.ironlb.ops.Finding.Check.METALLB_LEFTOVERS;
+import static io.ironlb.ops.Finding.Check.POOLS_ADVERTISED;
+import static io.ironlb.ops.Finding.Check.POOLS_NODE_IPS;
+import static io.ironlb.ops.Finding.Check.POOLS_OVERLAP;
+import static io.ironlb.ops.Finding.Check.POOLS_VALID;
+import static io.ironlb.ops.Finding.Check.SPEAKERS;
+import static io.ironlb.ops.Finding.Level.NOTE;
+import static io.ironlb.ops.Finding.Level.OK;
+import static io.ironlb.ops.Finding.Level.PROBLEM;
+import static io.ironlb.testing.MockCluster.loadBalancer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfigurationBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaPropsBuilder;
+import io.ironlb.cli.Main;
+import io.ironlb.k8s.IPAddressPool;
+import io.ironlb.k8s.IronLb;
+import io.ironlb.k8s.L2Advertisement;
+import io.ironlb.ops.Finding.Check;
+import io.ironlb.ops.Finding.Level;
+import io.ironlb.testing.MockCluster;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Each finding of {@code ironlb check}, on the mock API server: a change to a healthy cluster that
+ * triggers it, and a near miss that does not.
+ */
+class CheckTest {
+
+  /**
+   * @param change applied to {@link OpsFixture#healthy}
+   * @param level the worst level the check reports afterwards
+   * @param says text that one of that check's findings contains
+   */
+  record Case(String name, Check check, Consumer<MockCluster> change, Level level, String says) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Case> cases() {
+    return Stream.of(
+        new Case("kube-proxy in IPVS mode without strictARP", KUBE_PROXY,
+            c -> OpsFixture.kubeProxy(c, "mode: \"ipvs\"\nipvs:\n  strictARP: false\n"), PROBLEM, "s/strictARP: false/strictARP: true/"),
+        new Case("kube-proxy in IPVS mode with strictARP: true", KUBE_PROXY, c -> {}, OK, "mode ipvs with strictARP: true"),
+        new Case("kube-proxy in iptables mode, strictARP unset", KUBE_PROXY,
+            c -> OpsFixture.kubeProxy(c, "mode: iptables\n"), OK, "strictARP matters only in IPVS mode"),
+        new Case("kube-proxy with the default mode", KUBE_PROXY, c -> OpsFixture.kubeProxy(c, "mode: \"\"\nipvs:\n  strictARP: false\n"),
+            OK, "(iptables)"),
+        new Case("no kube-proxy ConfigMap (k3s, a kube-proxy replacement)", KUBE_PROXY,
+            c -> c.client().configMaps().inNamespace("kube-system").withName("kube-proxy").delete(), NOTE, "not found"),
+
+        new Case("a CRD is missing", CRDS, c -> c.client().apiextensions().v1().customResourceDefinitions()
+            .withName("servicel2statuses.metallb.io").delete(), PROBLEM, "servicel2statuses.metallb.io: is missing"),
+        new Case("MetalLB's pool CRD, without conditions or rules", CRDS, CheckTest::replacePoolCrdWithMetallbs, PROBLEM,
+            "no status.conditions"),
+        new Case("IronLB's CRDs", CRDS, c -> {}, OK, "are installed and current"),
+
+        new Case("MetalLB's speaker still runs", METALLB_LEFTOVERS,
+            c -> OpsFixture.metallbPod(c, "speaker-x7k2p", "speaker", "spark-2959"), PROBLEM, "MetalLB's speaker"),
+        new Case("MetalLB's webhook left behind", METALLB_LEFTOVERS, c -> c.client().admissionRegistration().v1()
+            .validatingWebhookConfigurations().resource(new ValidatingWebhookConfigurationBuilder().withNewMetadata()
+                .withName(Checks.METALLB_WEBHOOK).endMetadata().build()).create(), PROBLEM, "every change of a pool"),
+        new Case("IronLB's own speaker, labelled component=speaker like MetalLB's", METALLB_LEFTOVERS, c -> {}, OK, "no MetalLB"),
+
+        new Case("a node without a speaker pod", SPEAKERS,
+            c -> OpsFixture.node(c, "spark-ba63", "192.168.86.12", Map.of("kubernetes.io/os", "linux"), null), PROBLEM,
+            "node spark-ba63: has no speaker pod"),
+        new Case("a crash-looping speaker", SPEAKERS, c -> {
+          OpsFixture.node(c, "spark-ba63", "192.168.86.12", Map.of(), null);
+          OpsFixture.speaker(c, "spark-ba63", "ironlb:0.1.0", "Running", false, "CrashLoopBackOff");
+        }, PROBLEM, "CrashLoopBackOff"),
+        new Case("a Windows node without a speaker", SPEAKERS,
+            c -> OpsFixture.node(c, "win-1", "192.168.86.13", Map.of("kubernetes.io/os", "windows"), null), NOTE, "Linux only"),
+        new Case("a running speaker on every node", SPEAKERS, c -> {}, OK, "each of 1 node"),
+
+        new Case("no pool at all", POOLS_VALID, c -> OpsFixture.deleteAll(c, IPAddressPool.class), PROBLEM, "has no IPAddressPool"),
+        new Case("a pool whose range starts after it ends", POOLS_VALID,
+            c -> c.pool("backwards", "192.168.86.240-192.168.86.230"), PROBLEM, "IPAddressPool backwards"),
+        new Case("valid pools", POOLS_VALID, c -> c.pool("v6-pool", "2001:db8:86::200/120"), OK, "2 IPAddressPools valid"),
+
+        new Case("a pool holding a node's address", POOLS_NODE_IPS, c -> c.pool("lan-wide", "192.168.86.0/28"), PROBLEM,
+            "contains node IP 192.168.86.11"),
+        new Case("a pool right next to the node's address", POOLS_NODE_IPS, c -> c.pool("next-door", "192.168.86.12-192.168.86.15"),
+            OK, "no pool contains"),
+
+        new Case("two pools overlapping", POOLS_OVERLAP, c -> c.pool("lan-pool-2", "192.168.86.210-192.168.86.230"), PROBLEM,
+            "IPAddressPool lan-pool-2"),
+        new Case("two pools side by side", POOLS_OVERLAP, c -> c.pool("lan-pool-2", "192.168.86.221-192.168.86.230"), OK,
+            "no two pools share"),
+
+        new Case("a pool in no advertisement", POOLS_ADVERTISED, c -> c.pool("forgotten", "192.168.86.230/31"), PROBLEM,
+            "IPAddressPool forgotten: is in no L2Advertisement"),
+        new Case("a pool an advertisement selects by label", POOLS_ADVERTISED, c -> {
+          OpsFixture.labelledPool(c, "labelled", Map.of("lan", "yes"), "192.168.86.230/31");
+          L2Advertisement ad = new L2Advertisement();
+          ad.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("by-label").withNamespace(OpsFixture.NS).build());
+          ad.setSpec(new io.ironlb.k8s.L2AdvertisementSpec(null, List.of(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+              .withMatchLabels(Map.of("lan", "yes")).build()), null, null, null));
+          c.client().resources(L2Advertisement.class).inNamespace(OpsFixture.NS).resource(ad).create();
+        }, OK, "every pool is in an L2Advertisement"),
+        new Case("an advertisement naming no pool covers them all", POOLS_ADVERTISED, c -> {
+          c.pool("forgotten", "192.168.86.230/31");
+          OpsFixture.advertisement(c, "everything", null, null);
+        }, OK, "every pool is in an L2Advertisement"),
+
+        new Case("an advertisement naming a missing pool", ADVERTISEMENT_POOLS,
+            c -> OpsFixture.advertisement(c, "typo", List.of("lan-pol"), null), PROBLEM, "names pool lan-pol, which does not exist"),
+        new Case("an advertisement naming existing pools", ADVERTISEMENT_POOLS, c -> {}, OK, "every pool an L2Advertisement names exists"),
+
+        new Case("an advertisement listing a container interface", ADVERTISEMENT_INTERFACES,
+            c -> OpsFixture.advertisement(c, "on-veth", List.of("lan-pool"), List.of("veth12ab")), PROBLEM,
+            "interface veth12ab, which IronLB never announces on (container or proxy device)"),
+        new Case("an advertisement listing loopback", ADVERTISEMENT_INTERFACES,
+            c -> OpsFixture.advertisement(c, "on-lo", List.of("lan-pool"), List.of("lo")), PROBLEM, "(loopback)"),
+        new Case("a speaker found no interface for an address", ADVERTISEMENT_INTERFACES,
+            c -> OpsFixture.event(c, "default", "openwebui", "Warning", "announceFailed", "no interface on node \"spark-ba63\" can "
+                + "announce [192.168.86.200]: none is up with a subnet that contains it among [eth9]", Instant.now()), PROBLEM,
+            "among [eth9]"),
+        new Case("an advertisement listing the LAN interface", ADVERTISEMENT_INTERFACES,
+            c -> OpsFixture.advertisement(c, "on-lan", List.of("lan-pool"), List.of("enP7s7")), OK, "no advertisement names"),
+
+        new Case("an address held by a device outside the cluster", ADDRESS_CONFLICTS, c -> c.create(loadBalancer("default", "openwebui")
+            .editMetadata().addToAnnotations(IronLb.ANNOTATION_IP_CONFLICT, "192.168.86.50 3c:22:fb:00:00:50").endMetadata().build()),
+            PROBLEM, "192.168.86.50 held by 3c:22:fb:00:00:50"),
+        new Case("a conflict that was defended and is gone", ADDRESS_CONFLICTS,
+            c -> OpsFixture.event(c, "default", "openwebui", "Warning", "IPConflict", "IP 192.168.86.200 is also claimed by a device "
+                + "outside the cluster (MAC 3c:22:fb:00:00:50 on eth0, reply); node \"spark-2959\" defended it", Instant.now()),
+            NOTE, "none standing"),
+        new Case("no conflict", ADDRESS_CONFLICTS, c -> {}, OK, "no Service address is held"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void findingOfOneCheck(Case c) {
+    try (MockCluster cluster = new MockCluster()) {
+      OpsFixture.healthy(cluster);
+      c.change().accept(cluster);
+
+      List<Finding> mine = Checks.all(ClusterSnapshot.read(cluster.client(), OpsFixture.NS)).stream()
+          .filter(f -> f.check() == c.check()).toList();
+
+      assertThat(mine).as("findings of %s", c.check()).isNotEmpty();
+      assertThat(mine.stream().map(Finding::level).max(Comparator.naturalOrder()).orElseThrow()).as(mine.toString()).isEqualTo(c.level());
+      assertThat(mine).as("a finding says \"%s\"", c.says())
+          .anyMatch(f -> (f.subject() + ": " + f.message() + " " + f.fix()).contains(c.says()));
+      if (c.level() == PROBLEM) {
+        assertThat(mine).filteredOn(f -> f.level() == PROBLEM).allMatch(f -> !f.fix().isBlank(), "every problem carries a fix");
+      }
+    }
+  }
+
+  @Test
+  void everyCheckHasACaseThatTriggersItAndOneThatDoesNot() {
+    Map<Check, Set<Level>> seen = cases().collect(Collectors.groupingBy(Case::check, Collectors.mapping(Case::level, Collectors.toSet())));
+
+    for (Check check : Check.values()) {
+      assertThat(seen.get(check)).as(check.name()).isNotNull();
+      assertThat(seen.get(check)).as(check + ": a triggering case").contains(PROBLEM);
+      assertThat(EnumSet.copyOf(seen.get(check))).as(check + ": a case that does not trigger").contains(OK);
+    }
+  }
+
+  @Test
+  void healthyClusterPassesEveryCheckAndExitsZero(@TempDir Path dir) throws Exception {
+    try (MockCluster cluster = new MockCluster()) {
+      OpsFixture.healthy(cluster);
+      StringWriter out = new StringWriter();
+
+      int code = Main.commandLine().setOut(new PrintWriter(out))
+          .execute("check", "--kubeconfig", OpsFixture.kubeconfig(cluster, dir).toString());
+
+      assertThat(out.toString()).as(out.toString()).doesNotContain("[PROBLEM]").contains("ironlb check: no problems");
+      assertThat(code).isZero();
+      assertThat(out.toString().lines().filter(l -> l.startsWith("[ok]")).count()).isEqualTo(Check.values().length);
+    }
+  }
+
+  @Test
+  void aProblemPrintsItsFixAndExitsOne(@TempDir Path dir) throws Exception {
+    try (MockCluster cluster = new MockCluster()) {
+      OpsFixture.healthy(cluster);
+      OpsFixture.kubeProxy(cluster, "mode: ipvs\nipvs:\n  strictARP: false\n");
+      StringWriter out = new StringWriter();
+
+      int code = Main.commandLine().setOut(new PrintWriter(out))
+          .execute("check", "--kubeconfig", OpsFixture.kubeconfig(cluster, dir).toString());
+
+      assertThat(code).isEqualTo(1);
+      assertThat(out.toString()).contains("[PROBLEM] kube-proxy", "fix: kubectl get configmap kube-proxy -n kube-system -o yaml | \\",
+          "kubectl rollout restart daemonset kube-proxy -n kube-system", "ironlb check: 1 problem");
+    }
+  }
+
+  @Test
+  void anUnreachableApiServerExitsTwoAndSaysWhere(@TempDir Path dir) throws Exception {
+    Path kubeconfig;
+    try (MockCluster cluster = new MockCluster()) {
+      kubeconfig = OpsFixture.kubeconfig(cluster, dir);
+    }
+    StringWriter err = new StringWriter();
+
+    int code = Main.commandLine().setErr(new PrintWriter(err)).execute("check", "--kubeconfig", kubeconfig.toString());
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("ironlb check: cannot read the cluster at http://");
+  }
+
+  /** MetalLB v0.13's IPAddressPool CRD in spirit: served, but no status conditions and no CEL rules. */
+  private static void replacePoolCrdWithMetallbs(MockCluster c) {
+    var crds = c.client().apiextensions().v1().customResourceDefinitions();
+    CustomResourceDefinition ours = crds.withName("ipaddresspools.metallb.io").get();
+    crds.withName("ipaddresspools.metallb.io").delete();
+    ours.getMetadata().setResourceVersion(null);
+    ours.getSpec().getVersions().getFirst().getSchema().setOpenAPIV3Schema(new JSONSchemaPropsBuilder().withType("object")
+        .addToProperties("spec", new JSONSchemaPropsBuilder().withType("object")
+            .addToProperties("addresses", new JSONSchemaPropsBuilder().withType("array").build()).build())
+        .addToProperties("status", new JSONSchemaPropsBuilder().withType("object").build()).build());
+    crds.resource(ours).create();
+  }
+}
