@@ -143,6 +143,12 @@ public final class MockCluster implements AutoCloseable {
   @Override
   public void close() {
     client.close();
-    server.destroy();
+    try {
+      server.destroy();
+    } catch (IllegalStateException e) {
+      // vert.x gives the mock server a fixed time to drain connections; on a loaded CI machine a
+      // watch being torn down can outlast it. The test's assertions are already done; say so, go on.
+      System.err.println("MockCluster: the mock API server did not close in time (" + e.getMessage() + "); continuing");
+    }
   }
 }
