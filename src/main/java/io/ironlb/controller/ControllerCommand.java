@@ -61,7 +61,7 @@ public final class ControllerCommand implements Callable<Integer> {
 
   @Option(names = "--lease-duration", defaultValue = "15s",
       description = "How long a leader's Lease is valid without renewal, e.g. 15s (default: ${DEFAULT-VALUE}).",
-      converter = DurationConverter.class)
+      converter = io.ironlb.cli.DurationConverter.class)
   Duration leaseDuration;
 
   @Override
@@ -90,29 +90,6 @@ public final class ControllerCommand implements Callable<Integer> {
       return java.net.InetAddress.getLocalHost().getHostName();
     } catch (java.net.UnknownHostException e) {
       return "ironlb-controller";
-    }
-  }
-
-  /** Reads {@code 500ms}, {@code 15s}, {@code 2m} or an ISO-8601 duration. */
-  public static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
-    @Override
-    public Duration convert(String value) {
-      String v = value.strip().toLowerCase(java.util.Locale.ROOT);
-      try {
-        if (v.endsWith("ms")) {
-          return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-        }
-        if (v.endsWith("s")) {
-          return Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1)) * 1000));
-        }
-        if (v.endsWith("m")) {
-          return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)) * 60);
-        }
-        return Duration.parse(value);
-      } catch (RuntimeException e) {
-        throw new picocli.CommandLine.TypeConversionException(
-            "\"" + value + "\" is not a duration; write it like 500ms, 15s or 2m");
-      }
     }
   }
 

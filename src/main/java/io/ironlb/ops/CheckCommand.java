@@ -26,10 +26,8 @@ public final class CheckCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try (KubernetesClient client = cluster.client()) {
-      ClusterSnapshot snap = ClusterSnapshot.read(client, cluster.namespace);
-      String unreachable = ClusterOptions.unreachable(snap);
-      if (unreachable != null) {
-        err.println("ironlb check: cannot read the cluster at " + client.getMasterUrl() + ": " + unreachable);
+      ClusterSnapshot snap = cluster.read(client, "check", err);
+      if (snap == null) {
         return 2;
       }
       List<Finding> findings = Checks.all(snap);

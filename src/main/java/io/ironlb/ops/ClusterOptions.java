@@ -31,6 +31,18 @@ final class ClusterOptions {
     return new KubernetesClientBuilder().withConfig(quick).build();
   }
 
+  /** Reads the cluster once; null (after saying why on {@code err}) when the API server cannot be read at all. */
+  ClusterSnapshot read(KubernetesClient client, String command, java.io.PrintWriter err) {
+    ClusterSnapshot snap = ClusterSnapshot.read(client, namespace);
+    String why = unreachable(snap);
+    if (why != null) {
+      err.println("ironlb " + command + ": cannot read the cluster at " + client.getMasterUrl() + ": " + why);
+      err.flush();
+      return null;
+    }
+    return snap;
+  }
+
   /** Null when the snapshot is usable; otherwise why the API server could not be read at all. */
   static String unreachable(ClusterSnapshot snap) {
     String services = snap.unreadable().get("services");

@@ -25,10 +25,8 @@ public final class StatusCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try (KubernetesClient client = cluster.client()) {
-      ClusterSnapshot snap = ClusterSnapshot.read(client, cluster.namespace);
-      String unreachable = ClusterOptions.unreachable(snap);
-      if (unreachable != null) {
-        err.println("ironlb status: cannot read the cluster at " + client.getMasterUrl() + ": " + unreachable);
+      ClusterSnapshot snap = cluster.read(client, "status", err);
+      if (snap == null) {
         return 2;
       }
       StatusReport.of(snap).print(out, Instant.now());

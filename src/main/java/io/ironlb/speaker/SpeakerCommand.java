@@ -5,7 +5,7 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.ironlb.controller.ControllerCommand.DurationConverter;
+import io.ironlb.cli.DurationConverter;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.Kube;

@@ -351,7 +351,8 @@ class SpeakerEndToEndTest {
         signal("CONT", api);
       }
       Instant resumed = Instant.now();
-      Thread.sleep(1_000); // requests started just before SIGCONT finish
+      // The loop is sequential: once a request started after SIGCONT has finished, all earlier ones have.
+      await().atMost(T).until(() -> loop.results().stream().anyMatch(r -> r.start().isAfter(resumed)));
       List<ClientLoop.Result> during = loop.results().stream()
           .filter(r -> !r.start().isBefore(stopped) && r.start().isBefore(resumed)).toList();
       System.out.printf("API server stopped 30 s: %d requests to %s (announced by %s), %d failed%n", during.size(), ip, announcer,
