@@ -19,17 +19,42 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** See run. Everything lives in namespaces this program creates and removes. */
+/**
+ * See run. Everything lives in namespaces this program creates and removes. With {@code --json FILE}
+ * (anywhere in the arguments) it also writes the raw round trips in ns ({@code -1}: no reply) for
+ * {@code bench/run}'s report:
+ * <pre>
+ * {"bench": "arp", "requestsPerSeries": 5000, "loadAverage": "..", "kernelNs": [..], "ironlbNs": [..],
+ *  "flood": {"seconds": 5, "rateLimit": 20000, "offeredPerSecond": .., "takenInPerSecond": .., "rateLimited": ..,
+ *            "receiveCpuPercentOfCore": .., "microsPerRequest": .., "legitNs": [..]},
+ *  "drops": {"RATE_LIMITED": .., ..}}
+ * </pre>
+ */
 public class ArpBench {
 
   static final MacAddress CLIENT_MAC = MacAddress.parse("02:00:00:00:00:02");
   static final MacAddress FLOOD_MAC = MacAddress.parse("02:00:00:00:0e:01");
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] argv) throws Exception {
+    List<String> rest = new java.util.ArrayList<>(List.of(argv));
+    int j = rest.indexOf("--json");
+    java.nio.file.Path json = null;
+    if (j >= 0) {
+      if (j + 1 >= rest.size()) {
+        throw new IllegalArgumentException("--json needs a file name");
+      }
+      json = java.nio.file.Path.of(rest.remove(j + 1));
+      rest.remove(j);
+    }
+    String[] args = rest.toArray(String[]::new);
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("bench", "arp");
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
     int floodSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     // The flooder shares this 2-core machine with the responder; unpaced it takes a whole core
@@ -70,8 +95,10 @@ public class ArpBench {
         l2.announce(vip, List.of());
         int clientIf = NetNamespace.call(client, () -> index("eth0"));
         int floodIf = NetNamespace.call(flooder, () -> index("eth0"));
-        System.out.printf("bench/arp: %d sequential requests per series, from a client namespace over a bridge; load average %s%n", n,
-            java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).strip());
+        String load = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).strip();
+        System.out.printf("bench/arp: %d sequential requests per series, from a client namespace over a bridge; load average %s%n", n, load);
+        result.put("requestsPerSeries", n);
+        result.put("loadAverage", load);
         // warm-up: let the JIT compile the receive path (the speaker runs for days)
         measure(cs, clientIf, clientIp, vip, 10_000, null);
         measure(cs, clientIf, clientIp, kernelIp, 2_000, null);
@@ -84,6 +111,8 @@ public class ArpBench {
         }
         print("kernel (owner namespace)", kernel);
         print("IronLB responder", ours);
+        result.put("kernelNs", kernel);
+        result.put("ironlbNs", ours);
 
         // Flood: one attacker asks for the VIP as fast as it can; a legit client keeps asking.
         AtomicBoolean flooding = new AtomicBoolean(true);
@@ -125,13 +154,29 @@ public class ArpBench {
             (floodSent.get() - sent0) / secs, handled / secs, 100.0 * handled / Math.max(1, floodSent.get() - sent0),
             stats.drops(DropReason.RATE_LIMITED) - limited0, 100.0 * cpu / (secs * 1e9), cpu / 1e3 / Math.max(1, handled));
         print("IronLB under flood (legit client)", underFlood);
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("seconds", floodSeconds);
+        f.put("rateLimit", floodRate);
+        f.put("offeredPerSecond", Math.round((floodSent.get() - sent0) / secs));
+        f.put("takenInPerSecond", Math.round(handled / secs));
+        f.put("rateLimited", stats.drops(DropReason.RATE_LIMITED) - limited0);
+        f.put("receiveCpuPercentOfCore", Math.round(1000.0 * cpu / (secs * 1e9)) / 10.0);
+        f.put("microsPerRequest", Math.round(100.0 * cpu / 1e3 / Math.max(1, handled)) / 100.0);
+        f.put("legitNs", underFlood);
+        result.put("flood", f);
         StringBuilder drops = new StringBuilder();
+        Map<String, Long> dropMap = new LinkedHashMap<>();
         for (DropReason r : DropReason.values()) {
           if (stats.drops(r) > 0) {
             drops.append(' ').append(r).append('=').append(stats.drops(r));
+            dropMap.put(r.name(), stats.drops(r));
           }
         }
         System.out.println("drops over the whole run:" + drops);
+        result.put("drops", dropMap);
+        if (json != null) {
+          java.nio.file.Files.writeString(json, tools.jackson.databind.json.JsonMapper.builder().build().writeValueAsString(result) + "\n");
+        }
       }
     }
   }

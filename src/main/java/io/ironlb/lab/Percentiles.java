@@ -2,13 +2,16 @@ package io.ironlb.lab;
 
 import java.util.Arrays;
 
-/** Nearest-rank percentiles of a few measurements, as the lab and the benchmarks print them. */
-final class Percentiles {
+/**
+ * Nearest-rank percentiles of a few measurements, as the lab and the benchmarks print them. Public
+ * so that the benchmark report (test scope, {@code io.ironlb.bench}) uses the same definition.
+ */
+public final class Percentiles {
 
   private Percentiles() {}
 
   /** The nearest-rank {@code p}-th percentile (0 < p <= 100) of {@code values}; 0 when empty. */
-  static long of(long[] values, double p) {
+  public static long of(long[] values, double p) {
     if (values.length == 0) {
       return 0;
     }
@@ -19,7 +22,7 @@ final class Percentiles {
   }
 
   /** {@code "p50 190 ms, p90 250 ms, max 260 ms (10 trials)"}. */
-  static String summary(long[] millis) {
+  public static String summary(long[] millis) {
     if (millis.length == 0) {
       return "no successful trial";
     }

@@ -12,11 +12,13 @@ import io.ironlb.ipam.ServicePort;
 import io.ironlb.ipam.ServiceRequest;
 import io.ironlb.ipam.TrafficPolicy;
 import io.ironlb.model.ServiceKey;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -27,18 +29,42 @@ import java.util.Random;
  * (the restart path) and with assign() alone, and checks that not one address changed.
  * Prints times (median, p90, max over repetitions after warm-up) and retained heap.
  *
- * <p>Usage: {@code AllocatorBench [N ...]}, default 10000 100000.
+ * <p>Usage: {@code AllocatorBench [--json FILE] [N ...]}, default 10000 100000. With {@code --json},
+ * also writes every measured sample to FILE (rewritten after each N), for {@code bench/run}'s report:
+ * <pre>
+ * {"bench": "allocator", "jdk": "25.0.3+9-LTS", "cpus": 2, "targetMs": 1000,
+ *  "runs": [{"services": 10000, "pools": 10, "allocated": 10000, "failed": 0, "warmups": 4, "repetitions": 9,
+ *            "allocateMicros": [..], "rebuildRestoreMicros": [..], "rebuildAssignMicros": [..],
+ *            "heapRetainedBytes": {"allocate": .., "rebuildRestore": .., "rebuildAssign": ..},
+ *            "addressChanges": 0}]}
+ * </pre>
  */
 public final class AllocatorBench {
 
   private static final long TARGET_MS = 1_000;
 
-  public static void main(String[] args) {
-    int[] sizes = args.length == 0 ? new int[] {10_000, 100_000} : Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+  public static void main(String[] args) throws IOException {
+    List<String> rest = new ArrayList<>(List.of(args));
+    Path json = BenchJson.takeOption(rest, "--json");
+    int[] sizes = rest.isEmpty() ? new int[] {10_000, 100_000} : rest.stream().mapToInt(Integer::parseInt).toArray();
     System.out.printf("JDK %s, %d CPUs, max heap %d MiB%n", Runtime.version(), Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20);
+    List<Map<String, Object>> runs = new ArrayList<>();
     for (int n : sizes) {
-      run(n);
+      Map<String, Object> result = run(n);
+      runs.add(result);
+      if (json != null) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("bench", "allocator");
+        doc.put("jdk", Runtime.version().toString());
+        doc.put("cpus", Runtime.getRuntime().availableProcessors());
+        doc.put("targetMs", TARGET_MS);
+        doc.put("runs", runs);
+        BenchJson.write(json, doc);
+      }
+      if (((Number) result.get("addressChanges")).longValue() != 0) {
+        System.exit(1);
+      }
     }
   }
 
@@ -89,7 +115,7 @@ public final class AllocatorBench {
 
   record Sample(double ms, long heapBytes) {}
 
-  static void run(int n) {
+  static Map<String, Object> run(int n) {
     List<Pool> pools = pools();
     List<ServiceRequest> requests = services(n);
     int warmups = n >= 100_000 ? 2 : 4;
@@ -185,9 +211,28 @@ public final class AllocatorBench {
     report("rebuild with restore()", restore);
     report("rebuild with assign()", reassign);
     System.out.printf("address changes on rebuild: %d%s%n", changedOnRebuild, changedOnRebuild == 0 ? " (none)" : "  <-- FAIL");
-    if (changedOnRebuild != 0) {
-      System.exit(1);
-    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("services", n);
+    out.put("pools", pools.size());
+    out.put("allocated", reference.size());
+    out.put("failed", failed);
+    out.put("warmups", warmups);
+    out.put("repetitions", reps);
+    out.put("allocateMicros", micros(alloc));
+    out.put("rebuildRestoreMicros", micros(restore));
+    out.put("rebuildAssignMicros", micros(reassign));
+    out.put("heapRetainedBytes", Map.of("allocate", medianHeap(alloc), "rebuildRestore", medianHeap(restore), "rebuildAssign",
+        medianHeap(reassign)));
+    out.put("addressChanges", changedOnRebuild);
+    return out;
+  }
+
+  static List<Long> micros(List<Sample> samples) {
+    return samples.stream().map(s -> Math.round(s.ms() * 1000)).toList();
+  }
+
+  static long medianHeap(List<Sample> samples) {
+    return samples.stream().mapToLong(Sample::heapBytes).sorted().skip(samples.size() / 2).findFirst().orElse(0);
   }
 
   static long diff(Map<ServiceKey, Allocation> expected, Map<ServiceKey, Allocation> actual) {

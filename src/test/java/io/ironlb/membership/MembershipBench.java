@@ -1,5 +1,6 @@
 package io.ironlb.membership;
 
+import io.ironlb.bench.BenchJson;
 import io.ironlb.lab.net.Host;
 import io.ironlb.lab.net.TestNetwork;
 import io.ironlb.lab.net.VethEnd;
@@ -11,7 +12,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -31,6 +34,13 @@ import java.util.stream.Collectors;
  *   <li>{@code load SECONDS}: a group of three while busy threads saturate every CPU: counts view
  *       changes, which must be none (false suspicions).
  * </ul>
+ *
+ * <p>With {@code --json FILE} (anywhere in the arguments) it also writes every table, rewritten after
+ * each mode, for {@code bench/run}'s report:
+ * <pre>
+ * {"bench": "membership", "tables": [{"mode": "kill", "title": "..", "rows": [{"what": "..", "ms": [..]}]}],
+ *  "load": [{"seconds": 30, "threads": 4, "cpus": 2, "viewChanges": 0}]}
+ * </pre>
  */
 public final class MembershipBench {
 
@@ -38,18 +48,33 @@ public final class MembershipBench {
 
   private MembershipBench() {}
 
+  /** What {@code --json} writes: every table and load trial so far. */
+  private static final List<Map<String, Object>> TABLES = new ArrayList<>();
+  private static final List<Map<String, Object>> LOADS = new ArrayList<>();
+  private static String currentMode = "";
+
   public static void main(String[] args) throws Exception {
-    List<String> a = args.length == 0 ? List.of("kill", "20", "term", "10", "cut", "10") : List.of(args);
+    List<String> rest = new ArrayList<>(List.of(args));
+    Path json = BenchJson.takeOption(rest, "--json");
+    List<String> a = rest.isEmpty() ? List.of("kill", "20", "term", "10", "cut", "10") : rest;
     Files.createDirectories(LOGS);
     for (int i = 0; i < a.size(); i += 2) {
       String mode = a.get(i);
       int n = Integer.parseInt(a.get(i + 1));
+      currentMode = mode;
       switch (mode) {
         case "kill" -> restartTrials(n, true);
         case "term" -> restartTrials(n, false);
         case "cut" -> cutTrials(n);
         case "load" -> loadTrial(n);
         default -> throw new IllegalArgumentException("unknown mode " + mode + "; use kill N, term N, cut N, load SECONDS");
+      }
+      if (json != null) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("bench", "membership");
+        doc.put("tables", TABLES);
+        doc.put("load", LOADS);
+        BenchJson.write(json, doc);
       }
     }
   }
@@ -199,6 +224,7 @@ public final class MembershipBench {
       int changes = m.stream().mapToInt(x -> x.views().size()).sum() - before;
       System.out.printf(Locale.ROOT, "%nfalse suspicion under load: %d s with %d busy threads on %d CPUs: %d view changes (want 0)%n",
           seconds, cpus * 2, cpus, changes);
+      LOADS.add(Map.of("seconds", seconds, "threads", cpus * 2, "cpus", cpus, "viewChanges", changes));
     } finally {
       burners.forEach(Thread::interrupt);
       m.forEach(MemberProcess::close);
@@ -210,6 +236,11 @@ public final class MembershipBench {
   record Row(String what, List<Long> ms) {}
 
   private static void table(String title, List<Row> rows) {
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("mode", currentMode);
+    t.put("title", title);
+    t.put("rows", rows.stream().map(r -> Map.of("what", r.what(), "ms", List.copyOf(r.ms()))).toList());
+    TABLES.add(t);
     System.out.printf(Locale.ROOT, "%n%s%n", title);
     System.out.printf(Locale.ROOT, "  %-36s %6s %7s %7s %7s %7s%n", "ms", "trials", "min", "p50", "p90", "max");
     for (Row r : rows) {
