@@ -1,0 +1,228 @@
+package io.ironlb.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A results directory of {@code bench/run}, read into records: one JSON file per step (shapes in
+ * each benchmark's javadoc and in {@code bench/run}), {@code machine.json} and {@code steps.tsv}
+ * from {@code bench/run} itself. A file that is absent or unreadable is an empty {@code Optional}
+ * (or absent from a list) and its reason is kept in {@link #problems()}, so the report can say what
+ * is missing and why instead of dropping it.
+ */
+record BenchResults(
+    Optional<Machine> machine,
+    List<Step> steps,
+    List<Failover> failover,
+    Optional<Arp> arp,
+    Optional<AllocatorResult> allocator,
+    Optional<Footprint> footprint,
+    Optional<Membership> membership,
+    List<String> problems) {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  /** {@code machine.json}: where and when the run was made. {@code trials} is the failover trials asked for. */
+  record Machine(int cpus, String kernel, String jdk, String loadStart, String loadEnd, String started, int trials) {}
+
+  /** One line of {@code steps.tsv}: {@code name TAB ok|failed|skipped TAB seconds TAB note}. */
+  record Step(String name, String status, long seconds, String note) {}
+
+  record Failover(String target, String mode, int nodes, int cpus, String loadAverage, List<Trial> trials, List<Creation> creation,
+      Timeline timeline) {}
+
+  /** {@code error} non-null: a failed trial, counted but kept out of percentiles. Null figures: not measured. */
+  record Trial(int n, String from, String to, Long neighbourMs, Long outageMs, long failed, String error) {}
+
+  record Creation(int n, long ipMs, long okMs) {}
+
+  record Timeline(int trial, String faultAt, List<Request> requests, List<NeighbourMove> neighbour) {}
+
+  record Request(long startMs, long endMs, boolean ok, String node) {}
+
+  record NeighbourMove(long atMs, String node) {}
+
+  /** Round trips in ns, {@code -1} for no reply. */
+  record Arp(int requestsPerSeries, String loadAverage, long[] kernelNs, long[] ironlbNs, Flood flood, Map<String, Long> drops) {}
+
+  record Flood(int seconds, long rateLimit, long offeredPerSecond, long takenInPerSecond, long rateLimited, double receiveCpuPercentOfCore,
+      double microsPerRequest, long[] legitNs) {}
+
+  record AllocatorResult(long targetMs, List<AllocatorRun> runs) {}
+
+  record AllocatorRun(int services, int pools, long allocated, long failed, long[] allocateMicros, long[] rebuildRestoreMicros,
+      long[] rebuildAssignMicros, long addressChanges) {}
+
+  record Footprint(int labs, int nodes, int restartsPerNode, int settleSeconds, Map<String, String> jvmFlags, List<FootprintSample> samples,
+      List<String> errors) {}
+
+  record FootprintSample(int lab, String process, String node, String kind, long readyMs, long rssIdleKiB, long rssPeakKiB) {}
+
+  record Membership(List<MembershipTable> tables, List<Map<String, Object>> load) {}
+
+  record MembershipTable(String mode, String title, List<MembershipRow> rows) {}
+
+  record MembershipRow(String what, long[] ms) {}
+
+  Optional<Step> step(String name) {
+    return steps.stream().filter(s -> s.name().equals(name)).findFirst();
+  }
+
+  Optional<Failover> failover(String target, String mode) {
+    return failover.stream().filter(f -> f.target().equals(target) && f.mode().equals(mode)).findFirst();
+  }
+
+  static BenchResults read(Path dir) {
+    List<String> problems = new ArrayList<>();
+    Optional<Machine> machine = file(dir, "machine.json", problems).map(BenchResults::machine);
+    List<Step> steps = new ArrayList<>();
+    Path tsv = dir.resolve("steps.tsv");
+    if (Files.exists(tsv)) {
+      try {
+        for (String line : Files.readAllLines(tsv)) {
+          String[] f = line.split("\t", 4);
+          if (f.length >= 3) {
+            steps.add(new Step(f[0], f[1], parseLong(f[2]), f.length > 3 ? f[3] : ""));
+          }
+        }
+      } catch (IOException e) {
+        problems.add("steps.tsv: " + e.getMessage());
+      }
+    }
+    List<Failover> failover = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().matches("failover-.+\\.json")).sorted().toList()) {
+        file(dir, f.getFileName().toString(), problems).map(BenchResults::failover).ifPresent(failover::add);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    return new BenchResults(machine, List.copyOf(steps), List.copyOf(failover),
+        file(dir, "arp.json", problems).map(BenchResults::arp),
+        file(dir, "allocator.json", problems).map(BenchResults::allocator),
+        file(dir, "footprint.json", problems).map(BenchResults::footprint),
+        file(dir, "membership.json", problems).map(BenchResults::membership),
+        List.copyOf(problems));
+  }
+
+  /** The JSON object in {@code dir/name}; absent when the file is, unreadable with a problem noted. */
+  private static Optional<Map<String, Object>> file(Path dir, String name, List<String> problems) {
+    Path p = dir.resolve(name);
+    if (!Files.exists(p)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(map(JSON.readValue(Files.readString(p), Object.class)));
+    } catch (IOException | RuntimeException e) {
+      problems.add(name + " is unreadable: " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private static Machine machine(Map<String, Object> m) {
+    return new Machine(integer(m, "cpus"), str(m, "kernel"), str(m, "jdk"), str(m, "loadStart"), str(m, "loadEnd"), str(m, "started"),
+        integer(m, "trials"));
+  }
+
+  private static Failover failover(Map<String, Object> m) {
+    List<Trial> trials = list(m.get("trials")).stream().map(BenchResults::map).map(t -> new Trial(integer(t, "n"), str(t, "from"),
+        str(t, "to"), optLong(t, "neighbourMs"), optLong(t, "outageMs"), lng(t, "failed"), str(t, "error"))).toList();
+    List<Creation> creation = list(m.get("creation")).stream().map(BenchResults::map)
+        .map(c -> new Creation(integer(c, "n"), lng(c, "ipMs"), lng(c, "okMs"))).toList();
+    Timeline timeline = null;
+    if (m.get("timeline") instanceof Map<?, ?> t) {
+      Map<String, Object> tm = map(t);
+      timeline = new Timeline(integer(tm, "trial"), str(tm, "faultAt"),
+          list(tm.get("requests")).stream().map(BenchResults::map)
+              .map(r -> new Request(lng(r, "startMs"), lng(r, "endMs"), Boolean.TRUE.equals(r.get("ok")), str(r, "node"))).toList(),
+          list(tm.get("neighbour")).stream().map(BenchResults::map).map(n -> new NeighbourMove(lng(n, "atMs"), str(n, "node"))).toList());
+    }
+    return new Failover(str(m, "target"), str(m, "mode"), integer(m, "nodes"), integer(m, "cpus"), str(m, "loadAverage"), trials, creation,
+        timeline);
+  }
+
+  private static Arp arp(Map<String, Object> m) {
+    Map<String, Object> f = map(m.get("flood"));
+    Flood flood = f.isEmpty() ? null : new Flood(integer(f, "seconds"), lng(f, "rateLimit"), lng(f, "offeredPerSecond"),
+        lng(f, "takenInPerSecond"), lng(f, "rateLimited"), dbl(f, "receiveCpuPercentOfCore"), dbl(f, "microsPerRequest"), longs(f.get("legitNs")));
+    Map<String, Long> drops = new LinkedHashMap<>();
+    map(m.get("drops")).forEach((k, v) -> drops.put(k, ((Number) v).longValue()));
+    return new Arp(integer(m, "requestsPerSeries"), str(m, "loadAverage"), longs(m.get("kernelNs")), longs(m.get("ironlbNs")), flood, drops);
+  }
+
+  private static AllocatorResult allocator(Map<String, Object> m) {
+    List<AllocatorRun> runs = list(m.get("runs")).stream().map(BenchResults::map).map(r -> new AllocatorRun(integer(r, "services"),
+        integer(r, "pools"), lng(r, "allocated"), lng(r, "failed"), longs(r.get("allocateMicros")), longs(r.get("rebuildRestoreMicros")),
+        longs(r.get("rebuildAssignMicros")), lng(r, "addressChanges"))).toList();
+    return new AllocatorResult(m.containsKey("targetMs") ? lng(m, "targetMs") : 1000, runs);
+  }
+
+  private static Footprint footprint(Map<String, Object> m) {
+    Map<String, String> flags = new LinkedHashMap<>();
+    map(m.get("jvmFlags")).forEach((k, v) -> flags.put(k, String.valueOf(v)));
+    List<FootprintSample> samples = list(m.get("samples")).stream().map(BenchResults::map).map(s -> new FootprintSample(integer(s, "lab"),
+        str(s, "process"), str(s, "node"), str(s, "kind"), lng(s, "readyMs"), lng(s, "rssIdleKiB"), lng(s, "rssPeakKiB"))).toList();
+    return new Footprint(integer(m, "labs"), integer(m, "nodes"), integer(m, "restartsPerNode"), integer(m, "settleSeconds"), flags, samples,
+        list(m.get("errors")).stream().map(String::valueOf).toList());
+  }
+
+  private static Membership membership(Map<String, Object> m) {
+    List<MembershipTable> tables = list(m.get("tables")).stream().map(BenchResults::map).map(t -> new MembershipTable(str(t, "mode"),
+        str(t, "title"), list(t.get("rows")).stream().map(BenchResults::map).map(r -> new MembershipRow(str(r, "what"), longs(r.get("ms"))))
+            .toList())).toList();
+    return new Membership(tables, list(m.get("load")).stream().map(BenchResults::map).toList());
+  }
+
+  // ---- tolerant accessors over Jackson's Map/List trees
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> map(Object o) {
+    return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+  }
+
+  static List<Object> list(Object o) {
+    return o instanceof List<?> l ? new ArrayList<>(l) : List.of();
+  }
+
+  static String str(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    return v == null ? null : String.valueOf(v);
+  }
+
+  static long lng(Map<String, Object> m, String key) {
+    return m.get(key) instanceof Number n ? n.longValue() : 0;
+  }
+
+  static Long optLong(Map<String, Object> m, String key) {
+    return m.get(key) instanceof Number n ? n.longValue() : null;
+  }
+
+  static int integer(Map<String, Object> m, String key) {
+    return (int) lng(m, key);
+  }
+
+  static double dbl(Map<String, Object> m, String key) {
+    return m.get(key) instanceof Number n ? n.doubleValue() : 0;
+  }
+
+  static long[] longs(Object o) {
+    return list(o).stream().filter(Number.class::isInstance).mapToLong(x -> ((Number) x).longValue()).toArray();
+  }
+
+  private static long parseLong(String s) {
+    try {
+      return Long.parseLong(s.strip());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+}
