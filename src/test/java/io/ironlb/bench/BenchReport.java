@@ -158,7 +158,7 @@ public final class BenchReport {
       String status = s.map(x -> switch (x.status()) {
         case "ok" -> hasResult(step) ? "ok" : "**missing** (no result file)";
         case "skipped" -> "not run";
-        default -> "**missing** (failed)";
+        default -> hasResult(step) ? "**failed** (partial results below)" : "**missing** (failed)";
       }).orElse(hasResult(step) ? "ok" : "**missing** (not recorded)");
       line("| " + step + " | " + status + " | " + s.map(x -> duration(x.seconds())).orElse("") + " | "
           + s.map(BenchResults.Step::note).orElse("") + " |");
@@ -381,7 +381,7 @@ public final class BenchReport {
     BenchResults.Arp a = r.arp().get();
     line("`bench/arp/run`: a client namespace asks over a bridge, one request at a time, " + a.requestsPerSeries()
         + " per series, IronLB's responder and the kernel (answering for an address it owns) interleaved in slices; load average "
-        + a.loadAverage() + ".");
+        + loadAverage(a.loadAverage()) + ".");
     line();
     line("| series | answered | p50 | p90 | p99 | p99.9 | max |");
     line("| --- | --- | --- | --- | --- | --- | --- |");
@@ -600,6 +600,11 @@ public final class BenchReport {
 
   private static String capital(String s) {
     return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+  }
+
+  /** The 1, 5 and 15 minute figures of a {@code /proc/loadavg} line (the rest counts processes). */
+  static String loadAverage(String loadavg) {
+    return loadavg == null ? "?" : Arrays.stream(loadavg.strip().split("\\s+")).limit(3).collect(Collectors.joining(" "));
   }
 
   private static double firstNumber(String s) {
