@@ -121,7 +121,10 @@ public final class BenchReport {
   // ---- header: what this is, where it ran, which steps ran
 
   private void header() {
-    line("# IronLB benchmarks");
+    int trials = r.machine().map(BenchResults.Machine::trials).orElse(0);
+    int most = r.failover().stream().mapToInt(f -> f.trials().size()).max().orElse(0);
+    boolean quick = trials > 0 && trials < RECORD_TRIALS || most > 0 && most < RECORD_TRIALS;
+    line(quick ? "# IronLB benchmarks: a quick run, not the figures of record" : "# IronLB benchmarks");
     line();
     line("Made by `sudo bench/run` (see its header for the steps, options and run time) from the result files in `"
         + resultsDir + "`, rendered by `io.ironlb.bench.BenchReport`. Contents: the machine and each step's status; the figures "
@@ -132,9 +135,7 @@ public final class BenchReport {
         + "(`io.ironlb.lab.Percentiles`, as every benchmark prints them) over the successful trials; failed trials are counted "
         + "beside them, not hidden. Lower is better everywhere; a ratio below 1× means IronLB took less time.");
     line();
-    int trials = r.machine().map(BenchResults.Machine::trials).orElse(0);
-    int most = r.failover().stream().mapToInt(f -> f.trials().size()).max().orElse(0);
-    if (trials > 0 && trials < RECORD_TRIALS || most > 0 && most < RECORD_TRIALS) {
+    if (quick) {
       line("> **Quick run** (" + (trials > 0 ? trials : most) + " failover trials per fault, not " + RECORD_TRIALS + "): it shows that the "
           + "pipeline works end to end; its figures are not the ones of record. The run of record uses " + RECORD_TRIALS
           + " trials on a quiet machine.");
