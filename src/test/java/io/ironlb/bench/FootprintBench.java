@@ -113,7 +113,10 @@ public final class FootprintBench {
     long t0 = System.nanoTime();
     String up = ironlb("lab", "up", "--state-dir", stateDir.toString(), "--prefix", prefix, "--nodes", String.valueOf(nodes));
     if (!Files.exists(stateDir.resolve("state")) || !up.contains("lab up took")) {
-      throw new IllegalStateException("lab up failed: " + up.strip().lines().reduce((a, b) -> b).orElse(""));
+      List<String> lines = up.strip().lines().toList();
+      System.out.println("  lab up failed; its last lines:");
+      lines.subList(Math.max(0, lines.size() - 15), lines.size()).forEach(l -> System.out.println("    " + l));
+      throw new IllegalStateException("lab up failed (its output is in this step's log)");
     }
     System.out.printf(Locale.ROOT, "  lab %d up in %.1f s%n", lab, (System.nanoTime() - t0) / 1e9);
     List<LabProc> started = new ArrayList<>();
