@@ -194,15 +194,21 @@ final class KeepalivedTarget implements FailoverTarget {
     start(node);
   }
 
-  /** {@code home} alone has the VIP on its LAN interface: after a crash, the stale copy is gone too. */
+  /**
+   * {@code home} alone has the VIP on its LAN interface (after a crash, the stale copy is gone too),
+   * and no IronLB speaker announces the test Service (its class is not theirs).
+   */
   @Override
   public boolean holds(KubernetesClient client, LabLayout.Node home, String vip) {
-    return holders().equals(List.of(home.name()));
+    return holders().equals(List.of(home.name()))
+        && !Lab.announcers(client).containsKey(ClusterSeeder.APP_NS + "/" + LabFailover.SERVICE);
   }
 
   @Override
   public String holders(KubernetesClient client, String vip) {
-    return vip + " is on the LAN interface of: " + (holders().isEmpty() ? "no node" : String.join(", ", holders()));
+    String speakers = Lab.announcers(client).get(ClusterSeeder.APP_NS + "/" + LabFailover.SERVICE);
+    return vip + " is on the LAN interface of: " + (holders().isEmpty() ? "no node" : String.join(", ", holders()))
+        + (speakers == null ? "" : "; IronLB's speakers announce it too (they should not): " + speakers);
   }
 
   /**

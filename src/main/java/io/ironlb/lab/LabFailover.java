@@ -99,10 +99,6 @@ final class LabFailover {
     this.cleanup = new Cleanup(err);
   }
 
-  int run(int trials, Mode mode) throws InterruptedException {
-    return run(new Options(trials, mode, null, null));
-  }
-
   int run(Options o) throws InterruptedException {
     Mode mode = o.mode();
     if (o.trials() < 1) {
