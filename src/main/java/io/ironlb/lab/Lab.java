@@ -647,6 +647,11 @@ final class Lab {
   }
 
   int failover(int trials, String mode) {
+    return failover(trials, mode, null, null);
+  }
+
+  /** {@code keepalived}: the VRRP version to measure keepalived with instead of IronLB (null: IronLB); {@code results}: JSON file or null. */
+  int failover(int trials, String mode, Integer keepalived, Path results) {
     LabState state = LabState.load(dir);
     if (!state.exists()) {
       err.println("No lab (no state in " + dir + ").");
@@ -664,7 +669,7 @@ final class Lab {
       return 2;
     }
     try {
-      return new LabFailover(this, state, out, err).run(trials, m);
+      return new LabFailover(this, state, out, err).run(new LabFailover.Options(trials, m, keepalived, results));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 130;

@@ -188,6 +188,14 @@ public final class LabCluster implements AutoCloseable {
     return verb(lab -> lab.failover(trials, mode));
   }
 
+  /**
+   * {@code lab failover --mode MODE --trials N [--keepalived VERSION] [--results FILE]}
+   * ({@code keepalived}, {@code results} may be null); returns what it printed, throws when it fails.
+   */
+  public String failover(String mode, int trials, Integer keepalived, Path results) {
+    return verb(lab -> lab.failover(trials, mode, keepalived, results));
+  }
+
   /** {@code lab down}; safe to call twice. */
   @Override
   public void close() {

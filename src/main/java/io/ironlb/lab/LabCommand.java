@@ -199,7 +199,9 @@ public final class LabCommand implements Runnable {
       description = {"Measure failover as a client sees it: a client loop in mac sends GET to a test Service's VIP every 10 ms",
           "while the announcing node fails (--mode kill: kill -9 of its speaker; cut: all its links down; term: SIGTERM",
           "of its speaker), then restores it. Prints per trial when the client's neighbour entry moved and the outage,",
-          "then p50/p90/max. --mode create: time from creating a Service to its first successful request."})
+          "then p50/p90/max. --mode create: time from creating a Service to its first successful request.",
+          "--keepalived 2|3 measures keepalived (VRRPv2, advert_int 1; VRRPv3, advert_int 0.1) on the same lab instead.",
+          "--results FILE also writes the run as one JSON document."})
   static final class Failover extends Verb {
     @Option(names = "--trials", paramLabel = "N", defaultValue = "5", description = "Number of trials (default: ${DEFAULT-VALUE}).")
     int trials;
@@ -208,10 +210,18 @@ public final class LabCommand implements Runnable {
         description = "What fails (default: ${DEFAULT-VALUE}).")
     String mode;
 
+    @Option(names = "--keepalived", paramLabel = "2|3",
+        description = "Fail over keepalived instead of IronLB: one per node holding a VIP outside the pool, VRRPv2 (advert_int 1) or VRRPv3 (advert_int 0.1); modes kill, cut, term.")
+    Integer keepalived;
+
+    @Option(names = "--results", paramLabel = "FILE",
+        description = "Also write the run as JSON: target, mode, machine, per-trial figures, the first successful trial's requests.")
+    Path results;
+
     @Override
     public Integer call() {
       Integer r = needRoot();
-      return r != null ? r : lab().failover(trials, mode);
+      return r != null ? r : lab().failover(trials, mode, keepalived, results == null ? null : results.toAbsolutePath());
     }
   }
 

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.ironlb.election.Election;
 import io.ironlb.lab.net.LabProcess;
 import io.ironlb.lab.net.Netns;
 import java.io.IOException;
@@ -14,13 +13,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * {@code ironlb lab failover}: measures what a client sees when the announcing node fails. A
@@ -34,7 +37,12 @@ import java.util.Set;
  * {@code create} measures a new Service's time from creation to its first successful request.
  *
  * <p>The Service ({@value #SERVICE}, its endpoint the openwebui app) and everything else it creates
- * carry the label {@value #LABEL} and are deleted at the end, also when a trial fails.
+ * carry the label {@value #LABEL} and are deleted at the end, also when a trial fails or the user
+ * presses Ctrl-C ({@link Cleanup}).
+ *
+ * <p>What fails over is a {@link FailoverTarget}: IronLB's speakers, or with {@code --keepalived 2|3}
+ * keepalived in the same node namespaces, measured with the same client loop, neighbour watch,
+ * settle rule and tables. {@code --results FILE} also writes the run as JSON ({@link FailoverResults}).
  */
 final class LabFailover {
 
@@ -69,11 +77,18 @@ final class LabFailover {
   /** One trial: the announcer before and after, and the times. A failed trial has {@code error}. */
   record Trial(int n, String from, String to, long neighbourMs, long outageMs, int failed, String error) {}
 
+  /** The command's options; {@code keepalived} is the VRRP version (2 or 3), or null for IronLB; {@code results} may be null. */
+  record Options(int trials, Mode mode, Integer keepalived, Path results) {}
+
   private final Lab lab;
   private final LabState state;
   private final LabLayout layout;
   private final PrintWriter out;
   private final PrintWriter err;
+  private final Cleanup cleanup;
+  private final List<Trial> done = new ArrayList<>();
+  private final List<FailoverResults.Creation> created = new ArrayList<>();
+  private FailoverResults.Timeline timeline;
 
   LabFailover(Lab lab, LabState state, PrintWriter out, PrintWriter err) {
     this.lab = lab;
@@ -81,75 +96,114 @@ final class LabFailover {
     this.layout = state.layout();
     this.out = out;
     this.err = err;
+    this.cleanup = new Cleanup(err);
   }
 
-  int run(int trials, Mode mode) throws InterruptedException {
-    if (trials < 1) {
+  int run(Options o) throws InterruptedException {
+    Mode mode = o.mode();
+    if (o.trials() < 1) {
       err.println("ironlb lab failover: --trials must be at least 1");
+      return 2;
+    }
+    if (o.keepalived() != null && o.keepalived() != 2 && o.keepalived() != 3) {
+      err.println("ironlb lab failover: --keepalived must be 2 (VRRPv2, advert_int 1) or 3 (VRRPv3, advert_int 0.1), not " + o.keepalived());
+      return 2;
+    }
+    if (o.keepalived() != null && mode == Mode.CREATE) {
+      err.println("ironlb lab failover: --mode create times IronLB's own allocation and announcement of a new Service;"
+          + " keepalived has no counterpart. Use --keepalived with --mode kill, cut or term.");
       return 2;
     }
     if (mode != Mode.CREATE && layout.nodes().size() < 2) {
       err.println("ironlb lab failover: a failover needs a second node; start the lab with --nodes 2 or more");
       return 2;
     }
-    List<String> dead = layout.nodes().stream().map(LabLayout.Node::name)
-        .filter(n -> !state.process("speaker " + n).map(LabProcess::alive).orElse(false)).toList();
-    if (!dead.isEmpty()) {
-      err.println("ironlb lab failover: no speaker runs on " + String.join(", ", dead) + "; `ironlb lab restore NODE` first");
-      return 1;
+    FailoverTarget target;
+    if (o.keepalived() == null) {
+      List<String> dead = layout.nodes().stream().map(LabLayout.Node::name)
+          .filter(n -> !state.process("speaker " + n).map(LabProcess::alive).orElse(false)).toList();
+      if (!dead.isEmpty()) {
+        err.println("ironlb lab failover: no speaker runs on " + String.join(", ", dead) + "; `ironlb lab restore NODE` first");
+        return 1;
+      }
+      target = new IronLbTarget(lab, state);
+    } else {
+      Optional<String> binary = KeepalivedTarget.findBinary();
+      if (binary.isEmpty()) {
+        err.println("ironlb lab failover: --keepalived needs keepalived (Debian: apt-get install keepalived)");
+        return 1;
+      }
+      target = new KeepalivedTarget(state, o.keepalived(), binary.get());
     }
-    out.println("Load average: " + loadAverage() + " (" + Runtime.getRuntime().availableProcessors() + " CPUs)");
-    try (KubernetesClient client = Kube.client(Kube.url(state.apiPort().orElseThrow()))) {
+    String load = loadAverage();
+    int cpus = Runtime.getRuntime().availableProcessors();
+    out.println("Load average: " + load + " (" + cpus + " CPUs)");
+    out.println(target.title());
+    String api = Kube.url(state.apiPort().orElseThrow());
+    // Last in, first out: the target's processes end before the objects go, also on Ctrl-C.
+    cleanup.add(() -> {
+      try (KubernetesClient c = Kube.client(api)) {
+        removeOurObjects(c);
+      }
+    });
+    cleanup.add(target::close);
+    Thread hook = Thread.ofPlatform().unstarted(cleanup);
+    Runtime.getRuntime().addShutdownHook(hook);
+    try (KubernetesClient client = Kube.client(api)) {
       removeOurObjects(client);
+      int code = mode == Mode.CREATE ? creation(client, o.trials()) : failover(client, o.trials(), mode, target);
+      if (o.results() != null) {
+        new FailoverResults(target.id(), mode.name().toLowerCase(Locale.ROOT), layout.nodes().size(), cpus, load,
+            done.stream().map(FailoverResults.Trial::of).toList(), created, timeline).write(o.results());
+      }
+      return code;
+    } catch (FailoverTarget.Refused e) {
+      err.println("ironlb lab failover: " + e.getMessage());
+      return 1;
+    } finally {
+      cleanup.run();
       try {
-        return mode == Mode.CREATE ? creation(client, trials) : failover(client, trials, mode);
-      } finally {
-        removeOurObjects(client);
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // the JVM is shutting down: the hook runs the same (already finished) cleanup
       }
     }
   }
 
   // ---------------------------------------------------------------- failover trials
 
-  private int failover(KubernetesClient client, int trials, Mode mode) throws InterruptedException {
-    ClusterSeeder.App app = ClusterSeeder.apps(layout).getFirst();
-    LabLayout.Node endpoint = layout.node(app.node()).orElseThrow();
-    String vip = pickAddress(client, endpoint.name());
-    if (vip == null) {
-      err.println("ironlb lab failover: no free pool address (" + layout.poolRange4() + ") left for the test Service");
-      return 1;
-    }
-    createService(client, SERVICE, vip, endpoint);
-    String url = "http://" + vip + "/";
-    String announcer = await("the controller and the speakers to announce " + vip, Duration.ofSeconds(30),
-        () -> announcer(client, SERVICE));
-    if (mode == Mode.CUT && announcer.equals(endpoint.name())) {
-      err.println("ironlb lab failover: " + vip + " is announced by " + announcer + ", which also runs its endpoint;"
+  private int failover(KubernetesClient client, int trials, Mode mode, FailoverTarget target) throws InterruptedException {
+    LabLayout.Node endpoint = layout.node(ClusterSeeder.apps(layout).getFirst().node()).orElseThrow();
+    FailoverTarget.Placement placed = target.place(client, endpoint);
+    String vip = placed.vip();
+    LabLayout.Node home = placed.home();
+    if (mode == Mode.CUT && home.name().equals(endpoint.name())) {
+      err.println("ironlb lab failover: " + vip + " is announced by " + home.name() + ", which also runs its endpoint;"
           + " cutting it would cut the app too. Change the lab's advertisements back to the seed's.");
       return 1;
     }
-    LabLayout.Node home = layout.node(announcer).orElseThrow();
-    out.printf("Failover (%s): Service %s/%s at %s (endpoint on %s) announced by %s; client loop in %s: GET %s every %d ms, %d ms timeout.%n",
-        mode.name().toLowerCase(Locale.ROOT), ClusterSeeder.APP_NS, SERVICE, vip, endpoint.name(), home.name(), LabLayout.CLIENT,
-        url, INTERVAL.toMillis(), REQUEST_TIMEOUT.toMillis());
+    String url = "http://" + vip + "/";
+    out.printf("Failover (%s): %s; client loop in %s: GET %s every %d ms, %d ms timeout.%n",
+        mode.name().toLowerCase(Locale.ROOT), placed.summary(), LabLayout.CLIENT, url, INTERVAL.toMillis(), REQUEST_TIMEOUT.toMillis());
     out.flush();
-    List<Trial> done = new ArrayList<>();
     try (ClientLoop loop = ClientLoop.start(layout.client().namespace(), url, INTERVAL, REQUEST_TIMEOUT);
         NeighbourWatch neigh = new NeighbourWatch(layout.client().namespace(), vip)) {
+      cleanup.add(neigh::close);
+      cleanup.add(loop::close);
       out.printf("%-6s %-34s %-12s %-16s %-14s %s%n", "TRIAL", "FAULT", "MOVED TO", "NEIGHBOUR MOVED", "CLIENT OUTAGE", "FAILED REQUESTS");
+      String fault = target.fault(mode) + " " + home.name();
       for (int i = 1; i <= trials; i++) {
-        settle(client, loop, home, vip);
-        Trial t = trial(i, mode, home, loop, neigh);
+        settle(client, target, loop, home, vip);
+        Trial t = trial(i, mode, target, home, loop, neigh);
         done.add(t);
         if (t.error() == null) {
-          out.printf("%-6d %-34s %-12s %-16s %-14s %d%n", i, mode.fault + " " + home.name(), t.to(), t.neighbourMs() + " ms",
-              t.outageMs() + " ms", t.failed());
+          out.printf("%-6d %-34s %-12s %-16s %-14s %d%n", i, fault, t.to(), t.neighbourMs() + " ms", t.outageMs() + " ms", t.failed());
         } else {
-          out.printf("%-6d %-34s %s%n", i, mode.fault + " " + home.name(), "FAILED: " + t.error());
+          out.printf("%-6d %-34s %s%n", i, fault, "FAILED: " + t.error());
         }
         out.flush();
       }
-      settle(client, loop, home, vip);
+      settle(client, target, loop, home, vip);
     }
     List<Trial> ok = done.stream().filter(t -> t.error() == null).toList();
     out.println();
@@ -159,16 +213,21 @@ final class LabFailover {
     return ok.size() == done.size() ? 0 : 1;
   }
 
-  private Trial trial(int n, Mode mode, LabLayout.Node home, ClientLoop loop, NeighbourWatch neigh) throws InterruptedException {
-    // Reloaded every trial: the speaker restarted after the last one is a new process.
-    LabProcess speaker = LabState.load(state.dir()).process("speaker " + home.name()).orElseThrow();
+  private Trial trial(int n, Mode mode, FailoverTarget target, LabLayout.Node home, ClientLoop loop, NeighbourWatch neigh)
+      throws InterruptedException {
+    Runnable undo = switch (mode) {
+      case CUT -> () -> LabNetwork.setNodeLinks(layout, home, "all", true);
+      case KILL, TERM -> () -> target.restart(home);
+      case CREATE -> throw new IllegalArgumentException("not a fault");
+    };
+    Cleanup.Pending restore = cleanup.add(undo);
     Instant fault = Instant.now();
     Thread stopper = null;
     switch (mode) {
-      case KILL -> speaker.kill();
+      case KILL -> target.kill(home);
       case CUT -> LabNetwork.setNodeLinks(layout, home, "all", false);
-      // SIGTERM returns at once; the speaker withdraws and leaves while we measure.
-      case TERM -> stopper = Thread.ofVirtual().start(() -> speaker.stop(Duration.ofSeconds(10)));
+      // SIGTERM returns at once; the process says goodbye and leaves while we measure.
+      case TERM -> stopper = Thread.ofVirtual().start(() -> target.terminate(home));
       case CREATE -> throw new IllegalArgumentException("not a fault");
     }
     try {
@@ -196,42 +255,48 @@ final class LabFailover {
       Thread.sleep(REQUEST_TIMEOUT.toMillis() + 200);
       ClientLoop.Outage outage = loop.outage(fault, okAfter.get().end().plusMillis(300));
       NeighbourWatch.Change change = moved.get();
-      String to = layout.nodes().stream().filter(x -> x.lanMac().equals(change.mac())).map(LabLayout.Node::name)
-          .findFirst().orElse(change.mac());
-      return new Trial(n, home.name(), to, Duration.between(fault, change.at()).toMillis(), outage.gap().toMillis(),
-          outage.failed(), null);
+      if (timeline == null) {
+        Instant recovered = okAfter.get().end();
+        // Every request that starts in the window has ended (or timed out) before it is read.
+        sleepUntil(recovered.plus(FailoverResults.AFTER_RECOVERY).plus(REQUEST_TIMEOUT).plusMillis(200));
+        timeline = FailoverResults.timeline(n, fault, recovered, loop.results(), neigh.changes(), this::nodeOfMac);
+      }
+      return new Trial(n, home.name(), nodeOfMac(change.mac()), Duration.between(fault, change.at()).toMillis(),
+          outage.gap().toMillis(), outage.failed(), null);
     } finally {
       if (stopper != null) {
         stopper.join(Duration.ofSeconds(15));
       }
-      switch (mode) {
-        case KILL, TERM -> {
-          if (!speaker.alive()) {
-            lab.startSpeaker(LabState.load(state.dir()), home);
-          }
-        }
-        case CUT -> LabNetwork.setNodeLinks(layout, home, "all", true);
-        case CREATE -> { }
-      }
+      restore.runNow();
+    }
+  }
+
+  /** The node with LAN MAC {@code mac}, or the MAC itself when it is no node's. */
+  private String nodeOfMac(String mac) {
+    return layout.nodes().stream().filter(x -> x.lanMac().equals(mac)).map(LabLayout.Node::name).findFirst().orElse(mac);
+  }
+
+  private static void sleepUntil(Instant t) throws InterruptedException {
+    long ms = Duration.between(Instant.now(), t).toMillis();
+    if (ms > 0) {
+      Thread.sleep(ms);
     }
   }
 
   /**
-   * Waits until {@code home} announces {@code vip} again and the client uses it, for a second in a
-   * row: ServiceL2Status names it, the client's neighbour entry holds its MAC, requests succeed, and
-   * every speaker's last membership view holds every node (after a cut, the address comes back
-   * through the split-brain guard seconds before the views merge; a trial started before that
-   * would measure a node that is still half gone).
+   * Waits until {@code home} holds {@code vip} again and the client uses it, for a second in a
+   * row: the target says home holds it ({@link FailoverTarget#holds}), the client's neighbour entry
+   * holds its MAC, requests succeed.
    */
-  private void settle(KubernetesClient client, ClientLoop loop, LabLayout.Node home, String vip) throws InterruptedException {
+  private void settle(KubernetesClient client, FailoverTarget target, ClientLoop loop, LabLayout.Node home, String vip)
+      throws InterruptedException {
     String ns = layout.client().namespace();
     Instant since = null;
     Instant limit = Instant.now().plus(SETTLE_LIMIT);
     while (Instant.now().isBefore(limit)) {
-      boolean ok = home.name().equals(announcer(client, SERVICE))
+      boolean ok = target.holds(client, home, vip)
           && Netns.neighbour(ns, vip).map(e -> home.lanMac().equals(e.mac())).orElse(false)
-          && loop.recentlyOk(Duration.ofMillis(500))
-          && oneView();
+          && loop.recentlyOk(Duration.ofMillis(500));
       if (!ok) {
         since = null;
       } else if (since == null) {
@@ -242,44 +307,14 @@ final class LabFailover {
       Thread.sleep(100);
     }
     throw new IllegalStateException(home.name() + " did not take " + vip + " back within " + SETTLE_LIMIT.toSeconds()
-        + " s (announced by: " + announcer(client, SERVICE) + "); see the speakers' logs in " + state.logs());
-  }
-
-  private static final java.util.regex.Pattern VIEW = java.util.regex.Pattern.compile("\"event\":\"membershipView\",\"members\":\"(\\[[^\"]*\\])\"");
-
-  /** Whether every speaker's last membership view (from its log) holds every node. */
-  private boolean oneView() {
-    String all = new java.util.TreeSet<>(layout.nodes().stream().map(LabLayout.Node::name).toList()).toString();
-    for (LabLayout.Node n : layout.nodes()) {
-      java.util.regex.Matcher m = VIEW.matcher(tail(state.log("speaker " + n.name()), 256 * 1024));
-      String last = null;
-      while (m.find()) {
-        last = m.group(1);
-      }
-      if (!all.equals(last)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static String tail(Path file, int bytes) {
-    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "r")) {
-      long from = Math.max(0, f.length() - bytes);
-      byte[] b = new byte[(int) (f.length() - from)];
-      f.seek(from);
-      f.readFully(b);
-      return new String(b, java.nio.charset.StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+        + " s (" + target.holders(client, vip) + "); see the logs in " + state.logs());
   }
 
   // ---------------------------------------------------------------- creation trials
 
   private int creation(KubernetesClient client, int trials) throws InterruptedException {
     LabLayout.Node endpoint = layout.node(ClusterSeeder.apps(layout).getFirst().node()).orElseThrow();
-    int free = freeAddresses(client).size();
+    int free = freeAddresses(client, layout, state).size();
     if (free < trials) {
       out.println("Only " + free + " pool addresses are free: running " + free + " trials (each Service gets a new address, so each is probed).");
       trials = free;
@@ -293,7 +328,7 @@ final class LabFailover {
     try (ClientLoop loop = ClientLoop.start(layout.client().namespace(), null, INTERVAL, REQUEST_TIMEOUT)) {
       for (int i = 1; i <= trials; i++) {
         String name = "ironlb-create-" + i;
-        Instant created = createService(client, name, null, endpoint);
+        Instant created = createService(client, name, endpoint, svc -> { });
         String vip = null;
         Instant addressed = null;
         Instant limit = created.plusSeconds(15);
@@ -307,6 +342,7 @@ final class LabFailover {
         }
         if (vip == null) {
           out.printf("%-6d %-22s FAILED: no EXTERNAL-IP within 15 s%n", i, name);
+          this.created.add(new FailoverResults.Creation(i, null, null));
           failed++;
           continue;
         }
@@ -319,6 +355,7 @@ final class LabFailover {
         loop.target(null);
         if (first.isEmpty()) {
           out.printf("%-6d %-22s %-16s FAILED: no successful request within 15 s%n", i, name, vip);
+          this.created.add(new FailoverResults.Creation(i, Duration.between(created, addressed).toMillis(), null));
           failed++;
           continue;
         }
@@ -326,6 +363,7 @@ final class LabFailover {
         long okMs = Duration.between(created, first.get().end()).toMillis();
         toIp.add(ipMs);
         toOk.add(okMs);
+        this.created.add(new FailoverResults.Creation(i, ipMs, okMs));
         out.printf("%-6d %-22s %-16s %-16s %d ms%n", i, name, vip, ipMs + " ms", okMs);
         out.flush();
       }
@@ -339,8 +377,12 @@ final class LabFailover {
 
   // ---------------------------------------------------------------- objects
 
-  /** Creates the EndpointSlice, then the Service (requesting {@code vip} unless null); returns when the Service was created. */
-  private Instant createService(KubernetesClient client, String name, String vip, LabLayout.Node endpoint) {
+  /**
+   * Creates the EndpointSlice (its endpoint the app on {@code endpoint}), then the LoadBalancer
+   * Service, both labelled {@link #LABEL}, the Service changed by {@code edit} first (an address
+   * annotation, a class); returns when the Service was created.
+   */
+  static Instant createService(KubernetesClient client, String name, LabLayout.Node endpoint, Consumer<ServiceBuilder> edit) {
     client.discovery().v1().endpointSlices().inNamespace(ClusterSeeder.APP_NS).resource(new EndpointSliceBuilder()
         .withNewMetadata().withName(name + "-ipv4").withNamespace(ClusterSeeder.APP_NS)
         .addToLabels("kubernetes.io/service-name", name).addToLabels(LABEL, "true").endMetadata()
@@ -355,28 +397,19 @@ final class LabFailover {
         .withIpFamilyPolicy("SingleStack").withAllocateLoadBalancerNodePorts(false)
         .addNewPort().withName("http").withProtocol("TCP").withPort(80).withTargetPort(new IntOrString(8080)).endPort()
         .endSpec();
-    if (vip != null) {
-      svc.editMetadata().addToAnnotations("metallb.io/loadBalancerIPs", vip).endMetadata();
-    }
+    edit.accept(svc);
     Instant at = Instant.now();
     client.services().inNamespace(ClusterSeeder.APP_NS).resource(svc.build()).create();
     return at;
   }
 
-  private void removeOurObjects(KubernetesClient client) {
+  private static void removeOurObjects(KubernetesClient client) {
     client.services().inNamespace(ClusterSeeder.APP_NS).withLabel(LABEL).delete();
     client.discovery().v1().endpointSlices().inNamespace(ClusterSeeder.APP_NS).withLabel(LABEL).delete();
   }
 
-  /** The first free pool address whose hash order, over all nodes, puts another node than {@code avoid} first. */
-  private String pickAddress(KubernetesClient client, String avoid) {
-    List<String> nodes = layout.nodes().stream().map(LabLayout.Node::name).toList();
-    List<String> free = freeAddresses(client);
-    return free.stream().filter(ip -> !Election.order(ip, nodes).getFirst().equals(avoid)).findFirst()
-        .orElse(free.isEmpty() ? null : free.getFirst());
-  }
-
-  private List<String> freeAddresses(KubernetesClient client) {
+  /** Addresses Services hold or ask for (status, {@code loadBalancerIPs}) or a speaker found taken by another device. */
+  static Set<String> usedAddresses(KubernetesClient client) {
     Set<String> used = new HashSet<>();
     for (Service s : client.services().inAnyNamespace().list().getItems()) {
       String ip = ingress(s);
@@ -394,6 +427,11 @@ final class LabFailover {
         });
       }
     }
+    return used;
+  }
+
+  static List<String> freeAddresses(KubernetesClient client, LabLayout layout, LabState state) {
+    Set<String> used = usedAddresses(client);
     List<String> free = new ArrayList<>();
     for (int h = LabLayout.POOL_FIRST; h <= LabLayout.POOL_LAST; h++) {
       String ip = layout.lan4().host(h);
@@ -413,13 +451,7 @@ final class LabFailover {
         .findFirst().orElse(null);
   }
 
-  /** The node named by the service's ServiceL2Status, or null while nobody announces it. */
-  private static String announcer(KubernetesClient client, String service) {
-    String a = Lab.announcers(client).get(ClusterSeeder.APP_NS + "/" + service);
-    return a == null || a.contains(",") ? null : a;
-  }
-
-  private static <T> T await(String what, Duration limit, java.util.function.Supplier<T> value) throws InterruptedException {
+  static <T> T await(String what, Duration limit, Supplier<T> value) throws InterruptedException {
     Instant end = Instant.now().plus(limit);
     while (Instant.now().isBefore(end)) {
       T v = value.get();
@@ -429,6 +461,62 @@ final class LabFailover {
       Thread.sleep(50);
     }
     throw new IllegalStateException("gave up waiting for " + what + " after " + limit.toSeconds() + " s");
+  }
+
+  /**
+   * What to undo, last in first out, each once: at the end of the run, or from the shutdown hook
+   * when the user presses Ctrl-C mid-trial (a cut node's links, a killed process, keepalived, the
+   * test objects).
+   */
+  static final class Cleanup implements Runnable {
+
+    /** One registered action; {@link #runNow} runs it at once (if it has not run) and forgets it. */
+    final class Pending {
+      private final Runnable action;
+
+      private Pending(Runnable action) {
+        this.action = action;
+      }
+
+      void runNow() {
+        boolean mine;
+        synchronized (Cleanup.this) {
+          mine = actions.remove(this);
+          if (mine) {
+            attempt(action);
+          }
+        }
+      }
+    }
+
+    private final Deque<Pending> actions = new ArrayDeque<>();
+    private final PrintWriter err;
+
+    Cleanup(PrintWriter err) {
+      this.err = err;
+    }
+
+    synchronized Pending add(Runnable action) {
+      Pending p = new Pending(action);
+      actions.push(p);
+      return p;
+    }
+
+    @Override
+    public synchronized void run() {
+      while (!actions.isEmpty()) {
+        attempt(actions.pop().action);
+      }
+    }
+
+    private void attempt(Runnable action) {
+      try {
+        action.run();
+      } catch (RuntimeException e) {
+        err.println("ironlb lab failover: cleaning up: " + e.getMessage());
+        err.flush();
+      }
+    }
   }
 
   static String loadAverage() {

@@ -41,6 +41,11 @@ record LabLayout(String prefix, Cidr lan4, Cidr lan6, Cidr internal4, Cidr inter
   static final int CLIENT_HOST = 2;
   static final int POOL_FIRST = 200;
   static final int POOL_LAST = 220;
+  /**
+   * The VIP keepalived holds in {@code lab failover --keepalived}: outside the pool, the nodes
+   * (.11-.50) and the client, so IronLB never hands it out.
+   */
+  static final int KEEPALIVED_VIP_HOST = 250;
   static final int MAX_NODES = 40;
 
   /** A cluster node: a namespace with a LAN link and an internal (pod traffic) link. */

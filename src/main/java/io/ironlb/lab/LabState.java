@@ -27,6 +27,7 @@ import java.util.Set;
  * option prefix ilab-          (options the layout is derived from)
  * namespace ilab-switch
  * process &lt;TAB&gt; name &lt;TAB&gt; namespace|- &lt;TAB&gt; pid &lt;TAB&gt; start-epoch-ms &lt;TAB&gt; log &lt;TAB&gt; argv...
+ * ended &lt;TAB&gt; name                   (a process stopped for good, e.g. failover's keepalived)
  * rogue rogue1 198.51.100.50
  * ready 2026-01-01T00:00:00Z 8123   (up finished, in milliseconds)
  * </pre>
@@ -127,6 +128,10 @@ final class LabState {
       }
       return;
     }
+    if (line.startsWith("ended\t")) {
+      processes.remove(line.substring("ended\t".length()));
+      return;
+    }
     String[] f = line.split(" ", 3);
     switch (f[0]) {
       case "option" -> options.put(f[1], f.length > 2 ? f[2] : "");
@@ -159,6 +164,11 @@ final class LabState {
     }
     append("process\t" + p.name() + "\t" + (p.namespace() == null ? "-" : p.namespace()) + "\t" + p.pid() + "\t"
         + p.startedAt().toEpochMilli() + "\t" + p.log() + "\t" + String.join("\t", p.argv()));
+  }
+
+  /** A process the lab stopped for good (not a crash): {@code status} and {@code down} forget it. */
+  void recordEnded(String name) {
+    append("ended\t" + name);
   }
 
   void recordRogue(String name, String ip) {

@@ -1,5 +1,6 @@
 package io.ironlb.lab;
 
+import io.ironlb.lab.net.Netns;
 import io.ironlb.lab.net.Processes;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,7 +16,9 @@ import java.util.Optional;
 /**
  * Records when a host's neighbour entry for one address changes MAC, as the kernel reports it
  * ({@code ip monitor neigh} in that host's namespace): the moment a client is moved to the new
- * announcer by its gratuitous ARP or unsolicited neighbour advertisement.
+ * announcer by its gratuitous ARP or unsolicited neighbour advertisement. The log starts with the
+ * entry as it was when the watch started, if there was one, so it says at every later moment which
+ * MAC the host was sending to.
  */
 final class NeighbourWatch implements AutoCloseable {
 
@@ -35,6 +38,10 @@ final class NeighbourWatch implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start `ip monitor neigh` in " + ns + ": " + e.getMessage(), e);
     }
+    // Read after the monitor started and stamped before the read: a change in between is logged after it.
+    Instant seeded = Instant.now();
+    Netns.neighbour(ns, ip).filter(n -> n.mac() != null)
+        .ifPresent(n -> changes.add(new Change(seeded, n.mac().toLowerCase(Locale.ROOT))));
     reader = Thread.ofPlatform().daemon().name("neighbour-watch").start(this::read);
   }
 
@@ -42,6 +49,13 @@ final class NeighbourWatch implements AutoCloseable {
   Optional<Change> movedAway(String from, Instant since) {
     synchronized (changes) {
       return changes.stream().filter(c -> !c.at().isBefore(since) && !c.mac().equals(from)).findFirst();
+    }
+  }
+
+  /** Every change so far, oldest first. */
+  List<Change> changes() {
+    synchronized (changes) {
+      return List.copyOf(changes);
     }
   }
 
