@@ -188,7 +188,7 @@ final class Lab {
       if (plugins.controller()) {
         // --metrics-port 0: the controller runs in the root namespace, where a fixed port could clash with
         // another lab or a real service; the lab opens no listener there beyond its API server on 127.0.0.1.
-        start(state, "controller", null, SelfCommand.argv("256m", "controller", "--kubeconfig", state.kubeconfig().toString(),
+        start(state, "controller", null, SelfCommand.deployed(SelfCommand.Deployed.CONTROLLER, "controller", "--kubeconfig", state.kubeconfig().toString(),
             "--namespace", ClusterSeeder.METALLB_NS, "--metrics-port", "0"), Map.of("POD_NAMESPACE", ClusterSeeder.METALLB_NS,
             "POD_NAME", "controller-" + layout.nodes().getFirst().name()));
       } else {
@@ -225,7 +225,7 @@ final class Lab {
     env.put("POD_NAME", "speaker-" + n.name());
     env.put("POD_NAMESPACE", ClusterSeeder.METALLB_NS);
     env.put("POD_IP", n.lan4());
-    start(state, "speaker " + n.name(), n.namespace(), SelfCommand.argv("256m", "speaker", "--node", n.name(),
+    start(state, "speaker " + n.name(), n.namespace(), SelfCommand.deployed(SelfCommand.Deployed.SPEAKER, "speaker", "--node", n.name(),
         "--kubeconfig", state.nodeKubeconfig(n.name()).toString()), env);
   }
 

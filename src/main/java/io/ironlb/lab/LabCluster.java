@@ -178,7 +178,7 @@ public final class LabCluster implements AutoCloseable {
    */
   public LabProcess start(String name, String host, Map<String, String> env, String... args) {
     LabState state = LabState.load(dir);
-    LabProcess p = LabProcess.start(name, namespace(host), SelfCommand.argv("256m", args), state.log(name), env);
+    LabProcess p = LabProcess.start(name, namespace(host), SelfCommand.forArgs(args), state.log(name), env);
     state.recordProcess(p);
     return p;
   }

@@ -7,6 +7,7 @@ import io.ironlb.cli.Main;
 import io.ironlb.crds.CrdValidator;
 import io.ironlb.k8s.MembershipSecret;
 import io.ironlb.membership.MembershipConfig;
+import io.ironlb.lab.SelfCommand;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -162,6 +163,15 @@ class ManifestsTest {
     assertThat(command.subList(command.size() - 3, command.size()))
         .containsExactly("-cp", "@" + jib.appRoot() + "/jib-classpath-file", jib.mainClass());
     assertThat(command).anyMatch(f -> f.startsWith("-Xmx")).anyMatch(f -> f.startsWith("-Xms"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("workloads")
+  void theLabRunsItWithTheSameJvmFlags(Workload w) {
+    List<String> command = Manifests.strings(w.container().path("command"));
+    SelfCommand.Deployed inLab = SelfCommand.Deployed.valueOf(w.component().toUpperCase(java.util.Locale.ROOT));
+    // The lab's footprint and failover figures stand for a cluster's only with the cluster's heap and collector.
+    assertThat(inLab.jvmFlags()).isEqualTo(command.subList(1, command.size() - 3));
   }
 
   @ParameterizedTest(name = "{0}")
