@@ -155,9 +155,14 @@ public final class LabCluster implements AutoCloseable {
   /** A foreign device on the LAN that owns {@code ip}; returns its MAC. */
   public String rogue(String ip) {
     verb(lab -> lab.rogue(ip));
-    LabState s = LabState.load(dir);
-    String name = s.rogues().entrySet().stream().filter(e -> e.getValue().equals(Cidr.canonical(ip))).findFirst().orElseThrow().getKey();
+    String name = rogueHost(ip);
     return layout.rogue(Integer.parseInt(name.substring("rogue".length())), ip).mac();
+  }
+
+  /** The host name ("rogue1", ...) of the foreign device made by {@link #rogue} for {@code ip}, for {@link #exec}. */
+  public String rogueHost(String ip) {
+    return LabState.load(dir).rogues().entrySet().stream().filter(e -> e.getValue().equals(Cidr.canonical(ip))).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no rogue device owns " + ip + " in this lab")).getKey();
   }
 
   /** The PID of a lab process ("apiserver", "controller", "speaker NODE", "app NAME"), as last (re)started. */

@@ -18,19 +18,20 @@ import java.util.Optional;
  * ({@code ip monitor neigh} in that host's namespace): the moment a client is moved to the new
  * announcer by its gratuitous ARP or unsolicited neighbour advertisement. The log starts with the
  * entry as it was when the watch started, if there was one, so it says at every later moment which
- * MAC the host was sending to.
+ * MAC the host was sending to. Public for the speaker's end-to-end tests, which watch a foreign
+ * device's claim move a client and the defence move it back.
  */
-final class NeighbourWatch implements AutoCloseable {
+public final class NeighbourWatch implements AutoCloseable {
 
   /** The entry for the address now points at {@code mac} (lower case), seen at {@code at}. */
-  record Change(Instant at, String mac) {}
+  public record Change(Instant at, String mac) {}
 
   private final String ip;
   private final Process process;
   private final List<Change> changes = new ArrayList<>();
   private final Thread reader;
 
-  NeighbourWatch(String ns, String ip) {
+  public NeighbourWatch(String ns, String ip) {
     this.ip = ip;
     try {
       process = new ProcessBuilder(List.of("ip", "-n", ns, "monitor", "neigh"))
@@ -46,7 +47,7 @@ final class NeighbourWatch implements AutoCloseable {
   }
 
   /** The first change to a MAC other than {@code from} at or after {@code since}. */
-  Optional<Change> movedAway(String from, Instant since) {
+  public Optional<Change> movedAway(String from, Instant since) {
     synchronized (changes) {
       return changes.stream().filter(c -> !c.at().isBefore(since) && !c.mac().equals(from)).findFirst();
     }
@@ -56,6 +57,13 @@ final class NeighbourWatch implements AutoCloseable {
   List<Change> changes() {
     synchronized (changes) {
       return List.copyOf(changes);
+    }
+  }
+
+  /** Every change seen at or after {@code since}, in the order the kernel reported them. */
+  public List<Change> changesSince(Instant since) {
+    synchronized (changes) {
+      return changes.stream().filter(c -> !c.at().isBefore(since)).toList();
     }
   }
 
