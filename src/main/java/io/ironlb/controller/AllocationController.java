@@ -290,6 +290,11 @@ public final class AllocationController implements AutoCloseable {
         validation = Pool.parse(PoolTranslation.toSpec(cr));
       } catch (IllegalArgumentException e) {
         validation = new PoolValidation.Invalid(List.of("IPAddressPool " + name + ": " + e.getMessage()));
+      } catch (RuntimeException e) {
+        // Anything else this pool's content trips must cost only this pool: thrown out of here, it
+        // stopped every pool change (and a restart's rebuild) for as long as the pool existed.
+        log.error("IPAddressPool {} cannot be read", name, e);
+        validation = new PoolValidation.Invalid(List.of("IPAddressPool " + name + ": cannot be read (" + e + ")"));
       }
       switch (validation) {
         case PoolValidation.Valid v -> lastValidPools.put(name, v.pool());
