@@ -86,6 +86,12 @@ public final class AllocationController implements AutoCloseable {
   private final Map<String, Pool> lastValidPools = new HashMap<>();
   private final Map<String, String> poolProblems = new HashMap<>();
   private final Set<ServiceKey> owned = new HashSet<>();
+  /**
+   * The failure last logged per service. A pool change re-reconciles every service, and each
+   * pool status write comes back as one: logging every time wrote ~14,000 warnings for 600
+   * invalid Services in a 20 s burst. Like events, a failure is logged when it is new.
+   */
+  private final Map<ServiceKey, String> loggedFailures = new HashMap<>();
   /** Addresses marked foreign because of a speaker's conflict report on that service. */
   private final Map<ServiceKey, InetAddress> conflictMarks = new HashMap<>();
   private Set<InetAddress> lastNodeIps = Set.of();
@@ -290,6 +296,11 @@ public final class AllocationController implements AutoCloseable {
         validation = Pool.parse(PoolTranslation.toSpec(cr));
       } catch (IllegalArgumentException e) {
         validation = new PoolValidation.Invalid(List.of("IPAddressPool " + name + ": " + e.getMessage()));
+      } catch (RuntimeException e) {
+        // Anything else this pool's content trips must cost only this pool: thrown out of here, it
+        // stopped every pool change (and a restart's rebuild) for as long as the pool existed.
+        log.error("IPAddressPool {} cannot be read", name, e);
+        validation = new PoolValidation.Invalid(List.of("IPAddressPool " + name + ": cannot be read (" + e + ")"));
       }
       switch (validation) {
         case PoolValidation.Valid v -> lastValidPools.put(name, v.pool());
@@ -408,6 +419,7 @@ public final class AllocationController implements AutoCloseable {
     Service s = service(key);
     applyConflictReport(key, s);
     if (s == null) {
+      loggedFailures.remove(key);
       if (owned.remove(key)) {
         allocator.release(key);
         log.info("service deleted, address released", kv("event", "ipReleased"), kv("service", key.toString()));
@@ -416,6 +428,7 @@ public final class AllocationController implements AutoCloseable {
       return;
     }
     if (!ServiceTranslation.isLoadBalancer(s) || !ServiceTranslation.hasClass(s, config.loadBalancerClass())) {
+      loggedFailures.remove(key);
       releaseAndClear(s, "service is no longer ours (type " + s.getSpec().getType() + ", class "
           + s.getSpec().getLoadBalancerClass() + ")");
       return;
@@ -430,7 +443,9 @@ public final class AllocationController implements AutoCloseable {
     switch (ServiceTranslation.toRequest(s, nsLabels)) {
       case ServiceTranslation.Result.Invalid invalid -> {
         events.record(s, Type.Warning, "LoadBalancerFailed", invalid.message());
-        log.warn("service request is invalid: {}", invalid.message(), kv("event", "loadBalancerFailed"), kv("service", key.toString()));
+        if (!invalid.message().equals(loggedFailures.put(key, invalid.message()))) {
+          log.warn("service request is invalid: {}", invalid.message(), kv("event", "loadBalancerFailed"), kv("service", key.toString()));
+        }
         releaseAndClear(s, invalid.message());
       }
       case ServiceTranslation.Result.Request request -> {
@@ -438,6 +453,7 @@ public final class AllocationController implements AutoCloseable {
         switch (result) {
           case AllocationResult.Allocated a -> {
             owned.add(key);
+            loggedFailures.remove(key);
             // The allocator also reports a mere reordering (IPv4 first) as a change: only a
             // different set of addresses is news for the user.
             boolean different = !Set.copyOf(current).equals(Set.copyOf(a.ips()));
@@ -456,7 +472,9 @@ public final class AllocationController implements AutoCloseable {
           case AllocationResult.Failed f -> {
             String message = "Failed to allocate IP for \"" + key + "\": " + f.reason();
             events.record(s, Type.Warning, "AllocationFailed", message);
-            log.warn(message, kv("event", "allocationFailed"), kv("service", key.toString()));
+            if (!message.equals(loggedFailures.put(key, message))) {
+              log.warn(message, kv("event", "allocationFailed"), kv("service", key.toString()));
+            }
             releaseAndClear(s, f.reason());
           }
         }

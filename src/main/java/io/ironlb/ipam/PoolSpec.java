@@ -1,6 +1,8 @@
 package io.ironlb.ipam;
 
 import io.ironlb.model.LabelSelector;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -18,8 +20,10 @@ public record PoolSpec(
     List<LabelSelector> serviceSelectors) {
 
   public PoolSpec {
-    addresses = addresses == null ? List.of() : List.copyOf(addresses);
-    namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
+    // Not List.copyOf: an empty entry (null) must reach Pool.parse, which names it, instead of
+    // failing here with a NullPointerException that says nothing about the pool.
+    addresses = addresses == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(addresses));
+    namespaces = namespaces == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(namespaces));
     namespaceSelectors = namespaceSelectors == null ? List.of() : List.copyOf(namespaceSelectors);
     serviceSelectors = serviceSelectors == null ? List.of() : List.copyOf(serviceSelectors);
   }

@@ -38,7 +38,11 @@ public final class ServiceTranslation {
     var annotations = ServiceAnnotations.of(s.getMetadata().getAnnotations());
     var spec = s.getSpec();
     List<InetAddress> requested;
-    switch (AddressRequest.parse(annotations.loadBalancerIps(), spec.getLoadBalancerIP())) {
+    // Name the key the user wrote: a message about metallb.io/loadBalancerIPs on a Service that
+    // only has metallb.universe.tf/loadBalancerIPs sends them looking for an annotation they lack.
+    String ipsKey = annotations.deprecatedKeysUsed().contains(MetalLb.DEPRECATED_PREFIX + "loadBalancerIPs")
+        ? MetalLb.DEPRECATED_PREFIX + "loadBalancerIPs" : MetalLb.ANNOTATION_LOAD_BALANCER_IPS;
+    switch (AddressRequest.parse(annotations.loadBalancerIps(), spec.getLoadBalancerIP(), ipsKey)) {
       case AddressRequestResult.Ok ok -> requested = ok.ips();
       case AddressRequestResult.Error error -> {
         return new Result.Invalid(error.message());

@@ -82,14 +82,31 @@ public final class SpeakerFacts {
         .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
+  /**
+   * Throws IllegalArgumentException naming the field and the value when the advertisement cannot
+   * be read (a malformed selector, an empty entry in a list): the caller leaves that one out.
+   */
   public static AdvertisementFacts advertisement(L2Advertisement ad) {
     L2AdvertisementSpec spec = ad.getSpec() == null ? new L2AdvertisementSpec(null, null, null, null, null) : ad.getSpec();
+    noEmptyEntry(spec.ipAddressPools(), "spec.ipAddressPools");
+    noEmptyEntry(spec.interfaces(), "spec.interfaces");
     return new AdvertisementFacts(
         ad.getMetadata().getName(),
         spec.ipAddressPools(),
-        PoolTranslation.selectors(spec.ipAddressPoolSelectors()),
-        PoolTranslation.selectors(spec.nodeSelectors()),
+        PoolTranslation.selectors(spec.ipAddressPoolSelectors(), "spec.ipAddressPoolSelectors"),
+        PoolTranslation.selectors(spec.nodeSelectors(), "spec.nodeSelectors"),
         spec.interfaces(),
-        PoolTranslation.selectors(spec.serviceSelectors()));
+        PoolTranslation.selectors(spec.serviceSelectors(), "spec.serviceSelectors"));
+  }
+
+  private static void noEmptyEntry(List<String> list, String field) {
+    if (list == null) {
+      return;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i) == null || list.get(i).isBlank()) {
+        throw new IllegalArgumentException(field + "[" + i + "] is empty; remove the entry");
+      }
+    }
   }
 }

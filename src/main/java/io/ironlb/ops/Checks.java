@@ -28,6 +28,7 @@ import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.L2Advertisement;
 import io.ironlb.k8s.PoolTranslation;
 import io.ironlb.k8s.ServiceTranslation;
+import io.ironlb.k8s.SpeakerFacts;
 import io.ironlb.l2.InterfaceSelection;
 import io.ironlb.l2.InterfaceTable;
 import io.ironlb.l2.NetInterface;
@@ -310,7 +311,9 @@ public final class Checks {
     try {
       return Pool.parse(PoolTranslation.toSpec(cr));
     } catch (IllegalArgumentException e) {
-      return new PoolValidation.Invalid(List.of(e.getMessage()));
+      return new PoolValidation.Invalid(List.of("IPAddressPool " + cr.getMetadata().getName() + ": " + e.getMessage()));
+    } catch (RuntimeException e) {
+      return new PoolValidation.Invalid(List.of("IPAddressPool " + cr.getMetadata().getName() + ": cannot be read (" + e + ")"));
     }
   }
 
@@ -385,8 +388,11 @@ public final class Checks {
     if (ad.getSpec() == null) {
       return true;
     }
+    if (unreadable(ad).isPresent()) {
+      return false; // the speakers leave it out (advertisementPools says why)
+    }
     List<String> names = ad.getSpec().ipAddressPools() == null ? List.of() : ad.getSpec().ipAddressPools();
-    List<LabelSelector> selectors = PoolTranslation.selectors(ad.getSpec().ipAddressPoolSelectors());
+    List<LabelSelector> selectors = PoolTranslation.selectors(ad.getSpec().ipAddressPoolSelectors(), "spec.ipAddressPoolSelectors");
     if (names.isEmpty() && selectors.isEmpty()) {
       return true;
     }
@@ -398,6 +404,13 @@ public final class Checks {
     snap.pools().forEach(p -> pools.add(p.getMetadata().getName()));
     List<Finding> out = new ArrayList<>();
     for (L2Advertisement ad : snap.advertisements()) {
+      Optional<String> unreadable = unreadable(ad);
+      if (unreadable.isPresent()) {
+        out.add(Finding.problem(ADVERTISEMENT_POOLS, "L2Advertisement " + ad.getMetadata().getName(), unreadable.get()
+            + ": the speakers leave it out (or keep its last valid version)",
+            "correct it (kubectl -n " + snap.namespace() + " edit l2advertisement " + ad.getMetadata().getName() + ")"));
+        continue;
+      }
       List<String> named = ad.getSpec() == null || ad.getSpec().ipAddressPools() == null ? List.of() : ad.getSpec().ipAddressPools();
       for (String name : named) {
         if (!pools.contains(name)) {
@@ -422,9 +435,22 @@ public final class Checks {
     return out;
   }
 
+  /** Why the speakers cannot read this advertisement (their own translation), if they cannot. */
+  static Optional<String> unreadable(L2Advertisement ad) {
+    try {
+      SpeakerFacts.advertisement(ad);
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      return Optional.of(e instanceof IllegalArgumentException ? e.getMessage() : "cannot be read (" + e + ")");
+    }
+  }
+
   static List<Finding> advertisementInterfaces(ClusterSnapshot snap) {
     List<Finding> out = new ArrayList<>();
     for (L2Advertisement ad : snap.advertisements()) {
+      if (unreadable(ad).isPresent()) {
+        continue; // reported under advertisement pools
+      }
       List<String> names = ad.getSpec() == null || ad.getSpec().interfaces() == null ? List.of() : ad.getSpec().interfaces();
       for (String name : names) {
         neverUsed(name).ifPresent(why -> out.add(Finding.problem(ADVERTISEMENT_INTERFACES, "L2Advertisement "

@@ -113,6 +113,9 @@ public final class Speaker implements AutoCloseable {
   private final Map<String, Probe> probes = new HashMap<>();
   private final Map<String, Instant> claimEvidence = new HashMap<>();
   private final Map<String, Boolean> carrier = new HashMap<>();
+  /** By name: each L2Advertisement's last readable version, and why the current one is not, if so. */
+  private final Map<String, AdvertisementFacts> lastValidAds = new HashMap<>();
+  private final Map<String, String> adProblems = new HashMap<>();
   /** Announced services whose ServiceL2Status still has to be written (a write failed, or another node deleted it). */
   private final Set<ServiceKey> statusToWrite = new HashSet<>();
   /** Status writes handed to the API writer and not finished yet. */
@@ -315,10 +318,7 @@ public final class Speaker implements AutoCloseable {
     for (IPAddressPool p : pools.getStore().list()) {
       poolLabels.put(p.getMetadata().getName(), p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels());
     }
-    List<AdvertisementFacts> ads = new ArrayList<>();
-    for (L2Advertisement ad : advertisements.getStore().list()) {
-      ads.add(SpeakerFacts.advertisement(ad));
-    }
+    List<AdvertisementFacts> ads = advertisementFacts();
     List<ServiceFacts> facts = new ArrayList<>();
     for (Service s : services.getStore().list()) {
       if (!ServiceTranslation.isLoadBalancer(s) || !ServiceTranslation.hasClass(s, config.loadBalancerClass())) {
@@ -334,6 +334,39 @@ public final class Speaker implements AutoCloseable {
       }
     }
     return planner.plan(facts, poolLabels, ads, nodeFacts, liveNodes(nodeFacts.keySet()));
+  }
+
+  /**
+   * The advertisements to plan with. A malformed one (a selector the API server's schema would
+   * have refused) is left out, or kept in its last valid version, and reported once on the
+   * object: before, its exception failed every reconcile, so no other change was announced.
+   */
+  private List<AdvertisementFacts> advertisementFacts() {
+    List<AdvertisementFacts> out = new ArrayList<>();
+    Set<String> present = new HashSet<>();
+    for (L2Advertisement ad : advertisements.getStore().list()) {
+      String name = ad.getMetadata().getName();
+      present.add(name);
+      try {
+        lastValidAds.put(name, SpeakerFacts.advertisement(ad));
+        adProblems.remove(name);
+      } catch (RuntimeException e) {
+        String problem = "L2Advertisement " + name + ": " + (e instanceof IllegalArgumentException ? e.getMessage()
+            : "cannot be read (" + e + ")") + (lastValidAds.containsKey(name) ? " (the last valid configuration stays in force)"
+            : "; it is left out until corrected");
+        if (!problem.equals(adProblems.put(name, problem))) {
+          log.warn("advertisement left out: {}", problem, kv("event", "advertisementRejected"), kv("advertisement", name));
+          api("event InvalidConfiguration", () -> events.record(ad, Type.Warning, "InvalidConfiguration", problem));
+        }
+      }
+      AdvertisementFacts facts = lastValidAds.get(name);
+      if (facts != null) {
+        out.add(facts);
+      }
+    }
+    lastValidAds.keySet().retainAll(present);
+    adProblems.keySet().retainAll(present);
+    return out;
   }
 
   private Set<String> liveNodes(Set<String> known) {

@@ -4,6 +4,7 @@ import static io.ironlb.testing.MockCluster.loadBalancer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IPAddressPool;
@@ -14,6 +15,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -196,6 +198,26 @@ class AllocationControllerTest {
   }
 
   @Test
+  void aPoolThatCannotBeReadIsRefusedAloneAndTheOtherPoolsKeepChanging() throws Exception {
+    // Without a schema (the lab's API server) these reach the controller: a selector without an
+    // operator and an empty addresses entry used to throw out of the pool pass, so no pool change
+    // at all took effect while they existed.
+    cluster.pool("no-operator", new IPAddressPoolSpec(List.of("198.51.100.100/30"), null, null, new IPAddressPoolSpec.ServiceAllocation(
+        null, null, List.of(new LabelSelectorBuilder().addNewMatchExpression().withKey("tier").endMatchExpression().build()), null)));
+    cluster.pool("empty-entry", new IPAddressPoolSpec(Arrays.asList("198.51.100.104/30", null), null, null, null));
+    startController();
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
+    cluster.create(loadBalancer("default", "web").build());
+
+    await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> ips.equals(List.of("198.51.100.200")));
+    await().atMost(SOON).until(() -> cluster.events(MockCluster.CONFIG_NAMESPACE, "no-operator"), e -> e.stream().anyMatch(m ->
+        m.startsWith("Warning InvalidConfiguration")
+            && m.contains("spec.serviceAllocation.namespaceSelectors[0].matchExpressions[0].operator is missing")));
+    await().atMost(SOON).until(() -> cluster.events(MockCluster.CONFIG_NAMESPACE, "empty-entry"), e -> e.stream().anyMatch(m ->
+        m.startsWith("Warning InvalidConfiguration") && m.contains("spec.addresses entry \"\" is empty")));
+  }
+
+  @Test
   void anInvalidEditKeepsThePoolsLastValidConfiguration() throws Exception {
     cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
     startController();
@@ -283,7 +305,9 @@ class AllocationControllerTest {
         new BadInput("both the annotation and spec.loadBalancerIP", Map.of("metallb.io/loadBalancerIPs", "198.51.100.205"),
             "198.51.100.205", "LoadBalancerFailed", "loadBalancerIP"),
         new BadInput("a pool that does not exist", Map.of("metallb.io/address-pool", "nope"), null,
-            "AllocationFailed", "nope"));
+            "AllocationFailed", "nope"),
+        new BadInput("a deprecated annotation that is not an IP, named as written", Map.of("metallb.universe.tf/loadBalancerIPs", "banana"),
+            null, "LoadBalancerFailed", "metallb.universe.tf/loadBalancerIPs: \"banana\" is not an IP address"));
   }
 
   @ParameterizedTest

@@ -131,6 +131,13 @@ class CheckTest {
         new Case("an advertisement naming a missing pool", ADVERTISEMENT_POOLS,
             c -> OpsFixture.advertisement(c, "typo", List.of("lan-pol"), null), PROBLEM, "names pool lan-pol, which does not exist"),
         new Case("an advertisement naming existing pools", ADVERTISEMENT_POOLS, c -> {}, OK, "every pool an L2Advertisement names exists"),
+        new Case("an advertisement whose pool selector cannot be read (no schema stopped it)", ADVERTISEMENT_POOLS, c -> {
+          L2Advertisement ad = new L2Advertisement();
+          ad.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("bad-selector").withNamespace(OpsFixture.NS).build());
+          ad.setSpec(new io.ironlb.k8s.L2AdvertisementSpec(null, List.of(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+              .addNewMatchExpression().withKey("lan").withOperator("Sometimes").endMatchExpression().build()), null, null, null));
+          c.client().resources(L2Advertisement.class).inNamespace(OpsFixture.NS).resource(ad).create();
+        }, PROBLEM, "spec.ipAddressPoolSelectors[0].matchExpressions[0].operator \"Sometimes\" is not one of"),
 
         new Case("an advertisement listing a container interface", ADVERTISEMENT_INTERFACES,
             c -> OpsFixture.advertisement(c, "on-veth", List.of("lan-pool"), List.of("veth12ab")), PROBLEM,
