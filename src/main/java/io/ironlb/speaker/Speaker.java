@@ -112,6 +112,15 @@ public final class Speaker implements AutoCloseable {
   private final Map<ServiceKey, Announced> announced = new LinkedHashMap<>();
   private final Map<String, Probe> probes = new HashMap<>();
   private final Map<String, Instant> claimEvidence = new HashMap<>();
+  /**
+   * Nodes outside our view whose claim evidence ran out. In a partition the winner's claims reach us
+   * only with its 30 s refresh, so its evidence lapses while it still holds the address; taking the
+   * address over then pulls clients away until the winner defends, every few seconds. A takeover
+   * from such a node asks first: an ARP/NDP probe (~400 ms) tells a live holder from a dead one.
+   */
+  private final Set<String> lapsedEvidence = new HashSet<>();
+  /** Addresses probed before a takeover from a node in {@link #lapsedEvidence}: false while probing, true once nobody answered. */
+  private final Map<String, Boolean> takeoverChecks = new HashMap<>();
   private final Map<String, Boolean> carrier = new HashMap<>();
   /** By name: each L2Advertisement's last readable version, and why the current one is not, if so. */
   private final Map<String, AdvertisementFacts> lastValidAds = new HashMap<>();
@@ -177,6 +186,8 @@ public final class Speaker implements AutoCloseable {
       // evidence ran out, and nobody would take its addresses over meanwhile.
       execute(() -> {
         claimEvidence.keySet().retainAll(view);
+        lapsedEvidence.removeAll(view);
+        takeoverChecks.clear();
         if (view.size() > 1 && !joined) {
           joined = true;
           log.info("in a membership view with other speakers", kv("event", "membershipJoined"), kv("members", new java.util.TreeSet<>(view).toString()));
@@ -404,7 +415,16 @@ public final class Speaker implements AutoCloseable {
       live.addAll(membership.liveNodes());
     }
     Instant now = clock.instant();
-    claimEvidence.values().removeIf(until -> until.isBefore(now));
+    for (var it = claimEvidence.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (e.getValue().isBefore(now)) {
+        // Only a node still out of view: a lapse must not slow down a later takeover from a member.
+        if (!membership.liveNodes().contains(e.getKey())) {
+          lapsedEvidence.add(e.getKey());
+        }
+        it.remove();
+      }
+    }
     live.addAll(claimEvidence.keySet());
     live.retainAll(known);
     return live;
@@ -438,6 +458,17 @@ public final class Speaker implements AutoCloseable {
       return; // without a trusted membership, never take an address from a Ready node that announces it
     }
     boolean failover = previousNode != null && !previousNode.equals(config.nodeName());
+    if (failover && lapsedEvidence.contains(previousNode)) {
+      for (String ip : d.announcement().ips()) {
+        Boolean free = takeoverChecks.get(ip);
+        if (free == null) {
+          startTakeoverCheck(ip, interfacesFor(d));
+        }
+        if (!Boolean.TRUE.equals(takeoverChecks.get(ip))) {
+          return;
+        }
+      }
+    }
     // An address some cluster node announced before is ours to take over; only a new one is probed.
     if (!failover) {
       for (String ip : d.announcement().ips()) {
@@ -475,6 +506,7 @@ public final class Speaker implements AutoCloseable {
       return;
     }
     announced.put(key, new Announced(d.announcement().ips(), List.copyOf(usedInterfaces), d.announcement().pool()));
+    d.announcement().ips().forEach(takeoverChecks::remove);
     log.info("service has IP, announcing", kv("event", "serviceAnnounced"), kv("service", key.toString()),
         kv("ips", d.announcement().ips()), kv("pool", d.announcement().pool()), kv("protocol", "layer2"),
         kv("node", config.nodeName()), kv("interfaces", List.copyOf(usedInterfaces)), kv("failover", failover));
@@ -589,6 +621,30 @@ public final class Speaker implements AutoCloseable {
             worker.schedule(this::trigger, config.reprobeAfterConflict().toMillis(), TimeUnit.MILLISECONDS);
           }
         }
+      }
+      trigger();
+    }));
+  }
+
+  /**
+   * Probes {@code ip} before taking it over from a node whose claim evidence lapsed: if a cluster
+   * node still answers for it, that node is alive on the LAN and keeps it (its evidence is renewed);
+   * otherwise the takeover goes ahead.
+   */
+  private void startTakeoverCheck(String ip, List<String> interfaces) {
+    takeoverChecks.put(ip, false);
+    InetAddress vip = IpText.parse(ip).orElseThrow();
+    // No cluster MACs excluded: the answer wanted is the holder's own.
+    layer2.probe(vip, interfaces, Set.of()).whenComplete((result, error) -> execute(() -> {
+      String holder = result instanceof ProbeResult.Taken t ? clusterMacs().get(t.mac()) : null;
+      if (holder != null && !holder.equals(config.nodeName())) {
+        log.info("node {} still answers for {}; leaving it there", holder, ip, kv("event", "splitBrainHeld"), kv("ip", ip),
+            kv("node", holder));
+        takeoverChecks.remove(ip);
+        claimEvidence.put(holder, clock.instant().plus(CLAIM_EVIDENCE));
+        worker.schedule(this::trigger, CLAIM_EVIDENCE.toMillis() + 10, TimeUnit.MILLISECONDS);
+      } else {
+        takeoverChecks.put(ip, true);
       }
       trigger();
     }));

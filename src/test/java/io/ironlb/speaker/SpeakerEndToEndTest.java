@@ -396,6 +396,7 @@ class SpeakerEndToEndTest {
     // Each side counts the other as dead, so both want the address; their ARP claims are the only
     // evidence they share. Exactly one side must keep it: the hash order's first of both sides.
     await().atMost(T).until(() -> announcers("partition").equals(Set.of(isolated)));
+    Instant resolved = Instant.now();
     Map<String, Integer> replies = arpingReplies(ip, 8);
     System.out.printf("partition: ARP replies for %s during the partition, by MAC: %s%n", ip, replies);
     assertThat(replies.getOrDefault(lab.lanMac(isolated), 0)).as("replies from %s", isolated).isGreaterThanOrEqualTo(6);
@@ -415,6 +416,16 @@ class SpeakerEndToEndTest {
         .filter(l -> isolated.equals(l.get("node"))).toList();
     assertThat(heardByIsolated).as("splitBrain lines of %s naming a node of %s during the partition", isolated, rest).isNotEmpty();
     assertThat(heardByRest).as("splitBrain lines of %s naming %s during the partition", rest, isolated).isNotEmpty();
+    // Once resolved, the other side stays off the address for the rest of the partition: when its
+    // evidence of the winner lapses it probes first, hears the winner, and keeps away (each re-claim
+    // would pull clients away until the winner defended).
+    Predicate<Map<String, Object>> afterResolved = l -> SpeakerLog.ts(l).isAfter(resolved) && SpeakerLog.ts(l).isBefore(healed);
+    assertThat(rest.stream().flatMap(n -> log(n).events("serviceAnnounced").stream()).filter(afterResolved)
+        .filter(l -> String.valueOf(l.get("ips")).contains(ip)))
+        .as("announcements of %s by %s between the resolution and the heal", ip, rest).isEmpty();
+    List<Map<String, Object>> held = rest.stream().flatMap(n -> log(n).events("splitBrainHeld").stream()).filter(afterResolved)
+        .filter(l -> ip.equals(l.get("ip")) && isolated.equals(l.get("node"))).toList();
+    assertThat(held).as("splitBrainHeld lines of %s for %s naming %s", rest, ip, isolated).isNotEmpty();
 
     // From the heal on, one broadcast ARP request per address per round; from heal + 2 s every
     // round must get exactly one answer, from the hash order's winner.
@@ -430,6 +441,8 @@ class SpeakerEndToEndTest {
     Instant firstSplit = Stream.concat(heardByIsolated.stream(), heardByRest.stream()).map(SpeakerLog::ts)
         .min(Comparator.naturalOrder()).orElseThrow();
     long rivalClaimsHeard = heardByIsolated.stream().filter(l -> ip.equals(l.get("ip")) && rival.equals(l.get("node"))).count();
+    System.out.printf("partition: %s re-checked %s by probe %d times after its evidence of %s lapsed, and left it there%n", rest, ip,
+        held.size(), isolated);
     System.out.printf("partition of %s for %d s: views split after %d ms, first splitBrain logged after %d ms (%d lines on %s,"
             + " %d of them %s claiming %s; %d on %s); healed: views merged after %d ms, single-answer ARP from %s ms on"
             + " (%d samples, wrong ones: %s)%n",
