@@ -674,7 +674,8 @@ final class Lab {
       Thread.currentThread().interrupt();
       return 130;
     } catch (RuntimeException e) {
-      err.println("ironlb lab failover failed: " + e.getMessage());
+      // The exception's class too: some (NoSuchElementException: "No value present") say nothing alone.
+      err.println("ironlb lab failover failed: " + e);
       return 1;
     } finally {
       out.flush();

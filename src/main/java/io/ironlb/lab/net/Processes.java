@@ -50,7 +50,11 @@ public final class Processes {
     if (!isAlive(pid, startedAt)) {
       return false;
     }
-    ProcessHandle root = ProcessHandle.of(pid).orElseThrow();
+    // It may exit between the check and here (a group kill just before, for instance): then it is ended.
+    ProcessHandle root = ProcessHandle.of(pid).orElse(null);
+    if (root == null) {
+      return true;
+    }
     List<ProcessHandle> all = new ArrayList<>(root.descendants().toList());
     all.addFirst(root);
     if (grace.isPositive()) {
