@@ -505,7 +505,7 @@ public final class BenchReport {
         + met(Optional.of(p50(ready) <= 2000))) + " |");
     line();
     if (!f.jvmFlags().isEmpty()) {
-      line("JVM flags (the lab's, which are not the manifests' in `deploy/default`): " + f.jvmFlags().entrySet().stream()
+      line("JVM flags (the lab starts the controller and speaker with `deploy/default`'s, kept equal by `ManifestsTest`): " + f.jvmFlags().entrySet().stream()
           .map(e -> e.getKey() + " `" + e.getValue() + "`").collect(Collectors.joining("; ")) + ".");
       line();
     }
