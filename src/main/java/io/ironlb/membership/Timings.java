@@ -11,7 +11,7 @@ import java.time.Duration;
  *     host); it must outlast the longest pause of a healthy speaker (GC, CPU starvation)
  * @param verifyTimeout VERIFY_SUSPECT2: how long a suspect may take to answer "are you dead?"
  *     before it is removed; this is most of the time a {@code kill -9} costs, since FD_SOCK2 sees
- *     the closed socket at once
+ *     the closed socket at once ({@link PromptVerifySuspect} removes it when this ends)
  * @param mergeMinInterval MERGE3: lower bound of the random interval between merge probes
  * @param mergeMaxInterval MERGE3: upper bound; a healed partition merges within a few of these
  * @param joinTimeout GMS: how long a joiner waits for a coordinator before forming a view alone

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 import java.util.List;
+import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.logging.LogFactory;
 import org.jgroups.logging.Slf4jLogImpl;
 import org.jgroups.protocols.FD_ALL3;
@@ -25,7 +26,7 @@ class GroupStackTest {
   void theStackIsTheDocumentedOneBottomUp() throws Exception {
     List<Protocol> stack = GroupStack.build(config).protocols();
     assertThat(stack).extracting(p -> p.getClass().getSimpleName()).containsExactly(
-        "TCP", "PeerListPing", "MERGE3", "FD_SOCK2", "FD_ALL3", "VERIFY_SUSPECT2", "NAKACK2", "UNICAST3", "STABLE", "GMS");
+        "TCP", "PeerListPing", "MERGE3", "FD_SOCK2", "FD_ALL3", "PromptVerifySuspect", "NAKACK2", "UNICAST3", "STABLE", "GMS");
   }
 
   @Test
@@ -51,6 +52,13 @@ class GroupStackTest {
     assertThat(((VERIFY_SUSPECT2) stack.get(5)).getTimeout()).isEqualTo(100);
     assertThat(((GMS) stack.getLast()).getViewAckCollectionTimeout()).isEqualTo(300);
     assertThat(((GMS) stack.getLast()).getJoinTimeout()).isEqualTo(1000);
+  }
+
+  @Test
+  void verificationSpeaksPlainVerifySuspect2OnTheWireSoARollingUpdateCanMixVersions() throws Exception {
+    Protocol verify = GroupStack.build(config).protocols().get(5);
+    assertThat(verify).isInstanceOf(VERIFY_SUSPECT2.class);
+    assertThat(verify.getId()).isEqualTo(ClassConfigurator.getProtocolId(VERIFY_SUSPECT2.class)).isNotZero();
   }
 
   @Test
