@@ -121,6 +121,11 @@ public final class AllocationController implements AutoCloseable {
   }
 
   /** True once state has been rebuilt from the cluster and the controller reacts to changes. */
+  /** Whether the state has been rebuilt from the cluster since start (then it serves changes). */
+  public boolean isReady() {
+    return ready.getCount() == 0;
+  }
+
   public boolean awaitReady(Duration timeout) throws InterruptedException {
     return ready.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }

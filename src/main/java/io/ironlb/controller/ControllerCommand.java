@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.ironlb.cli.MetricsServer;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.Kube;
 import io.ironlb.k8s.MembershipSecret;
@@ -17,8 +18,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -69,10 +72,15 @@ public final class ControllerCommand implements Callable<Integer> {
     String me = identity != null ? identity : Objects.requireNonNullElse(System.getenv("POD_NAME"), hostName());
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
-    HTTPServer metricsServer = metricsPort == 0 ? null : HTTPServer.builder().port(metricsPort).registry(registry).buildAndStart();
+    AtomicReference<ControllerRunner> runnerRef = new AtomicReference<>();
+    HTTPServer metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, registry, () -> {
+      ControllerRunner r = runnerRef.get();
+      return r == null ? Optional.of("starting: connecting to the API server") : r.notReadyBecause();
+    });
     try (KubernetesClient client = Kube.client(kubeconfig)) {
       ControllerRunner runner = new ControllerRunner(client, new AllocationController.Config(namespace, loadBalancerClass),
           me, leaseName, leaseDuration, new ControllerMetrics(registry), membershipSecret);
+      runnerRef.set(runner);
       CompletableFuture<?> done = runner.start();
       Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
       done.join();
@@ -103,6 +111,7 @@ public final class ControllerCommand implements Callable<Integer> {
     private final ControllerMetrics metrics;
     private final String membershipSecret;
     private volatile AllocationController controller;
+    private volatile String observedLeader;
     private CompletableFuture<?> election;
 
     public ControllerRunner(KubernetesClient client, AllocationController.Config config, String identity,
@@ -128,10 +137,30 @@ public final class ControllerCommand implements Callable<Integer> {
           .withRetryPeriod(retry)
           .withReleaseOnCancel(true)
           .withLeaderCallbacks(new LeaderCallbacks(this::lead, this::stopLeading,
-              leader -> log.info("leader is {}", leader, kv("event", "leaderObserved"), kv("leader", leader))))
+              leader -> {
+                observedLeader = leader;
+                log.info("leader is {}", leader, kv("event", "leaderObserved"), kv("leader", leader));
+              }))
           .build();
       election = client.leaderElector().withConfig(electionConfig).build().start();
       return election;
+    }
+
+    /**
+     * Why this replica is not ready, or empty: ready when it leads and has rebuilt its state, or
+     * stands by behind another leader. A standby must be ready, or a Deployment's rolling update
+     * (new replica ready before the old one stops) would wait for a Lease the old one still holds.
+     */
+    public Optional<String> notReadyBecause() {
+      AllocationController c = controller;
+      if (c != null) {
+        return c.isReady() ? Optional.empty() : Optional.of("leading, rebuilding state from the cluster");
+      }
+      String leader = observedLeader;
+      if (leader != null && !leader.equals(identity)) {
+        return Optional.empty();
+      }
+      return Optional.of("no leader elected yet (Lease " + config.namespace() + "/" + leaseName + ")");
     }
 
     /** The controller while this replica leads, else null. */

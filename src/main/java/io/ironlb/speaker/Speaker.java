@@ -44,6 +44,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -105,6 +106,8 @@ public final class Speaker implements AutoCloseable {
       Executors.newSingleThreadExecutor(Thread.ofPlatform().name("speaker-api").daemon().factory());
   private final AtomicBoolean dirty = new AtomicBoolean();
   private volatile boolean started;
+  /** Set once a plan made from full caches has been applied to the data plane. */
+  private volatile boolean planned;
   /** Set by {@link #close()}: from then on nothing is planned or announced any more. */
   private volatile boolean closing;
 
@@ -235,6 +238,24 @@ public final class Speaker implements AutoCloseable {
     }
   }
 
+  /**
+   * Why this speaker has not taken its place yet, or empty once it has: caches synced and a first
+   * plan applied (addresses it should hold are announced or being probed). For the readiness probe,
+   * so a rolling update stops the next speaker only after this one can take over its addresses.
+   * Membership health is not part of it: a speaker in the Node-readiness fallback still serves, and
+   * a powered-off peer still listed in the API would otherwise make every restarted speaker unready;
+   * the fallback has its own metric, log event and {@code ironlb check} finding.
+   */
+  public Optional<String> notReadyBecause() {
+    if (closing) {
+      return Optional.of("stopping");
+    }
+    if (!started) {
+      return Optional.of("caches not synced yet");
+    }
+    return planned ? Optional.empty() : Optional.of("first plan not applied yet");
+  }
+
   /** Services this node announces now, with their addresses (for tests and {@code status}). */
   public Map<ServiceKey, List<String>> announcements() {
     try {
@@ -307,6 +328,7 @@ public final class Speaker implements AutoCloseable {
           ensureAnnounced(d);
         }
       }
+      planned = true;
       writeStatuses();
       if (began != null) {
         metrics.electionTook(Duration.between(began, clock.instant()).toNanos() / 1e9);

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.ironlb.cli.DurationConverter;
+import io.ironlb.cli.MetricsServer;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.Kube;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -97,8 +99,11 @@ public final class SpeakerCommand implements Callable<Integer> {
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
     SpeakerMetrics metrics = new SpeakerMetrics(registry);
-    HTTPServer metricsServer = metricsPort == 0 ? null : HTTPServer.builder().port(metricsPort).registry(registry).buildAndStart();
     AtomicReference<Speaker> speakerRef = new AtomicReference<>();
+    HTTPServer metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, registry, () -> {
+      Speaker s = speakerRef.get();
+      return s == null ? Optional.of("starting: reading its Node and the membership Secret, joining the other speakers") : s.notReadyBecause();
+    });
     try (KubernetesClient client = Kube.client(kubeconfig);
         LinuxLayer2 layer2 = LinuxLayer2.open(layer2Config(), metrics, claim -> {
           Speaker s = speakerRef.get();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ironlb.cli.Main;
+import io.ironlb.cli.MetricsServer;
 import io.ironlb.crds.CrdValidator;
 import io.ironlb.k8s.MembershipSecret;
 import io.ironlb.lab.SelfCommand;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -193,11 +195,11 @@ class ManifestsTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("workloads")
-  void probesAskTheMetricsServerForAPathItServes(Workload w) throws Exception {
+  void probesAskTheMetricsServerForAPathItServesAndReadinessIsNotLiveness(Workload w) throws Exception {
     int metricsPort = w.parsed().matchedOptionValue("--metrics-port", -1);
     assertThat(w.port("metrics")).isEqualTo(metricsPort);
 
-    try (HTTPServer server = HTTPServer.builder().port(0).registry(new PrometheusRegistry()).buildAndStart();
+    try (HTTPServer server = MetricsServer.start(0, new PrometheusRegistry(), Optional::empty);
         HttpClient http = HttpClient.newHttpClient()) {
       for (String probe : List.of("livenessProbe", "readinessProbe")) {
         JsonNode get = w.container().path(probe).path("httpGet");
@@ -206,6 +208,7 @@ class ManifestsTest {
             URI.create("http://127.0.0.1:" + server.getPort() + get.path("path").asString())).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(probe + " " + get.path("path").asString()).isEqualTo(200);
       }
+      assertThat(w.container().path("readinessProbe").path("httpGet").path("path").asString()).isEqualTo(MetricsServer.READY_PATH);
     }
   }
 

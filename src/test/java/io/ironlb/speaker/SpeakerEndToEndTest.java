@@ -192,8 +192,22 @@ class SpeakerEndToEndTest {
       assertThat(outage.gap()).isLessThan(TAKEOVER);
       await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> announcers("killed").equals(Set.of(next)));
     }
+    // The restarted speaker's readiness probe must pass only once it can take its addresses back:
+    // joined to the others and its first plan applied, not as soon as its HTTP server is up.
+    CompletableFuture<CommandResult> firstReady = CompletableFuture.supplyAsync(() -> lab.exec(home, Duration.ofSeconds(60), "sh", "-c",
+        "until curl -sf -m 1 -o /dev/null http://127.0.0.1:" + SPEAKER_METRICS_PORT + "/-/ready; do sleep 0.02; done; date +%s%N"));
     restoreAndSettle(home);
     awaitAnnouncedBy("killed", ip, home);
+    CommandResult ready = firstReady.join();
+    assertThat(ready.ok()).as("the restarted speaker on %s became ready: %s", home, ready.stderr()).isTrue();
+    long nanos = Long.parseLong(ready.stdout().trim());
+    Instant readyAt = Instant.ofEpochSecond(nanos / 1_000_000_000L, nanos % 1_000_000_000L);
+    List<Map<String, Object>> started = log(home).current().stream().filter(l -> "membershipStarted".equals(l.get("event"))).toList();
+    assertThat(started).as("the restarted speaker joined").isNotEmpty();
+    Instant joinedAt = SpeakerLog.ts(started.getFirst());
+    System.out.printf("restarted speaker on %s: joined at %s, /-/ready first answered 200 %d ms later%n", home, joinedAt,
+        Duration.between(joinedAt, readyAt).toMillis());
+    assertThat(readyAt).as("/-/ready before the speaker had joined").isAfter(joinedAt);
   }
 
   @Test
