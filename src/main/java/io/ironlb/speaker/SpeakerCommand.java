@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.ironlb.cli.DurationConverter;
 import io.ironlb.cli.MetricsServer;
+import io.ironlb.k8s.ApiRetry;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.Kube;
@@ -50,6 +51,8 @@ import picocli.CommandLine.Option;
     })
 public final class SpeakerCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(SpeakerCommand.class);
+  /** How long start-up waits for an unavailable API server before it exits (and the kubelet restarts it). */
+  private static final Duration API_PATIENCE = Duration.ofMinutes(5);
 
   @Option(names = "--node", description = "This node's Kubernetes name (default: $NODE_NAME).")
   String node;
@@ -111,7 +114,7 @@ public final class SpeakerCommand implements Callable<Integer> {
             s.onClaim(claim);
           }
         })) {
-      Node self = client.nodes().withName(me).get();
+      Node self = ApiRetry.whileUnavailable("reading Node " + me, API_PATIENCE, () -> client.nodes().withName(me).get());
       if (self == null) {
         throw new IllegalStateException("Node \"" + me + "\" does not exist in the API; --node must be this node's Kubernetes name");
       }
@@ -122,11 +125,14 @@ public final class SpeakerCommand implements Callable<Integer> {
           macs.add(i.mac());
         }
       }
-      NodeAnnouncement.publish(client, me, macs, IpText.format(bindAddress) + ":" + membershipPort);
+      ApiRetry.whileUnavailable("publishing this node's membership address", API_PATIENCE, () -> {
+        NodeAnnouncement.publish(client, me, macs, IpText.format(bindAddress) + ":" + membershipPort);
+        return null;
+      });
       byte[] secret = awaitSecret(client);
       // Discovery asks from JGroups threads and must not block: read peers from an informer's cache,
       // which also keeps answering while the API server is away.
-      SharedIndexInformer<Node> nodeCache = client.nodes().inform();
+      SharedIndexInformer<Node> nodeCache = ApiRetry.whileUnavailable("listing Nodes", API_PATIENCE, () -> client.nodes().inform());
       Membership membership = new JGroupsMembership(new MembershipConfig(me, bindAddress, membershipPort, secret,
           () -> peers(nodeCache.getStore().list(), me), Timings.defaults()));
       try (membership) {
@@ -176,7 +182,8 @@ public final class SpeakerCommand implements Callable<Integer> {
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     boolean said = false;
     while (true) {
-      var secret = MembershipSecret.read(client, namespace, membershipSecret);
+      var secret = ApiRetry.whileUnavailable("reading Secret " + namespace + "/" + membershipSecret, API_PATIENCE,
+          () -> MembershipSecret.read(client, namespace, membershipSecret));
       if (secret.isPresent()) {
         return secret.get();
       }
