@@ -5,39 +5,56 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * MetalLB's CustomResourceDefinitions as the lab registers them: names, scope, served versions,
- * status subresources and printer columns as MetalLB v0.14+ declares them, but with a schema that
- * accepts anything (the mock enforces no schema anyway). Registering them makes discovery, tables
- * and {@code kubectl get crd} behave as on a cluster with MetalLB's manifest applied.
+ * The CustomResourceDefinitions of the lab's API server: as on a cluster that ran MetalLB and then
+ * applied IronLB's {@code deploy/crds} (the README's install). IronLB's own three come from that
+ * directory, packed into the jar, with their schemas, validation rules and status subresources, so
+ * {@code ironlb check} and {@code kubectl get crd} see what a user's cluster has. MetalLB's BGP-side
+ * CRDs, which IronLB does not ship, keep their names, versions and printer columns with a schema
+ * that accepts anything (the mock enforces no schema anyway).
  */
 final class MetalLbCrds {
 
   static final String GROUP = "metallb.io";
+  /** Where the jar holds {@code deploy/crds} (see the pom's resources). */
+  static final String RESOURCE_DIR = "io/ironlb/crds/";
+  /** {@code deploy/crds/metallb.io_*.yaml}; a test keeps this list complete. */
+  static final List<String> IRONLB_FILES = List.of(
+      "metallb.io_ipaddresspools.yaml", "metallb.io_l2advertisements.yaml", "metallb.io_servicel2statuses.yaml");
 
   private MetalLbCrds() {}
 
   static List<CustomResourceDefinition> all() {
-    return List.of(
-        crd("IPAddressPool", "ipaddresspools", "v1beta1", true,
-            col("Auto Assign", "boolean", ".spec.autoAssign", 0), col("Avoid Buggy IPs", "boolean", ".spec.avoidBuggyIPs", 0),
-            col("Addresses", "string", ".spec.addresses", 10)),
-        crd("L2Advertisement", "l2advertisements", "v1beta1", false,
-            col("IPAddressPools", "string", ".spec.ipAddressPools", 0),
-            col("IPAddressPool Selectors", "string", ".spec.ipAddressPoolSelectors", 0),
-            col("Interfaces", "string", ".spec.interfaces", 0), col("Node Selectors", "string", ".spec.nodeSelectors", 10)),
-        crd("ServiceL2Status", "servicel2statuses", "v1beta1", true,
-            col("Allocated Node", "string", ".status.node", 0), col("Service Name", "string", ".status.serviceName", 0),
-            col("Service Namespace", "string", ".status.serviceNamespace", 0)),
+    List<CustomResourceDefinition> all = new ArrayList<>();
+    for (String file : IRONLB_FILES) {
+      all.add(ironLb(file));
+    }
+    all.addAll(List.of(
         crd("BGPAdvertisement", "bgpadvertisements", "v1beta1", false,
             col("IPAddressPools", "string", ".spec.ipAddressPools", 0), col("Peers", "string", ".spec.peers", 0)),
         crd("BGPPeer", "bgppeers", "v1beta2", false,
             col("Address", "string", ".spec.peerAddress", 0), col("ASN", "string", ".spec.peerASN", 0)),
         crd("BFDProfile", "bfdprofiles", "v1beta1", false),
-        crd("Community", "communities", "v1beta1", false));
+        crd("Community", "communities", "v1beta1", false)));
+    return all;
+  }
+
+  private static CustomResourceDefinition ironLb(String file) {
+    try (InputStream in = MetalLbCrds.class.getClassLoader().getResourceAsStream(RESOURCE_DIR + file)) {
+      if (in == null) {
+        throw new IllegalStateException(RESOURCE_DIR + file + " is not in the jar: rebuild it (./ironlb builds it when sources change)");
+      }
+      return Serialization.unmarshal(in, CustomResourceDefinition.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + RESOURCE_DIR + file + " from the jar", e);
+    }
   }
 
   static void register(KubernetesClient client) {

@@ -126,6 +126,17 @@ class LabTest {
 
   @Test
   @Order(3)
+  void ironlbCheckFindsNoProblemInTheLabSinceItHasIronLbsCrds() {
+    Assumptions.assumeTrue(Lab.Plugins.detect().controller(), "the lab runs without IronLB's processes");
+    StringWriter out = new StringWriter();
+    int code = io.ironlb.cli.Main.commandLine().setOut(new PrintWriter(out, true))
+        .execute("check", "--kubeconfig", dir.resolve("kubeconfig").toString());
+    assertThat(out.toString()).contains("[ok]      CRDs").doesNotContain("[PROBLEM]");
+    assertThat(code).as(out.toString()).isZero();
+  }
+
+  @Test
+  @Order(3)
   void kubectlShowsTheServicesNodesAndSpeakerPods() {
     Assumptions.assumeTrue(Commands.onPath("kubectl"), "kubectl is not installed (CI installs kubernetes-client)");
     CommandResult svc = kubectl("get", "svc");
