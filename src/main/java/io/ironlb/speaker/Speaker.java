@@ -66,6 +66,17 @@ public final class Speaker implements AutoCloseable {
   /** How long a claim from a node outside our membership view counts as proof that it is alive. */
   static final Duration CLAIM_EVIDENCE = Duration.ofSeconds(5);
   private static final Duration CARRIER_POLL = Duration.ofMillis(100);
+  /**
+   * Without a trusted membership, how long a new address waits before this node probes it. A
+   * speaker that cannot join (a wrong key, a blocked port) elects among Ready nodes and may name
+   * itself where the group names another node; probing at the same moment as that node, neither
+   * hears the other and both announce (seen in the wrong-key end-to-end test, and the group's node
+   * then stepped back before the outsider's claims). By the time this has passed, the group's node
+   * answers for the address and the probe hears it.
+   */
+  static final Duration UNTRUSTED_NEW_ADDRESS_WAIT = Duration.ofSeconds(3);
+  /** How often an address another node answers for is probed again while membership is untrusted. */
+  private static final Duration ANSWERED_ELSEWHERE_RECHECK = Duration.ofSeconds(5);
 
   public record Config(String nodeName, String namespace, String loadBalancerClass, List<String> interfaces,
       Duration reprobeAfterConflict) {
@@ -114,6 +125,8 @@ public final class Speaker implements AutoCloseable {
   // Owned by the worker thread.
   private final Map<ServiceKey, Announced> announced = new LinkedHashMap<>();
   private final Map<String, Probe> probes = new HashMap<>();
+  /** Services first planned here, with a new address, while membership was untrusted; and when. */
+  private final Map<ServiceKey, Instant> newWhileUntrusted = new HashMap<>();
   private final Map<String, Instant> claimEvidence = new HashMap<>();
   /**
    * Nodes outside our view whose claim evidence ran out. In a partition the winner's claims reach us
@@ -313,6 +326,7 @@ public final class Speaker implements AutoCloseable {
     changedAt = null;
     try {
       Map<ServiceKey, Decision> plan = plan();
+      newWhileUntrusted.keySet().retainAll(plan.keySet());
       for (ServiceKey key : List.copyOf(announced.keySet())) {
         Decision d = plan.get(key);
         if (d == null) {
@@ -493,6 +507,9 @@ public final class Speaker implements AutoCloseable {
     }
     // An address some cluster node announced before is ours to take over; only a new one is probed.
     if (!failover) {
+      if (degraded && waitingAsUntrusted(key)) {
+        return;
+      }
       for (String ip : d.announcement().ips()) {
         Probe p = probes.get(ip);
         if (p == null || (p instanceof Probe.Taken t && t.until().isBefore(clock.instant()))) {
@@ -528,6 +545,7 @@ public final class Speaker implements AutoCloseable {
       return;
     }
     announced.put(key, new Announced(d.announcement().ips(), List.copyOf(usedInterfaces), d.announcement().pool()));
+    newWhileUntrusted.remove(key);
     d.announcement().ips().forEach(takeoverChecks::remove);
     log.info("service has IP, announcing", kv("event", "serviceAnnounced"), kv("service", key.toString()),
         kv("ips", d.announcement().ips()), kv("pool", d.announcement().pool()), kv("protocol", "layer2"),
@@ -623,10 +641,26 @@ public final class Speaker implements AutoCloseable {
 
   // ---- conflicts -----------------------------------------------------------------------------
 
+  /** Whether {@code key}'s new address is still within {@link #UNTRUSTED_NEW_ADDRESS_WAIT}; plans again when it ends. */
+  private boolean waitingAsUntrusted(ServiceKey key) {
+    Instant now = clock.instant();
+    Instant since = newWhileUntrusted.get(key);
+    if (since == null) {
+      newWhileUntrusted.put(key, now);
+      worker.schedule(this::trigger, UNTRUSTED_NEW_ADDRESS_WAIT.toMillis() + 10, TimeUnit.MILLISECONDS);
+      return true;
+    }
+    return now.isBefore(since.plus(UNTRUSTED_NEW_ADDRESS_WAIT));
+  }
+
   private void startProbe(String ip, List<String> interfaces, Service service) {
     probes.put(ip, new Probe.Running());
     InetAddress vip = IpText.parse(ip).orElseThrow();
-    layer2.probe(vip, interfaces, clusterMacs().keySet()).whenComplete((result, error) -> execute(() -> {
+    // With a trusted membership, a cluster node answering is one this node replaces (a handover in
+    // flight); without one, it is a node that may know better, so its answer counts.
+    boolean untrusted = degraded;
+    Map<MacAddress, String> cluster = clusterMacs();
+    layer2.probe(vip, interfaces, untrusted ? Set.of() : cluster.keySet()).whenComplete((result, error) -> execute(() -> {
       if (error != null) {
         log.warn("probe of {} failed: {}; announcing without it", ip, error.toString());
         probes.put(ip, new Probe.Free());
@@ -637,6 +671,12 @@ public final class Speaker implements AutoCloseable {
             clearConflict(service, ip);
           }
           case ProbeResult.NotProbed n -> probes.put(ip, new Probe.Free());
+          case ProbeResult.Taken t when untrusted && cluster.containsKey(t.mac()) && !cluster.get(t.mac()).equals(config.nodeName()) -> {
+            log.info("node {} already answers for {}; leaving it there while this node's membership is untrusted", cluster.get(t.mac()),
+                ip, kv("event", "answeredElsewhere"), kv("ip", ip), kv("node", cluster.get(t.mac())));
+            probes.put(ip, new Probe.Taken(t.mac(), t.interfaceName(), clock.instant().plus(ANSWERED_ELSEWHERE_RECHECK)));
+            worker.schedule(this::trigger, ANSWERED_ELSEWHERE_RECHECK.toMillis() + 10, TimeUnit.MILLISECONDS);
+          }
           case ProbeResult.Taken t -> {
             probes.put(ip, new Probe.Taken(t.mac(), t.interfaceName(), clock.instant().plus(config.reprobeAfterConflict())));
             reportConflict(service, ip, t.mac(), t.interfaceName());

@@ -626,7 +626,18 @@ class SpeakerEndToEndTest {
         && announcers("wrong-key").equals(Set.of(groupWinner)));
     assertThat(log(intruder).current()).noneMatch(l -> "serviceAnnounced".equals(l.get("event")));
     assertThat(arpingMacs(ip)).containsExactly(lab.lanMac(groupWinner));
-    System.out.printf("wrong key: %s refused, stayed out of %s's view; %s kept %s%n", intruder, group, groupWinner, ip);
+
+    // A Service created while the intruder runs: it sees the address as new too, and by Node
+    // readiness it would win it. It must leave it to the group's winner all the same.
+    String newIp = freeIp(order -> order.getFirst().equals(intruder));
+    String newWinner = Election.order(newIp, group).getFirst();
+    service("wrong-key-new", newIp, "openwebui", "Cluster");
+    awaitAnnouncedBy("wrong-key-new", newIp, newWinner);
+    await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(20)).until(() -> announcers("wrong-key-new").equals(Set.of(newWinner)));
+    assertThat(log(intruder).current()).noneMatch(l -> "serviceAnnounced".equals(l.get("event")));
+    assertThat(arpingMacs(newIp)).containsExactly(lab.lanMac(newWinner));
+    System.out.printf("wrong key: %s refused, stayed out of %s's view; %s kept %s, %s took the new %s%n", intruder, group, groupWinner,
+        ip, newWinner, newIp);
   }
 
   @Test
