@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.ironlb.testing.MockCluster;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -25,15 +24,10 @@ class ControllerReadinessTest {
     cluster.close();
   }
 
-  private ControllerCommand.ControllerRunner runner(KubernetesClient client, String identity) {
-    return new ControllerCommand.ControllerRunner(client, new AllocationController.Config(MockCluster.CONFIG_NAMESPACE, ""),
-        identity, "ironlb-controller", Duration.ofSeconds(2), new ControllerMetrics(new PrometheusRegistry()), "memberlist");
-  }
-
   @Test
   void theLeaderIsReadyOnceRebuiltAndAStandbyOnceItSeesTheLeader() throws Exception {
     try (KubernetesClient a = cluster.newClient(); KubernetesClient b = cluster.newClient();
-        var first = runner(a, "first"); var second = runner(b, "second")) {
+        var first = Runners.replica(a, "first"); var second = Runners.replica(b, "second")) {
       assertThat(first.notReadyBecause()).hasValueSatisfying(why -> assertThat(why).contains("no leader elected yet"));
 
       first.start();

@@ -13,7 +13,6 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.MetalLb;
 import io.ironlb.testing.MockCluster;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,11 +44,6 @@ class ControllerRestartTest {
     cluster.close();
   }
 
-  private ControllerCommand.ControllerRunner runner(KubernetesClient client, String identity) {
-    return new ControllerCommand.ControllerRunner(client, new AllocationController.Config(MockCluster.CONFIG_NAMESPACE, ""),
-        identity, "ironlb-controller", Duration.ofSeconds(2), new ControllerMetrics(new PrometheusRegistry()), "memberlist");
-  }
-
   private Map<String, List<String>> assignments() {
     Map<String, List<String>> out = new HashMap<>();
     for (Service s : cluster.client().services().inNamespace("default").list().getItems()) {
@@ -72,7 +66,7 @@ class ControllerRestartTest {
     Map<String, List<String>> before;
     Map<String, String> poolsBefore;
     Map<String, String> versionsBefore;
-    try (KubernetesClient client = cluster.newClient(); var first = runner(client, "first")) {
+    try (KubernetesClient client = cluster.newClient(); var first = Runners.replica(client, "first")) {
       first.start();
       long t0 = System.nanoTime();
       createConcurrently(population.services());
@@ -98,7 +92,7 @@ class ControllerRestartTest {
 
     String agent = "ironlb-restart-test/second";
     Config config = new ConfigBuilder(cluster.client().getConfiguration()).withUserAgent(agent).build();
-    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build(); var second = runner(client, "second")) {
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build(); var second = Runners.replica(client, "second")) {
       long t0 = System.nanoTime();
       second.start();
       await().atMost(Duration.ofSeconds(60)).until(() -> second.controller() != null);
@@ -207,7 +201,7 @@ class ControllerRestartTest {
     cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
     AtomicInteger leaders = new AtomicInteger();
     try (KubernetesClient a = cluster.newClient(); KubernetesClient b = cluster.newClient();
-        var one = runner(a, "one"); var two = runner(b, "two")) {
+        var one = Runners.replica(a, "one"); var two = Runners.replica(b, "two")) {
       one.start();
       two.start();
       await().atMost(Duration.ofSeconds(10)).until(() -> one.controller() != null || two.controller() != null);
@@ -231,8 +225,8 @@ class ControllerRestartTest {
     cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
     KubernetesClient a = cluster.newClient();
     KubernetesClient b = cluster.newClient();
-    var one = runner(a, "one");
-    try (b; var two = runner(b, "two")) {
+    var one = Runners.replica(a, "one");
+    try (b; var two = Runners.replica(b, "two")) {
       one.start();
       await().atMost(Duration.ofSeconds(10)).until(() -> one.controller() != null);
       two.start();
