@@ -507,7 +507,7 @@ public final class Speaker implements AutoCloseable {
     }
     // An address some cluster node announced before is ours to take over; only a new one is probed.
     if (!failover) {
-      if (degraded && waitingAsUntrusted(key)) {
+      if (degraded && otherSpeakersListed() && waitingAsUntrusted(key)) {
         return;
       }
       for (String ip : d.announcement().ips()) {
@@ -640,6 +640,20 @@ public final class Speaker implements AutoCloseable {
   }
 
   // ---- conflicts -----------------------------------------------------------------------------
+
+  /**
+   * Whether another Ready node runs a speaker (it published its membership address): only then can
+   * another node announce what this one would. A single-node cluster is never in a view with
+   * another speaker, so without this it would wait on every new Service for nobody.
+   */
+  private boolean otherSpeakersListed() {
+    for (Node n : nodes.getStore().list()) {
+      if (!n.getMetadata().getName().equals(config.nodeName()) && NodeAnnouncement.membershipAddress(n) != null && SpeakerFacts.ready(n)) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   /** Whether {@code key}'s new address is still within {@link #UNTRUSTED_NEW_ADDRESS_WAIT}; plans again when it ends. */
   private boolean waitingAsUntrusted(ServiceKey key) {

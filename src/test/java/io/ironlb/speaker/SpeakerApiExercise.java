@@ -127,7 +127,7 @@ public final class SpeakerApiExercise {
   }
 
   /** One LAN interface; probes find {@link #TAKEN_IP} taken by a foreign MAC and everything else free. */
-  private static final class FakeLayer2 implements Layer2 {
+  static final class FakeLayer2 implements Layer2 {
     private final Set<InetAddress> announced = ConcurrentHashMap.newKeySet();
     private final InterfaceTable table;
 
@@ -169,7 +169,7 @@ public final class SpeakerApiExercise {
   }
 
   /** This node alone and healthy: it wins every election. */
-  private static final class AloneMembership implements Membership {
+  static final class AloneMembership implements Membership {
     @Override
     public void start() {}
 
