@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * {@code --event-ttl} is one hour): a condition that persists is said again once its event may be
  * gone, and the memory holds one hour of events, not every object that ever existed.
  *
- * <p>An event that cannot be written (the API server is away) is kept, up to {@link #MAX_PENDING}
- * of them, oldest dropped first, and written with its original time when the server answers again.
+ * <p>An event that cannot be written because the API server is away (no answer, 429, 5xx) is
+ * kept, up to {@link #MAX_PENDING} of them, oldest dropped first, and written with its original
+ * time when the server answers again. One the server refuses (RBAC, validation) is logged and
+ * dropped: asking again would get the same answer.
  */
 public final class EventRecorder {
   private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
@@ -84,9 +86,17 @@ public final class EventRecorder {
         return;
       }
     }
-    if (!write(event)) {
+    if (write(event) == Outcome.UNAVAILABLE) {
       keep(event);
     }
+  }
+
+  private enum Outcome {
+    WRITTEN,
+    /** The server answered no (a 4xx): trying again would get the same answer. */
+    REFUSED,
+    /** No answer, 429 or 5xx: worth keeping for later. */
+    UNAVAILABLE
   }
 
   /** How many (object, reason) pairs are remembered; for tests. */
@@ -136,7 +146,7 @@ public final class EventRecorder {
       synchronized (pending) {
         next = pending.peekFirst();
       }
-      if (next == null || !write(next)) {
+      if (next == null || write(next) == Outcome.UNAVAILABLE) {
         return;
       }
       synchronized (pending) {
@@ -160,15 +170,16 @@ public final class EventRecorder {
     }
   }
 
-  private boolean write(Event event) {
+  private Outcome write(Event event) {
     try {
       client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
-      return true;
+      return Outcome.WRITTEN;
     } catch (KubernetesClientException e) {
       // An event is information, not state: a failed write must never stop the reconcile that caused it.
-      log.warn("could not write event {} on {}/{}, kept for a retry: {}", event.getReason(), event.getMetadata().getNamespace(),
-          event.getInvolvedObject().getName(), e.getMessage());
-      return false;
+      boolean later = ApiRetry.unavailable(e);
+      log.warn("could not write event {} on {}/{}{}: {}", event.getReason(), event.getMetadata().getNamespace(),
+          event.getInvolvedObject().getName(), later ? ", kept for a retry" : "", e.getMessage());
+      return later ? Outcome.UNAVAILABLE : Outcome.REFUSED;
     }
   }
 }

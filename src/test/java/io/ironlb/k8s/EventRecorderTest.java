@@ -140,6 +140,20 @@ class EventRecorderTest {
     }
   }
 
+  @Test
+  void anEventTheServerRefusesIsDroppedNotRetried() {
+    KubernetesMockServer server = new KubernetesMockServer(false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    servers.add(server);
+    server.expect().post().withPath("/api/v1/namespaces/apps/events")
+        .andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"message\":\"events is forbidden\"}").always();
+    try (KubernetesClient c = client(server)) {
+      EventRecorder events = new EventRecorder(c, "ironlb-speaker", "node-a", clock);
+      events.record(service("web"), Type.Normal, "nodeAssigned", "announcing");
+      assertThat(events.pendingCount()).isZero();
+    }
+  }
+
   private static final class MovableClock extends Clock {
     private volatile Instant now;
 
