@@ -70,11 +70,11 @@ public final class EventRecorder {
     String key = object.getMetadata().getUid() + "/" + object.getKind() + "/" + object.getMetadata().getNamespace()
         + "/" + object.getMetadata().getName() + "/" + reason;
     Instant now = clock.instant();
-    Said before = said.put(key, new Said(message, now));
+    Said before = said.get(key);
     if (before != null && before.message().equals(message) && before.at().plus(REMEMBERED).isAfter(now)) {
-      said.put(key, before); // the first time it was said counts
       return;
     }
+    said.put(key, new Said(message, now));
     if (recordsSincePrune.incrementAndGet() >= 1000) {
       recordsSincePrune.set(0);
       said.values().removeIf(s -> !s.at().plus(REMEMBERED).isAfter(now));

@@ -5,17 +5,14 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import io.ironlb.k8s.IronLbCrds;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The CustomResourceDefinitions of the lab's API server: as on a cluster that ran MetalLB and then
- * applied IronLB's {@code deploy/crds} (the README's install). IronLB's own three come from that
- * directory, packed into the jar, with their schemas, validation rules and status subresources, so
+ * applied IronLB's {@code deploy/crds} (the README's install). IronLB's own three
+ * ({@link IronLbCrds}) come with their schemas, validation rules and status subresources, so
  * {@code ironlb check} and {@code kubectl get crd} see what a user's cluster has. MetalLB's BGP-side
  * CRDs, which IronLB does not ship, keep their names, versions and printer columns with a schema
  * that accepts anything (the mock enforces no schema anyway).
@@ -23,19 +20,11 @@ import java.util.List;
 final class MetalLbCrds {
 
   static final String GROUP = "metallb.io";
-  /** Where the jar holds {@code deploy/crds} (see the pom's resources). */
-  static final String RESOURCE_DIR = "io/ironlb/crds/";
-  /** {@code deploy/crds/metallb.io_*.yaml}; a test keeps this list complete. */
-  static final List<String> IRONLB_FILES = List.of(
-      "metallb.io_ipaddresspools.yaml", "metallb.io_l2advertisements.yaml", "metallb.io_servicel2statuses.yaml");
 
   private MetalLbCrds() {}
 
   static List<CustomResourceDefinition> all() {
-    List<CustomResourceDefinition> all = new ArrayList<>();
-    for (String file : IRONLB_FILES) {
-      all.add(ironLb(file));
-    }
+    List<CustomResourceDefinition> all = new ArrayList<>(IronLbCrds.all());
     all.addAll(List.of(
         crd("BGPAdvertisement", "bgpadvertisements", "v1beta1", false,
             col("IPAddressPools", "string", ".spec.ipAddressPools", 0), col("Peers", "string", ".spec.peers", 0)),
@@ -44,17 +33,6 @@ final class MetalLbCrds {
         crd("BFDProfile", "bfdprofiles", "v1beta1", false),
         crd("Community", "communities", "v1beta1", false)));
     return all;
-  }
-
-  private static CustomResourceDefinition ironLb(String file) {
-    try (InputStream in = MetalLbCrds.class.getClassLoader().getResourceAsStream(RESOURCE_DIR + file)) {
-      if (in == null) {
-        throw new IllegalStateException(RESOURCE_DIR + file + " is not in the jar: rebuild it (./ironlb builds it when sources change)");
-      }
-      return Serialization.unmarshal(in, CustomResourceDefinition.class);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + RESOURCE_DIR + file + " from the jar", e);
-    }
   }
 
   static void register(KubernetesClient client) {

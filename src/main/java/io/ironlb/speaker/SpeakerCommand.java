@@ -179,10 +179,12 @@ public final class SpeakerCommand implements Callable<Integer> {
   }
 
   private byte[] awaitSecret(KubernetesClient client) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    long deadline = System.nanoTime() + API_PATIENCE.toNanos();
     boolean said = false;
     while (true) {
-      var secret = ApiRetry.whileUnavailable("reading Secret " + namespace + "/" + membershipSecret, API_PATIENCE,
+      // One deadline for both waits: for the Secret to appear and for the API server to answer.
+      Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0));
+      var secret = ApiRetry.whileUnavailable("reading Secret " + namespace + "/" + membershipSecret, left,
           () -> MembershipSecret.read(client, namespace, membershipSecret));
       if (secret.isPresent()) {
         return secret.get();

@@ -2,38 +2,17 @@ package io.ironlb.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
+import io.ironlb.k8s.IronLbCrds;
 import org.junit.jupiter.api.Test;
 
 class MetalLbCrdsTest {
 
   @Test
-  void theLabRegistersEveryCrdOfDeployCrdsAsWritten() throws IOException {
-    List<String> files;
-    try (var list = Files.list(Path.of("deploy", "crds"))) {
-      files = list.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("metallb.io_")).sorted().toList();
-    }
-    assertThat(MetalLbCrds.IRONLB_FILES).as("deploy/crds/metallb.io_*.yaml").containsExactlyInAnyOrderElementsOf(files);
-
-    Map<String, CustomResourceDefinition> registered = MetalLbCrds.all().stream()
-        .collect(Collectors.toMap(c -> c.getMetadata().getName(), Function.identity()));
-    for (String file : files) {
-      CustomResourceDefinition onDisk;
-      try (InputStream in = Files.newInputStream(Path.of("deploy", "crds", file))) {
-        onDisk = Serialization.unmarshal(in, CustomResourceDefinition.class);
-      }
-      assertThat(registered.get(onDisk.getMetadata().getName())).as(file).isEqualTo(onDisk);
-    }
-    assertThat(registered).containsKeys("bgppeers.metallb.io", "bgpadvertisements.metallb.io", "bfdprofiles.metallb.io",
-        "communities.metallb.io");
+  void theLabHasIronLbsCrdsAndMetalLbsBgpOnes() {
+    assertThat(MetalLbCrds.all()).extracting(c -> c.getMetadata().getName())
+        .containsAll(IronLbCrds.all().stream().map(c -> c.getMetadata().getName()).toList())
+        .contains("bgppeers.metallb.io", "bgpadvertisements.metallb.io", "bfdprofiles.metallb.io", "communities.metallb.io");
+    assertThat(MetalLbCrds.all()).filteredOn(c -> c.getMetadata().getName().equals("ipaddresspools.metallb.io"))
+        .singleElement().isEqualTo(IronLbCrds.all().getFirst());
   }
 }

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -13,13 +14,9 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.IPAddressPoolSpec;
+import io.ironlb.k8s.IronLbCrds;
 import io.ironlb.model.IpText;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +27,6 @@ import java.util.Map;
  */
 public final class MockCluster implements AutoCloseable {
   public static final String CONFIG_NAMESPACE = "metallb-system";
-  private static final Path CRD_DIR = Path.of("deploy", "crds");
 
   private final KubernetesMockServer server;
   private final KubernetesClient client;
@@ -60,14 +56,8 @@ public final class MockCluster implements AutoCloseable {
 
   /** Registers the project's own CRD manifests, so the code meets the same definitions as on a cluster. */
   private void registerCrds() {
-    try (var files = Files.list(CRD_DIR)) {
-      for (Path file : files.filter(f -> f.getFileName().toString().startsWith("metallb.io_")).sorted().toList()) {
-        try (InputStream in = Files.newInputStream(file)) {
-          client.apiextensions().v1().customResourceDefinitions().load(in).create();
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the CRDs under " + CRD_DIR.toAbsolutePath(), e);
+    for (CustomResourceDefinition crd : IronLbCrds.all()) {
+      client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
     }
   }
 
