@@ -1,0 +1,625 @@
+package io.ironlb.bench;
+
+import io.ironlb.bench.BenchResults.AllocatorRun;
+import io.ironlb.bench.BenchResults.Creation;
+import io.ironlb.bench.BenchResults.Failover;
+import io.ironlb.bench.BenchResults.FootprintSample;
+import io.ironlb.bench.BenchResults.Trial;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Renders a results directory of {@code bench/run} as {@code docs/BENCHMARKS.md} with PNG plots.
+ * Every percentile is {@link Percentiles}' nearest rank over successful trials, as the benchmarks
+ * print them; failed trials are counted beside. A step without results is shown as missing, with
+ * the reason {@code bench/run} recorded.
+ *
+ * <p>Usage: {@code BenchReport --results DIR [--out docs/BENCHMARKS.md] [--plots docs/bench]}; run
+ * with {@code -Djava.awt.headless=true}.
+ */
+public final class BenchReport {
+
+  /** A failover target: the name in the result files and how the report calls it. */
+  record Target(String id, String label, String shortLabel) {}
+
+  static final List<Target> TARGETS = List.of(
+      new Target("ironlb", "IronLB", "IronLB"),
+      new Target("keepalived-vrrp2", "keepalived VRRPv2, advert_int 1", "VRRPv2"),
+      new Target("keepalived-vrrp3", "keepalived VRRPv3, advert_int 0.1", "VRRPv3"));
+
+  /** One failover figure: which fault ({@code mode}), which measurement, and the file name of its plot. */
+  record Figure(String mode, String fault, String what, Function<Trial, Long> value, String plot) {
+    /** The figure of every successful trial that measured it. */
+    long[] values(Failover f) {
+      return f.trials().stream().filter(t -> t.error() == null && value.apply(t) != null).mapToLong(t -> value.apply(t)).toArray();
+    }
+  }
+
+  static final List<Figure> FIGURES = List.of(
+      new Figure("kill", "kill -9 of the announcing process", "neighbour entry moved", Trial::neighbourMs, "failover-kill-neighbour.png"),
+      new Figure("cut", "all links of the announcing node cut", "client outage", Trial::outageMs, "failover-cut-outage.png"),
+      new Figure("term", "SIGTERM of the announcing process (a rolling update)", "neighbour entry moved", Trial::neighbourMs,
+          "failover-term-neighbour.png"),
+      new Figure("term", "SIGTERM of the announcing process (a rolling update)", "client outage", Trial::outageMs,
+          "failover-term-outage.png"));
+
+  /** The failover trials asked for in a run of record (DESIGN.md, issue 7); fewer is a quick run. */
+  static final int RECORD_TRIALS = 20;
+
+  private final BenchResults r;
+  private final Path plots;
+  private final String plotLink;
+  private final Path resultsDir;
+  private final StringBuilder md = new StringBuilder();
+  private final List<String> written = new ArrayList<>();
+
+  BenchReport(BenchResults results, Path resultsDir, Path out, Path plots) {
+    this.r = results;
+    this.resultsDir = resultsDir;
+    this.plots = plots;
+    Path base = out.toAbsolutePath().getParent();
+    this.plotLink = base.relativize(plots.toAbsolutePath()).toString().replace('\\', '/');
+  }
+
+  public static void main(String[] args) throws IOException {
+    System.setProperty("java.awt.headless", "true"); // bench/run passes it too; plots never need a display
+    List<String> rest = new ArrayList<>(List.of(args));
+    Path results = BenchJson.takeOption(rest, "--results");
+    Path out = Optional.ofNullable(BenchJson.takeOption(rest, "--out")).orElse(Path.of("docs/BENCHMARKS.md"));
+    Path plots = Optional.ofNullable(BenchJson.takeOption(rest, "--plots")).orElse(Path.of("docs/bench"));
+    if (results == null || !rest.isEmpty()) {
+      System.err.println("usage: BenchReport --results DIR [--out docs/BENCHMARKS.md] [--plots docs/bench]");
+      System.exit(2);
+    }
+    List<Path> files = write(results, out, plots);
+    System.out.println("wrote " + out + " and " + (files.size() - 1) + " plots in " + plots);
+  }
+
+  /** Writes the report and its plots; returns every file written, the report first. */
+  static List<Path> write(Path results, Path out, Path plots) throws IOException {
+    BenchReport report = new BenchReport(BenchResults.read(results), results, out, plots);
+    Files.createDirectories(plots);
+    try (Stream<Path> old = Files.list(plots)) {
+      for (Path p : old.filter(p -> p.getFileName().toString().matches("(failover|timeline)-.*\\.png")).toList()) {
+        Files.delete(p); // a plot of an earlier run that this one may not redraw must not linger under the new report
+      }
+    }
+    String text = report.render();
+    if (out.toAbsolutePath().getParent() != null) {
+      Files.createDirectories(out.toAbsolutePath().getParent());
+    }
+    Files.writeString(out, text);
+    List<Path> all = new ArrayList<>();
+    all.add(out);
+    report.written.forEach(n -> all.add(plots.resolve(n)));
+    return all;
+  }
+
+  String render() throws IOException {
+    header();
+    summary();
+    failover();
+    arp();
+    allocator();
+    footprint();
+    membership();
+    return md.toString();
+  }
+
+  // ---- header: what this is, where it ran, which steps ran
+
+  private void header() {
+    int trials = r.machine().map(BenchResults.Machine::trials).orElse(0);
+    int most = r.failover().stream().mapToInt(f -> f.trials().size()).max().orElse(0);
+    boolean quick = trials > 0 && trials < RECORD_TRIALS || most > 0 && most < RECORD_TRIALS;
+    line(quick ? "# IronLB benchmarks: a quick run, not the figures of record" : "# IronLB benchmarks");
+    line();
+    line("Made by `sudo bench/run` (see its header for the steps, options and run time) from the result files in `"
+        + resultsDir + "`, rendered by `io.ironlb.bench.BenchReport`. Contents: the machine and each step's status; the figures "
+        + "against the targets of DESIGN.md §6; failover per fault for IronLB and keepalived (VRRPv2 with `advert_int 1`, VRRPv3 "
+        + "with `advert_int 0.1`) with IronLB's figures as ratios of keepalived's, and a new Service's time to its first answer; "
+        + "ARP reply latency against the kernel's and under a flood; the allocator at 10,000 (and 100,000) services; the "
+        + "controller's and speaker's resident memory and start-up time; membership, when it was run. Percentiles are nearest-rank "
+        + "(`io.ironlb.lab.Percentiles`, as every benchmark prints them) over the successful trials; failed trials are counted "
+        + "beside them, not hidden. Lower is better everywhere; a ratio below 1× means IronLB took less time.");
+    line();
+    if (quick) {
+      line("> **Quick run** (" + (trials > 0 ? trials : most) + " failover trials per fault, not " + RECORD_TRIALS + "): it shows that the "
+          + "pipeline works end to end; its figures are not the ones of record. The run of record uses " + RECORD_TRIALS
+          + " trials on a quiet machine.");
+      line();
+    }
+    r.machine().ifPresentOrElse(m -> {
+      line("**Machine:** " + m.cpus() + " CPUs, " + m.kernel() + ", JDK " + m.jdk() + "; load average " + m.loadStart() + " at the start, "
+          + (m.loadEnd() == null ? "?" : m.loadEnd()) + " at the end; started " + m.started() + ".");
+      double load1 = firstNumber(m.loadStart());
+      if (m.cpus() > 0 && load1 > m.cpus() / 2.0) {
+        line();
+        line("> The machine was busy when the run started (load average " + m.loadStart() + " on " + m.cpus()
+            + " CPUs): other work competed for the CPUs, so times are likely inflated.");
+      }
+    }, () -> line("**Machine:** not recorded (no `machine.json`)."));
+    line();
+    line("| step | status | time | note |");
+    line("| --- | --- | --- | --- |");
+    for (String step : List.of("allocator", "arp", "membership", "failover", "footprint")) {
+      Optional<BenchResults.Step> s = r.step(step);
+      String status = s.map(x -> switch (x.status()) {
+        case "ok" -> hasResult(step) ? "ok" : "**missing** (no result file)";
+        case "skipped" -> "not run";
+        default -> hasResult(step) ? "**failed** (partial results below)" : "**missing** (failed)";
+      }).orElse(hasResult(step) ? "ok" : "**missing** (not recorded)");
+      line("| " + step + " | " + status + " | " + s.map(x -> duration(x.seconds())).orElse("") + " | "
+          + s.map(BenchResults.Step::note).orElse("") + " |");
+    }
+    for (String p : r.problems()) {
+      line();
+      line("Unreadable result: " + p);
+    }
+    line();
+  }
+
+  private boolean hasResult(String step) {
+    return switch (step) {
+      case "allocator" -> r.allocator().isPresent();
+      case "arp" -> r.arp().isPresent();
+      case "membership" -> r.membership().isPresent();
+      case "footprint" -> r.footprint().isPresent();
+      case "failover" -> !r.failover().isEmpty();
+      default -> false;
+    };
+  }
+
+  private String missing(String step) {
+    Optional<BenchResults.Step> s = r.step(step);
+    if (s.isPresent() && s.get().status().equals("skipped")) {
+      return "Not run" + (s.get().note().isBlank() ? "." : ": " + s.get().note() + ".");
+    }
+    return "**Missing**: " + s.filter(x -> !x.note().isBlank()).map(x -> "the step failed (" + x.note() + ")")
+        .orElse("no result file") + ".";
+  }
+
+  // ---- against the targets
+
+  private void summary() {
+    line("## Against the targets (DESIGN.md §6)");
+    line();
+    line("| what | judged on | measured | first milestone | met | heading for | met |");
+    line("| --- | --- | --- | --- | --- | --- | --- |");
+    Optional<long[]> kill = ironlbValues(FIGURES.get(0));
+    Optional<long[]> cut = ironlbValues(FIGURES.get(1));
+    row("failover, announcing speaker killed (-9): clients moved", "IronLB p50, neighbour entry moved", kill.map(v -> p50(v)),
+        BenchReport::ms, "p50 < 300 ms", x -> x < 300, "p50 ≤ 100 ms", x -> x <= 100);
+    row("failover, announcing node cut off: client outage", "IronLB p50, client outage", cut.map(v -> p50(v)), BenchReport::ms,
+        "p50 < 1.5 s", x -> x < 1500, "p50 ≤ 300 ms", x -> x <= 300);
+    Optional<long[]> created = r.failover("ironlb", "create").filter(f -> !f.creation().isEmpty())
+        .map(f -> f.creation().stream().mapToLong(Creation::okMs).toArray());
+    row("new Service to first successful request", "p50", created.map(v -> p50(v)), BenchReport::ms, "p50 < 1 s", x -> x < 1000,
+        "≤ 500 ms", x -> x <= 500);
+    Optional<long[]> arpOk = r.arp().map(a -> answered(a.ironlbNs()));
+    Optional<long[]> flood = r.arp().filter(a -> a.flood() != null).map(a -> answered(a.flood().legitNs()));
+    String arpMeasured = arpOk.map(v -> micros(Percentiles.of(v, 99))).orElse("missing")
+        + flood.map(v -> "; under flood " + micros(Percentiles.of(v, 99))).orElse("");
+    line("| ARP reply latency | p99 (under a flood: the legit client's p99) | " + arpMeasured + " | p99 < 1 ms | "
+        + met(arpOk.map(v -> Percentiles.of(v, 99) < 1_000_000)) + " | same under a flood | "
+        + met(flood.map(v -> Percentiles.of(v, 99) < 1_000_000)) + " |");
+    Optional<AllocatorRun> a10k = allocatorRun(10_000);
+    Optional<AllocatorRun> a100k = allocatorRun(100_000);
+    line("| allocator | allocate p50; address changes on rebuild | "
+        + a10k.map(a -> "10,000: " + millis(p50(a.allocateMicros())) + ", " + a.addressChanges() + " changed").orElse("10,000: missing")
+        + a100k.map(a -> "; 100,000: " + millis(p50(a.allocateMicros())) + ", " + a.addressChanges() + " changed").orElse("")
+        + " | 10,000 in < 1 s, no IP change | " + met(a10k.map(a -> p50(a.allocateMicros()) < 1_000_000 && a.addressChanges() == 0))
+        + " | same at 100,000 | "
+        + (a100k.isPresent() ? met(a100k.map(a -> p50(a.allocateMicros()) < 1_000_000 && a.addressChanges() == 0)) : "not run (FULL=1)")
+        + " |");
+    Optional<long[]> rss = r.footprint().map(f -> speakers(f.samples(), null).stream().mapToLong(FootprintSample::rssIdleKiB).toArray())
+        .filter(v -> v.length > 0);
+    Optional<long[]> ready = r.footprint().map(f -> speakers(f.samples(), "restart").stream().mapToLong(FootprintSample::readyMs).toArray())
+        .filter(v -> v.length > 0);
+    line("| speaker footprint | resident: idle VmRSS, max over samples; ready: p50 after a restart | "
+        + rss.map(v -> "resident " + mib(Percentiles.of(v, 100))).orElse("resident missing") + ", "
+        + ready.map(v -> "ready " + ms(p50(v))).orElse("ready missing") + " | measured and reported | "
+        + met(r.footprint().map(f -> !f.samples().isEmpty())) + " | resident ≤ 150 MiB, ready ≤ 2 s | "
+        + met(rss.flatMap(v -> ready.map(w -> Percentiles.of(v, 100) <= 150 * 1024 && p50(w) <= 2000))) + " |");
+    line("| bad packets | | not part of bench/run: `./run-tests` fuzzes every decoder | never throw | | ≥ 10^7 frames per decoder | |");
+    line();
+  }
+
+  private void row(String what, String judged, Optional<Long> value, java.util.function.LongFunction<String> format, String first,
+      java.util.function.LongPredicate firstMet, String heading, java.util.function.LongPredicate headingMet) {
+    line("| " + what + " | " + judged + " | " + value.map(format::apply).orElse("missing") + " | " + first + " | "
+        + met(value.map(firstMet::test)) + " | " + heading + " | " + met(value.map(headingMet::test)) + " |");
+  }
+
+  private static String met(Optional<Boolean> ok) {
+    return ok.map(b -> b ? "met" : "**not met**").orElse("—");
+  }
+
+  private Optional<long[]> ironlbValues(Figure f) {
+    return r.failover("ironlb", f.mode()).map(f::values).filter(v -> v.length > 0);
+  }
+
+  // ---- failover
+
+  private void failover() throws IOException {
+    line("## Failover");
+    line();
+    if (r.failover().isEmpty()) {
+      line(missing("failover"));
+      line();
+      return;
+    }
+    line("`ironlb lab failover` on a lab of its own (`bench/failover/run`): a client in the lab's client namespace opens a new "
+        + "HTTP connection to the VIP every 10 ms while the announcing node fails, and the same faults are made to keepalived "
+        + "on the same lab. *Neighbour entry moved*: from the fault until the client's ARP entry for the VIP names the new node "
+        + "(after a `kill -9` the old node still forwards, so this is the figure). *Client outage*: the longest wait between two "
+        + "answers across the fault (after a cut this is the figure).");
+    line();
+    for (Figure fig : FIGURES) {
+      line("### " + capital(fig.fault()) + ": " + fig.what());
+      line();
+      line("| target | trials | failed | p50 | p90 | max | IronLB ÷ target (p50 · p90 · max) |");
+      line("| --- | --- | --- | --- | --- | --- | --- |");
+      Optional<long[]> ours = r.failover("ironlb", fig.mode()).map(fig::values).filter(v -> v.length > 0);
+      Map<String, long[]> spread = new LinkedHashMap<>();
+      List<String> comparisons = new ArrayList<>();
+      for (Target t : TARGETS) {
+        Optional<Failover> f = r.failover(t.id(), fig.mode());
+        if (f.isEmpty()) {
+          line("| " + t.label() + " | **missing** | | | | | |");
+          continue;
+        }
+        long[] v = fig.values(f.get());
+        long failed = f.get().trials().stream().filter(x -> x.error() != null).count();
+        spread.put(t.shortLabel(), v);
+        String ratios = "—";
+        if (!t.id().equals("ironlb") && ours.isPresent() && v.length > 0) {
+          long[] o = ours.get();
+          ratios = ratio(p50(o), p50(v)) + " · " + ratio(Percentiles.of(o, 90), Percentiles.of(v, 90)) + " · "
+              + ratio(Percentiles.of(o, 100), Percentiles.of(v, 100));
+          comparisons.add(compare(p50(o), p50(v), t));
+        }
+        line("| " + t.label() + " | " + f.get().trials().size() + " | " + failed + " | " + (v.length == 0 ? "no successful trial | | |"
+            : ms(p50(v)) + " | " + ms(Percentiles.of(v, 90)) + " | " + ms(Percentiles.of(v, 100))) + " | " + ratios + " |");
+      }
+      line();
+      if (ours.isEmpty()) {
+        line("No IronLB figure, so no ratio.");
+        line();
+      } else if (!comparisons.isEmpty()) {
+        line(String.join(" ", comparisons));
+        line();
+      }
+      if (spread.values().stream().anyMatch(v -> v.length > 0)) {
+        BenchPlots.spread(plots.resolve(fig.plot()), capital(fig.fault()) + ": " + fig.what(), fig.what() + ", ms", spread);
+        written.add(fig.plot());
+        line("![" + fig.mode() + ": " + fig.what() + " per target](" + plotLink + "/" + fig.plot() + ")");
+        line();
+      }
+      if (fig.mode().equals("cut")) {
+        timelines();
+      }
+    }
+    creation();
+  }
+
+  /** IronLB's p50 against one keepalived target's, said plainly whichever way it goes. */
+  static String compare(long ours, long theirs, Target t) {
+    if (theirs == 0) {
+      return "";
+    }
+    String r = ratio(ours, theirs);
+    if (ours < theirs) {
+      return "IronLB's p50 is " + r + " of " + t.shortLabel() + "'s (IronLB is faster).";
+    }
+    if (ours > theirs) {
+      return "IronLB's p50 is " + r + " of " + t.shortLabel() + "'s: **keepalived " + t.shortLabel() + " is faster on this fault.**";
+    }
+    return "IronLB's p50 equals " + t.shortLabel() + "'s.";
+  }
+
+  private void timelines() throws IOException {
+    for (Target t : TARGETS) {
+      Optional<Failover> f = r.failover(t.id(), "cut");
+      if (f.isEmpty()) {
+        continue;
+      }
+      if (f.get().timeline() == null || f.get().timeline().requests().isEmpty()) {
+        line(t.label() + ": no timeline recorded.");
+        line();
+        continue;
+      }
+      String name = "timeline-cut-" + t.id() + ".png";
+      BenchPlots.timeline(plots.resolve(name), t.label() + ": links cut, trial " + f.get().timeline().trial(), f.get().timeline());
+      written.add(name);
+      line("![" + t.label() + ": requests around a cut, coloured by answering node](" + plotLink + "/" + name + ")");
+      line();
+    }
+  }
+
+  private void creation() {
+    line("### New Service: creation to EXTERNAL-IP and to first successful request");
+    line();
+    List<Failover> withCreation = r.failover().stream().filter(f -> f.mode().equals("create") && !f.creation().isEmpty()).toList();
+    if (withCreation.isEmpty()) {
+      line(r.failover("ironlb", "create").isPresent() ? "The create run recorded no creation." : "**Missing**: no create result.");
+      line();
+      return;
+    }
+    line("| target | services | EXTERNAL-IP p50 | p90 | max | first answer p50 | p90 | max |");
+    line("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (Failover f : withCreation) {
+      long[] ip = f.creation().stream().mapToLong(Creation::ipMs).toArray();
+      long[] ok = f.creation().stream().mapToLong(Creation::okMs).toArray();
+      line("| " + label(f.target()) + " | " + f.creation().size() + " | " + ms(p50(ip)) + " | " + ms(Percentiles.of(ip, 90)) + " | "
+          + ms(Percentiles.of(ip, 100)) + " | " + ms(p50(ok)) + " | " + ms(Percentiles.of(ok, 90)) + " | " + ms(Percentiles.of(ok, 100)) + " |");
+    }
+    line();
+  }
+
+  // ---- ARP
+
+  private void arp() {
+    line("## ARP reply latency");
+    line();
+    if (r.arp().isEmpty()) {
+      line(missing("arp"));
+      line();
+      return;
+    }
+    BenchResults.Arp a = r.arp().get();
+    line("`bench/arp/run`: a client namespace asks over a bridge, one request at a time, " + a.requestsPerSeries()
+        + " per series, IronLB's responder and the kernel (answering for an address it owns) interleaved in slices; load average "
+        + loadAverage(a.loadAverage()) + ".");
+    line();
+    line("| series | answered | p50 | p90 | p99 | p99.9 | max |");
+    line("| --- | --- | --- | --- | --- | --- | --- |");
+    arpRow("kernel", a.kernelNs());
+    arpRow("IronLB", a.ironlbNs());
+    if (a.flood() != null) {
+      arpRow("IronLB under flood (legit client)", a.flood().legitNs());
+    }
+    line();
+    long[] k = answered(a.kernelNs());
+    long[] o = answered(a.ironlbNs());
+    if (k.length > 0 && o.length > 0) {
+      line("IronLB answers in " + ratio(p50(o), p50(k)) + " the kernel's time at p50 and " + ratio(Percentiles.of(o, 99), Percentiles.of(k, 99))
+          + " at p99.");
+      line();
+    }
+    if (a.flood() != null) {
+      BenchResults.Flood f = a.flood();
+      line(String.format(Locale.ROOT, "Flood: one MAC offered %,d requests/s for %d s (paced at %s); the responder took in %,d/s, "
+              + "rate-limited %,d, its receive thread used %.0f%% of one core (%.2f µs per request); the legit client was answered "
+              + "%d of %d times.", f.offeredPerSecond(), f.seconds(), f.rateLimit() == 0 ? "unpaced" : String.format(Locale.ROOT, "%,d/s",
+              f.rateLimit()), f.takenInPerSecond(), f.rateLimited(), f.receiveCpuPercentOfCore(), f.microsPerRequest(),
+          answered(f.legitNs()).length, f.legitNs().length));
+      line();
+    }
+    if (!a.drops().isEmpty()) {
+      line("Frames not answered over the whole run, by reason: " + a.drops().entrySet().stream().map(e -> "`" + e.getKey() + "` " + e.getValue())
+          .collect(Collectors.joining(", ")) + ".");
+      line();
+    }
+  }
+
+  private void arpRow(String what, long[] ns) {
+    long[] ok = answered(ns);
+    if (ok.length == 0) {
+      line("| " + what + " | 0/" + ns.length + " | | | | | |");
+      return;
+    }
+    line("| " + what + " | " + ok.length + "/" + ns.length + " | " + micros(p50(ok)) + " | " + micros(Percentiles.of(ok, 90)) + " | "
+        + micros(Percentiles.of(ok, 99)) + " | " + micros(Percentiles.of(ok, 99.9)) + " | " + micros(Percentiles.of(ok, 100)) + " |");
+  }
+
+  private static long[] answered(long[] ns) {
+    return Arrays.stream(ns).filter(x -> x >= 0).toArray();
+  }
+
+  // ---- allocator
+
+  private void allocator() {
+    line("## Allocator");
+    line();
+    if (r.allocator().isEmpty()) {
+      line(missing("allocator"));
+      line();
+      return;
+    }
+    line("`bench/allocator/run`: N services over 10 pools (IPv4, IPv6, dual-stack, sharing), then a rebuild of all N from their "
+        + "status into a fresh allocator, as after a restart: with `restore()` (the controller's path) and with `assign()` alone. "
+        + "Times over the repetitions after warm-up.");
+    line();
+    line("| services | allocate p50 | p90 | max | rebuild, restore() p50 | p90 | max | rebuild, assign() p50 | failed | address changes on rebuild |");
+    line("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (AllocatorRun a : r.allocator().get().runs()) {
+      line(String.format(Locale.ROOT, "| %,d | %s | %s | %s | %s | %s | %s | %s | %,d | %s |", a.services(), millis(p50(a.allocateMicros())),
+          millis(Percentiles.of(a.allocateMicros(), 90)), millis(Percentiles.of(a.allocateMicros(), 100)), millis(p50(a.rebuildRestoreMicros())),
+          millis(Percentiles.of(a.rebuildRestoreMicros(), 90)), millis(Percentiles.of(a.rebuildRestoreMicros(), 100)),
+          millis(p50(a.rebuildAssignMicros())), a.failed(), a.addressChanges() == 0 ? "0 (none)" : "**" + a.addressChanges() + "**"));
+    }
+    line();
+  }
+
+  private Optional<AllocatorRun> allocatorRun(int n) {
+    return r.allocator().flatMap(a -> a.runs().stream().filter(x -> x.services() == n).findFirst());
+  }
+
+  // ---- footprint
+
+  private void footprint() {
+    line("## Footprint");
+    line();
+    if (r.footprint().isEmpty()) {
+      line(missing("footprint"));
+      line();
+      return;
+    }
+    BenchResults.Footprint f = r.footprint().get();
+    line("`bench/footprint/run`: the processes `ironlb lab up` runs, " + f.labs() + " labs of " + f.nodes() + " nodes. *Ready*: from "
+        + "the process's start (`/proc/PID/stat`) to its ready log line (`controllerReady`: leader, caches synced, state rebuilt; "
+        + "`speakerReady`: membership joined, informers started). *Idle*: `VmRSS` after " + f.settleSeconds() + " s without work; "
+        + "*peak*: `VmHWM`. *At lab up* every process starts at once and the speakers wait for the controller's Secret; *restart* is a "
+        + "speaker killed and started again while the rest runs (" + f.restartsPerNode() + " per speaker per lab), as a pod restart.");
+    line();
+    line("| process | start | samples | ready p50 | ready max | idle RSS p50 | idle RSS max | peak p50 | peak max |");
+    line("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (String process : List.of("controller", "speaker")) {
+      for (String kind : List.of("labUp", "restart")) {
+        List<FootprintSample> s = f.samples().stream().filter(x -> x.process().equals(process) && x.kind().equals(kind)).toList();
+        if (s.isEmpty()) {
+          continue;
+        }
+        long[] ready = s.stream().mapToLong(FootprintSample::readyMs).toArray();
+        long[] idle = s.stream().mapToLong(FootprintSample::rssIdleKiB).toArray();
+        long[] peak = s.stream().mapToLong(FootprintSample::rssPeakKiB).toArray();
+        line("| " + process + " | " + (kind.equals("labUp") ? "at lab up" : "restart") + " | " + s.size() + " | " + ms(p50(ready)) + " | "
+            + ms(Percentiles.of(ready, 100)) + " | " + mib(p50(idle)) + " | " + mib(Percentiles.of(idle, 100)) + " | " + mib(p50(peak)) + " | "
+            + mib(Percentiles.of(peak, 100)) + " |");
+      }
+    }
+    line();
+    long[] rss = speakers(f.samples(), null).stream().mapToLong(FootprintSample::rssIdleKiB).toArray();
+    long[] peak = speakers(f.samples(), null).stream().mapToLong(FootprintSample::rssPeakKiB).toArray();
+    long[] ready = speakers(f.samples(), "restart").stream().mapToLong(FootprintSample::readyMs).toArray();
+    line("| speaker target (DESIGN.md §6, heading for) | measured | met |");
+    line("| --- | --- | --- |");
+    line("| resident ≤ 150 MiB (idle, every sample) | " + (rss.length == 0 ? "missing | —" : "max " + mib(Percentiles.of(rss, 100)) + " | "
+        + met(Optional.of(Percentiles.of(rss, 100) <= 150 * 1024))) + " |");
+    line("| resident ≤ 150 MiB (peak, every sample) | " + (peak.length == 0 ? "missing | —" : "max " + mib(Percentiles.of(peak, 100)) + " | "
+        + met(Optional.of(Percentiles.of(peak, 100) <= 150 * 1024))) + " |");
+    line("| ready ≤ 2 s (after a restart, p50) | " + (ready.length == 0 ? "missing | —" : ms(p50(ready)) + " | "
+        + met(Optional.of(p50(ready) <= 2000))) + " |");
+    line();
+    if (!f.jvmFlags().isEmpty()) {
+      line("JVM flags (the lab starts the controller and speaker with `deploy/default`'s, kept equal by `ManifestsTest`): " + f.jvmFlags().entrySet().stream()
+          .map(e -> e.getKey() + " `" + e.getValue() + "`").collect(Collectors.joining("; ")) + ".");
+      line();
+    }
+    for (String e : f.errors()) {
+      line("- not measured: " + e);
+    }
+    if (!f.errors().isEmpty()) {
+      line();
+    }
+  }
+
+  private static List<FootprintSample> speakers(List<FootprintSample> samples, String kind) {
+    return samples.stream().filter(s -> s.process().equals("speaker") && (kind == null || s.kind().equals(kind))).toList();
+  }
+
+  // ---- membership
+
+  private void membership() {
+    line("## Membership");
+    line();
+    if (r.membership().isEmpty()) {
+      line(missing("membership"));
+      line();
+      return;
+    }
+    line("`bench/membership/run`: three member processes with the speaker's JVM settings.");
+    line();
+    for (BenchResults.MembershipTable t : r.membership().get().tables()) {
+      line("**" + t.title() + "**");
+      line();
+      line("| ms | trials | p50 | p90 | max |");
+      line("| --- | --- | --- | --- | --- |");
+      for (BenchResults.MembershipRow row : t.rows()) {
+        line("| " + row.what() + " | " + row.ms().length + " | " + (row.ms().length == 0 ? " | |" : p50(row.ms()) + " | "
+            + Percentiles.of(row.ms(), 90) + " | " + Percentiles.of(row.ms(), 100)) + " |");
+      }
+      line();
+    }
+    for (Map<String, Object> l : r.membership().get().load()) {
+      line("False suspicion under load: " + l.get("seconds") + " s with " + l.get("threads") + " busy threads on " + l.get("cpus")
+          + " CPUs: " + l.get("viewChanges") + " view changes (want 0).");
+      line();
+    }
+  }
+
+  // ---- formatting
+
+  /** {@code ours / theirs} as the report prints it: {@code 0.06×}, {@code 0.55×}, {@code 1.8×}, {@code 12×}. */
+  static String ratio(long ours, long theirs) {
+    if (theirs == 0) {
+      return "n/a";
+    }
+    double x = (double) ours / theirs;
+    if (x < 0.01) {
+      return String.format(Locale.ROOT, "%.3f×", x);
+    }
+    if (x < 1) {
+      return String.format(Locale.ROOT, "%.2f×", x);
+    }
+    if (x < 10) {
+      return String.format(Locale.ROOT, "%.1f×", x);
+    }
+    return String.format(Locale.ROOT, "%.0f×", x);
+  }
+
+  static long p50(long[] v) {
+    return Percentiles.of(v, 50);
+  }
+
+  static String ms(long ms) {
+    return String.format(Locale.ROOT, "%,d ms", ms);
+  }
+
+  private static String millis(long micros) {
+    return String.format(Locale.ROOT, "%.1f ms", micros / 1000.0);
+  }
+
+  private static String micros(long ns) {
+    return String.format(Locale.ROOT, "%.1f µs", ns / 1000.0);
+  }
+
+  private static String mib(long kib) {
+    return String.format(Locale.ROOT, "%.0f MiB", kib / 1024.0);
+  }
+
+  private static String duration(long seconds) {
+    return seconds >= 60 ? String.format(Locale.ROOT, "%d min %02d s", seconds / 60, seconds % 60) : seconds + " s";
+  }
+
+  private static String label(String target) {
+    return TARGETS.stream().filter(t -> t.id().equals(target)).map(Target::label).findFirst().orElse(target);
+  }
+
+  private static String capital(String s) {
+    return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+  }
+
+  /** The 1, 5 and 15 minute figures of a {@code /proc/loadavg} line (the rest counts processes). */
+  static String loadAverage(String loadavg) {
+    return loadavg == null ? "?" : Arrays.stream(loadavg.strip().split("\\s+")).limit(3).collect(Collectors.joining(" "));
+  }
+
+  private static double firstNumber(String s) {
+    try {
+      return s == null ? 0 : Double.parseDouble(s.strip().split("\\s+")[0]);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private void line(String s) {
+    md.append(s).append('\n');
+  }
+
+  private void line() {
+    md.append('\n');
+  }
+}

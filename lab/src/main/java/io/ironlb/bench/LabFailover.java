@@ -1,0 +1,580 @@
+package io.ironlb.bench;
+
+import io.ironlb.lab.ClusterSeeder;
+import io.ironlb.lab.LabNetwork;
+import io.ironlb.lab.LabLayout;
+import io.ironlb.lab.Kube;
+import io.ironlb.lab.Lab;
+import io.ironlb.lab.LabCluster;
+import io.ironlb.lab.LabState;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.ironlb.netns.LabProcess;
+import io.ironlb.netns.Netns;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * {@code ironlb lab failover}: measures what a client sees when the announcing node fails. A
+ * client loop in {@code mac} sends an HTTP GET to a Service's VIP every 10 ms (a new connection
+ * each, 1 s timeout) while, trial after trial, the announcing node's speaker is killed
+ * ({@code kill}), the node is cut off the LAN and the internal link ({@code cut}), or its speaker
+ * is stopped gracefully ({@code term}). Per trial it prints when the client's neighbour entry moved
+ * to the new node (what a {@code kill -9} costs: the old node still forwards until then) and the
+ * client-observed outage (the longest wait between two successful answers across the fault: what a
+ * cut costs), then restores the node and waits until the original announcer has the address back.
+ * {@code create} measures a new Service's time from creation to its first successful request.
+ *
+ * <p>The Service ({@value #SERVICE}, its endpoint the openwebui app) and everything else it creates
+ * carry the label {@value #LABEL} and are deleted at the end, also when a trial fails or the user
+ * presses Ctrl-C ({@link Cleanup}).
+ *
+ * <p>What fails over is a {@link FailoverTarget}: IronLB's speakers, or with {@code --keepalived 2|3}
+ * keepalived in the same node namespaces, measured with the same client loop, neighbour watch,
+ * settle rule and tables. {@code --results FILE} also writes the run as JSON ({@link FailoverResults}).
+ */
+public final class LabFailover {
+
+  enum Mode {
+    KILL("kill -9 of the speaker"),
+    CUT("all links cut"),
+    TERM("SIGTERM of the speaker"),
+    CREATE("Service created");
+
+    final String fault;
+
+    Mode(String fault) {
+      this.fault = fault;
+    }
+
+    static Mode parse(String s) {
+      try {
+        return valueOf(s.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--mode must be kill, cut, term or create, not '" + s + "'");
+      }
+    }
+  }
+
+  static final String SERVICE = "ironlb-failover";
+  static final String LABEL = "lab.ironlb.io/failover";
+  static final Duration INTERVAL = Duration.ofMillis(10);
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
+  static final Duration TAKEOVER_LIMIT = Duration.ofSeconds(20);
+  static final Duration SETTLE_LIMIT = Duration.ofSeconds(90);
+
+  /** One trial: the announcer before and after, and the times. A failed trial has {@code error}. */
+  record Trial(int n, String from, String to, long neighbourMs, long outageMs, int failed, String error) {}
+
+  /** The command's options; {@code keepalived} is the VRRP version (2 or 3), or null for IronLB; {@code results} may be null. */
+  record Options(int trials, Mode mode, Integer keepalived, Path results) {}
+
+  private final Lab lab;
+  private final LabState state;
+  private final LabLayout layout;
+  private final PrintWriter out;
+  private final PrintWriter err;
+  private final Cleanup cleanup;
+  private final List<Trial> done = new ArrayList<>();
+  private final List<FailoverResults.Creation> created = new ArrayList<>();
+  private FailoverResults.Timeline timeline;
+
+  /**
+   * {@code ironlb lab failover} on the lab in {@code dir}: {@code keepalived} is the VRRP version to
+   * measure keepalived with instead of IronLB (null: IronLB); {@code results} a JSON file or null.
+   */
+  public static int run(Path dir, PrintWriter out, PrintWriter err, int trials, String mode, Integer keepalived, Path results) {
+    LabState state = LabState.load(dir);
+    if (!state.exists()) {
+      err.println("No lab (no state in " + dir + ").");
+      return 3;
+    }
+    Mode m;
+    try {
+      m = Mode.parse(mode);
+    } catch (IllegalArgumentException e) {
+      err.println("ironlb lab failover: " + e.getMessage());
+      return 2;
+    }
+    try {
+      return new LabFailover(new Lab(dir, out, err), state, out, err).run(new Options(trials, m, keepalived, results));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 130;
+    } catch (RuntimeException e) {
+      // The exception's class too: some (NoSuchElementException: "No value present") say nothing alone.
+      err.println("ironlb lab failover failed: " + e);
+      return 1;
+    } finally {
+      out.flush();
+    }
+  }
+
+  /** {@link #run} on a test's lab; returns what it printed, throws when it fails. */
+  public static String run(LabCluster lab, String mode, int trials, Integer keepalived, Path results) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = run(lab.dir(), new PrintWriter(out, true), new PrintWriter(err, true), trials, mode, keepalived, results);
+    if (code != 0) {
+      throw new IllegalStateException("lab failover --mode " + mode + " exited " + code + ":\n" + out + err);
+    }
+    return out.toString();
+  }
+
+  private LabFailover(Lab lab, LabState state, PrintWriter out, PrintWriter err) {
+    this.lab = lab;
+    this.state = state;
+    this.layout = state.layout();
+    this.out = out;
+    this.err = err;
+    this.cleanup = new Cleanup(err);
+  }
+
+  int run(Options o) throws InterruptedException {
+    Mode mode = o.mode();
+    if (o.trials() < 1) {
+      err.println("ironlb lab failover: --trials must be at least 1");
+      return 2;
+    }
+    if (o.keepalived() != null && o.keepalived() != 2 && o.keepalived() != 3) {
+      err.println("ironlb lab failover: --keepalived must be 2 (VRRPv2, advert_int 1) or 3 (VRRPv3, advert_int 0.1), not " + o.keepalived());
+      return 2;
+    }
+    if (o.keepalived() != null && mode == Mode.CREATE) {
+      err.println("ironlb lab failover: --mode create times IronLB's own allocation and announcement of a new Service;"
+          + " keepalived has no counterpart. Use --keepalived with --mode kill, cut or term.");
+      return 2;
+    }
+    if (mode != Mode.CREATE && layout.nodes().size() < 2) {
+      err.println("ironlb lab failover: a failover needs a second node; start the lab with --nodes 2 or more");
+      return 2;
+    }
+    FailoverTarget target;
+    if (o.keepalived() == null) {
+      List<String> dead = layout.nodes().stream().map(LabLayout.Node::name)
+          .filter(n -> !state.process("speaker " + n).map(LabProcess::alive).orElse(false)).toList();
+      if (!dead.isEmpty()) {
+        err.println("ironlb lab failover: no speaker runs on " + String.join(", ", dead) + "; `ironlb lab restore NODE` first");
+        return 1;
+      }
+      target = new IronLbTarget(lab, state);
+    } else {
+      Optional<String> binary = KeepalivedTarget.findBinary();
+      if (binary.isEmpty()) {
+        err.println("ironlb lab failover: --keepalived needs keepalived (Debian: apt-get install keepalived)");
+        return 1;
+      }
+      target = new KeepalivedTarget(state, o.keepalived(), binary.get());
+    }
+    String load = loadAverage();
+    int cpus = Runtime.getRuntime().availableProcessors();
+    out.println("Load average: " + load + " (" + cpus + " CPUs)");
+    out.println(target.title());
+    String api = Kube.url(state.apiPort().orElseThrow());
+    // Last in, first out: the target's processes end before the objects go, also on Ctrl-C.
+    cleanup.add(() -> {
+      try (KubernetesClient c = Kube.client(api)) {
+        removeOurObjects(c);
+      }
+    });
+    cleanup.add(target::close);
+    Thread hook = Thread.ofPlatform().unstarted(cleanup);
+    Runtime.getRuntime().addShutdownHook(hook);
+    try (KubernetesClient client = Kube.client(api)) {
+      removeOurObjects(client);
+      int code = mode == Mode.CREATE ? creation(client, o.trials()) : failover(client, o.trials(), mode, target);
+      if (o.results() != null) {
+        new FailoverResults(target.id(), mode.name().toLowerCase(Locale.ROOT), layout.nodes().size(), cpus, load,
+            done.stream().map(FailoverResults.Trial::of).toList(), created, timeline).write(o.results());
+      }
+      return code;
+    } catch (FailoverTarget.Refused e) {
+      err.println("ironlb lab failover: " + e.getMessage());
+      return 1;
+    } finally {
+      cleanup.run();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // the JVM is shutting down: the hook runs the same (already finished) cleanup
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- failover trials
+
+  private int failover(KubernetesClient client, int trials, Mode mode, FailoverTarget target) throws InterruptedException {
+    LabLayout.Node endpoint = layout.node(ClusterSeeder.apps(layout).getFirst().node()).orElseThrow();
+    FailoverTarget.Placement placed = target.place(client, endpoint);
+    String vip = placed.vip();
+    LabLayout.Node home = placed.home();
+    if (mode == Mode.CUT && home.name().equals(endpoint.name())) {
+      err.println("ironlb lab failover: " + vip + " is announced by " + home.name() + ", which also runs its endpoint;"
+          + " cutting it would cut the app too. Change the lab's advertisements back to the seed's.");
+      return 1;
+    }
+    String url = "http://" + vip + "/";
+    out.printf("Failover (%s): %s; client loop in %s: GET %s every %d ms, %d ms timeout.%n",
+        mode.name().toLowerCase(Locale.ROOT), placed.summary(), LabLayout.CLIENT, url, INTERVAL.toMillis(), REQUEST_TIMEOUT.toMillis());
+    out.flush();
+    try (ClientLoop loop = ClientLoop.start(layout.client().namespace(), url, INTERVAL, REQUEST_TIMEOUT);
+        NeighbourWatch neigh = new NeighbourWatch(layout.client().namespace(), vip)) {
+      cleanup.add(neigh::close);
+      cleanup.add(loop::close);
+      out.printf("%-6s %-34s %-12s %-16s %-14s %s%n", "TRIAL", "FAULT", "MOVED TO", "NEIGHBOUR MOVED", "CLIENT OUTAGE", "FAILED REQUESTS");
+      String fault = target.fault(mode) + " " + home.name();
+      for (int i = 1; i <= trials; i++) {
+        settle(client, target, loop, home, vip);
+        Trial t = trial(i, mode, target, home, loop, neigh);
+        done.add(t);
+        if (t.error() == null) {
+          out.printf("%-6d %-34s %-12s %-16s %-14s %d%n", i, fault, t.to(), t.neighbourMs() + " ms", t.outageMs() + " ms", t.failed());
+        } else {
+          out.printf("%-6d %-34s %s%n", i, fault, "FAILED: " + t.error());
+        }
+        out.flush();
+      }
+      settle(client, target, loop, home, vip);
+    }
+    List<Trial> ok = done.stream().filter(t -> t.error() == null).toList();
+    out.println();
+    out.println("neighbour moved " + Percentiles.summary(ok.stream().mapToLong(Trial::neighbourMs).toArray()));
+    out.println("client outage   " + Percentiles.summary(ok.stream().mapToLong(Trial::outageMs).toArray()));
+    out.println("failed trials   " + (done.size() - ok.size()) + " of " + done.size());
+    return ok.size() == done.size() ? 0 : 1;
+  }
+
+  private Trial trial(int n, Mode mode, FailoverTarget target, LabLayout.Node home, ClientLoop loop, NeighbourWatch neigh)
+      throws InterruptedException {
+    Runnable undo = switch (mode) {
+      case CUT -> () -> LabNetwork.setNodeLinks(layout, home, "all", true);
+      case KILL, TERM -> () -> target.restart(home);
+      case CREATE -> throw new IllegalArgumentException("not a fault");
+    };
+    Cleanup.Pending restore = cleanup.add(undo);
+    Instant fault = Instant.now();
+    Thread stopper = null;
+    switch (mode) {
+      case KILL -> target.kill(home);
+      case CUT -> LabNetwork.setNodeLinks(layout, home, "all", false);
+      // SIGTERM returns at once; the process says goodbye and leaves while we measure.
+      case TERM -> stopper = Thread.ofVirtual().start(() -> target.terminate(home));
+      case CREATE -> throw new IllegalArgumentException("not a fault");
+    }
+    try {
+      Set<String> otherMacs = new HashSet<>();
+      layout.nodes().stream().filter(x -> !x.name().equals(home.name())).forEach(x -> otherMacs.add(x.lanMac()));
+      Instant limit = fault.plus(TAKEOVER_LIMIT);
+      Optional<NeighbourWatch.Change> moved = Optional.empty();
+      Optional<ClientLoop.Result> okAfter = Optional.empty();
+      while (Instant.now().isBefore(limit)) {
+        moved = neigh.movedAway(home.lanMac(), fault).filter(c -> otherMacs.contains(c.mac()));
+        if (moved.isPresent()) {
+          okAfter = loop.firstOkSince(moved.get().at());
+          if (okAfter.isPresent()) {
+            break;
+          }
+        }
+        Thread.sleep(20); // polling results another thread collects
+      }
+      if (moved.isEmpty() || okAfter.isEmpty()) {
+        return new Trial(n, home.name(), null, 0, 0, 0, moved.isEmpty()
+            ? "the client's neighbour entry did not move to another node within " + TAKEOVER_LIMIT.toSeconds() + " s"
+            : "no successful request within " + TAKEOVER_LIMIT.toSeconds() + " s");
+      }
+      // Requests still in flight at the takeover end (or time out) before they are counted.
+      Thread.sleep(REQUEST_TIMEOUT.toMillis() + 200);
+      ClientLoop.Outage outage = loop.outage(fault, okAfter.get().end().plusMillis(300));
+      NeighbourWatch.Change change = moved.get();
+      if (timeline == null) {
+        Instant recovered = okAfter.get().end();
+        // Every request that starts in the window has ended (or timed out) before it is read.
+        sleepUntil(recovered.plus(FailoverResults.AFTER_RECOVERY).plus(REQUEST_TIMEOUT).plusMillis(200));
+        timeline = FailoverResults.timeline(n, fault, recovered, loop.results(), neigh.changes(), this::nodeOfMac);
+      }
+      return new Trial(n, home.name(), nodeOfMac(change.mac()), Duration.between(fault, change.at()).toMillis(),
+          outage.gap().toMillis(), outage.failed(), null);
+    } finally {
+      if (stopper != null) {
+        stopper.join(Duration.ofSeconds(15));
+      }
+      restore.runNow();
+    }
+  }
+
+  /** The node with LAN MAC {@code mac}, or the MAC itself when it is no node's. */
+  private String nodeOfMac(String mac) {
+    return layout.nodes().stream().filter(x -> x.lanMac().equals(mac)).map(LabLayout.Node::name).findFirst().orElse(mac);
+  }
+
+  private static void sleepUntil(Instant t) throws InterruptedException {
+    long ms = Duration.between(Instant.now(), t).toMillis();
+    if (ms > 0) {
+      Thread.sleep(ms);
+    }
+  }
+
+  /**
+   * Waits until {@code home} holds {@code vip} again and the client uses it, for a second in a
+   * row: the target says home holds it ({@link FailoverTarget#holds}), the client's neighbour entry
+   * holds its MAC, requests succeed.
+   */
+  private void settle(KubernetesClient client, FailoverTarget target, ClientLoop loop, LabLayout.Node home, String vip)
+      throws InterruptedException {
+    String ns = layout.client().namespace();
+    Instant since = null;
+    Instant limit = Instant.now().plus(SETTLE_LIMIT);
+    while (Instant.now().isBefore(limit)) {
+      boolean ok = target.holds(client, home, vip)
+          && Netns.neighbour(ns, vip).map(e -> home.lanMac().equals(e.mac())).orElse(false)
+          && loop.recentlyOk(Duration.ofMillis(500));
+      if (!ok) {
+        since = null;
+      } else if (since == null) {
+        since = Instant.now();
+      } else if (Duration.between(since, Instant.now()).toMillis() >= 1000) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException(home.name() + " did not take " + vip + " back within " + SETTLE_LIMIT.toSeconds()
+        + " s (" + target.holders(client, vip) + "); see the logs in " + state.logs());
+  }
+
+  // ---------------------------------------------------------------- creation trials
+
+  private int creation(KubernetesClient client, int trials) throws InterruptedException {
+    LabLayout.Node endpoint = layout.node(ClusterSeeder.apps(layout).getFirst().node()).orElseThrow();
+    int free = freeAddresses(client, layout, state).size();
+    if (free < trials) {
+      out.println("Only " + free + " pool addresses are free: running " + free + " trials (each Service gets a new address, so each is probed).");
+      trials = free;
+    }
+    out.printf("Creation: a new Service (endpoint on %s) per trial; client loop in %s: GET its VIP every %d ms as soon as it has one.%n",
+        endpoint.name(), LabLayout.CLIENT, INTERVAL.toMillis());
+    out.printf("%-6s %-22s %-16s %-16s %s%n", "TRIAL", "SERVICE", "EXTERNAL-IP", "ADDRESS AFTER", "FIRST ANSWER AFTER");
+    List<Long> toIp = new ArrayList<>();
+    List<Long> toOk = new ArrayList<>();
+    int failed = 0;
+    try (ClientLoop loop = ClientLoop.start(layout.client().namespace(), null, INTERVAL, REQUEST_TIMEOUT)) {
+      for (int i = 1; i <= trials; i++) {
+        String name = "ironlb-create-" + i;
+        Instant created = createService(client, name, endpoint, svc -> { });
+        String vip = null;
+        Instant addressed = null;
+        Instant limit = created.plusSeconds(15);
+        while (vip == null && Instant.now().isBefore(limit)) {
+          vip = ingress(client.services().inNamespace(ClusterSeeder.APP_NS).withName(name).get());
+          if (vip == null) {
+            Thread.sleep(5); // polling the API: a watch would add its own delay
+          } else {
+            addressed = Instant.now();
+          }
+        }
+        if (vip == null) {
+          out.printf("%-6d %-22s FAILED: no EXTERNAL-IP within 15 s%n", i, name);
+          this.created.add(new FailoverResults.Creation(i, null, null));
+          failed++;
+          continue;
+        }
+        loop.target("http://" + vip + "/");
+        Optional<ClientLoop.Result> first = Optional.empty();
+        while (first.isEmpty() && Instant.now().isBefore(addressed.plusSeconds(15))) {
+          first = loop.firstOkSince(addressed);
+          Thread.sleep(10);
+        }
+        loop.target(null);
+        if (first.isEmpty()) {
+          out.printf("%-6d %-22s %-16s FAILED: no successful request within 15 s%n", i, name, vip);
+          this.created.add(new FailoverResults.Creation(i, Duration.between(created, addressed).toMillis(), null));
+          failed++;
+          continue;
+        }
+        long ipMs = Duration.between(created, addressed).toMillis();
+        long okMs = Duration.between(created, first.get().end()).toMillis();
+        toIp.add(ipMs);
+        toOk.add(okMs);
+        this.created.add(new FailoverResults.Creation(i, ipMs, okMs));
+        out.printf("%-6d %-22s %-16s %-16s %d ms%n", i, name, vip, ipMs + " ms", okMs);
+        out.flush();
+      }
+    }
+    out.println();
+    out.println("creation to EXTERNAL-IP         " + Percentiles.summary(toIp.stream().mapToLong(Long::longValue).toArray()));
+    out.println("creation to first answer (VIP)  " + Percentiles.summary(toOk.stream().mapToLong(Long::longValue).toArray()));
+    out.println("failed trials                   " + failed + " of " + trials);
+    return failed == 0 ? 0 : 1;
+  }
+
+  // ---------------------------------------------------------------- objects
+
+  /**
+   * Creates the EndpointSlice (its endpoint the app on {@code endpoint}), then the LoadBalancer
+   * Service, both labelled {@link #LABEL}, the Service changed by {@code edit} first (an address
+   * annotation, a class); returns when the Service was created.
+   */
+  static Instant createService(KubernetesClient client, String name, LabLayout.Node endpoint, Consumer<ServiceBuilder> edit) {
+    client.discovery().v1().endpointSlices().inNamespace(ClusterSeeder.APP_NS).resource(new EndpointSliceBuilder()
+        .withNewMetadata().withName(name + "-ipv4").withNamespace(ClusterSeeder.APP_NS)
+        .addToLabels("kubernetes.io/service-name", name).addToLabels(LABEL, "true").endMetadata()
+        .withAddressType("IPv4")
+        .addNewEndpoint().withAddresses(endpoint.internal4()).withNodeName(endpoint.name())
+        .withNewConditions().withReady(true).withServing(true).withTerminating(false).endConditions().endEndpoint()
+        .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
+        .build()).create();
+    ServiceBuilder svc = new ServiceBuilder().withNewMetadata().withName(name).withNamespace(ClusterSeeder.APP_NS)
+        .addToLabels(LABEL, "true").endMetadata()
+        .withNewSpec().withType("LoadBalancer").withExternalTrafficPolicy("Cluster").withIpFamilies("IPv4")
+        .withIpFamilyPolicy("SingleStack").withAllocateLoadBalancerNodePorts(false)
+        .addNewPort().withName("http").withProtocol("TCP").withPort(80).withTargetPort(new IntOrString(8080)).endPort()
+        .endSpec();
+    edit.accept(svc);
+    Instant at = Instant.now();
+    client.services().inNamespace(ClusterSeeder.APP_NS).resource(svc.build()).create();
+    return at;
+  }
+
+  private static void removeOurObjects(KubernetesClient client) {
+    client.services().inNamespace(ClusterSeeder.APP_NS).withLabel(LABEL).delete();
+    client.discovery().v1().endpointSlices().inNamespace(ClusterSeeder.APP_NS).withLabel(LABEL).delete();
+  }
+
+  /** Addresses Services hold or ask for (status, {@code loadBalancerIPs}) or a speaker found taken by another device. */
+  static Set<String> usedAddresses(KubernetesClient client) {
+    Set<String> used = new HashSet<>();
+    for (Service s : client.services().inAnyNamespace().list().getItems()) {
+      String ip = ingress(s);
+      if (ip != null) {
+        used.add(ip);
+      }
+      Map<String, String> a = s.getMetadata().getAnnotations();
+      if (a != null) {
+        a.forEach((k, v) -> {
+          if (k.endsWith("/loadBalancerIPs") || k.equals("ironlb.io/ip-conflict")) {
+            for (String part : v.split("[, ]")) {
+              used.add(part.strip());
+            }
+          }
+        });
+      }
+    }
+    return used;
+  }
+
+  static List<String> freeAddresses(KubernetesClient client, LabLayout layout, LabState state) {
+    Set<String> used = usedAddresses(client);
+    List<String> free = new ArrayList<>();
+    for (int h = LabLayout.POOL_FIRST; h <= LabLayout.POOL_LAST; h++) {
+      String ip = layout.lan4().host(h);
+      if (!used.contains(ip) && !state.rogues().containsValue(ip)) {
+        free.add(ip);
+      }
+    }
+    return free;
+  }
+
+  private static String ingress(Service s) {
+    if (s == null || s.getStatus() == null || s.getStatus().getLoadBalancer() == null
+        || s.getStatus().getLoadBalancer().getIngress() == null) {
+      return null;
+    }
+    return s.getStatus().getLoadBalancer().getIngress().stream().map(i -> i.getIp()).filter(ip -> ip != null && !ip.contains(":"))
+        .findFirst().orElse(null);
+  }
+
+  static <T> T await(String what, Duration limit, Supplier<T> value) throws InterruptedException {
+    Instant end = Instant.now().plus(limit);
+    while (Instant.now().isBefore(end)) {
+      T v = value.get();
+      if (v != null) {
+        return v;
+      }
+      Thread.sleep(50);
+    }
+    throw new IllegalStateException("gave up waiting for " + what + " after " + limit.toSeconds() + " s");
+  }
+
+  /**
+   * What to undo, last in first out, each once: at the end of the run, or from the shutdown hook
+   * when the user presses Ctrl-C mid-trial (a cut node's links, a killed process, keepalived, the
+   * test objects).
+   */
+  static final class Cleanup implements Runnable {
+
+    /** One registered action; {@link #runNow} runs it at once (if it has not run) and forgets it. */
+    final class Pending {
+      private final Runnable action;
+
+      private Pending(Runnable action) {
+        this.action = action;
+      }
+
+      void runNow() {
+        boolean mine;
+        synchronized (Cleanup.this) {
+          mine = actions.remove(this);
+          if (mine) {
+            attempt(action);
+          }
+        }
+      }
+    }
+
+    private final Deque<Pending> actions = new ArrayDeque<>();
+    private final PrintWriter err;
+
+    Cleanup(PrintWriter err) {
+      this.err = err;
+    }
+
+    synchronized Pending add(Runnable action) {
+      Pending p = new Pending(action);
+      actions.push(p);
+      return p;
+    }
+
+    @Override
+    public synchronized void run() {
+      while (!actions.isEmpty()) {
+        attempt(actions.pop().action);
+      }
+    }
+
+    private void attempt(Runnable action) {
+      try {
+        action.run();
+      } catch (RuntimeException e) {
+        err.println("ironlb lab failover: cleaning up: " + e.getMessage());
+        err.flush();
+      }
+    }
+  }
+
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+}

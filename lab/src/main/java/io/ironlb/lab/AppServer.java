@@ -1,0 +1,48 @@
+package io.ironlb.lab;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+
+/**
+ * A stand-in for a pod's container ({@code ironlb lab app}): an HTTP server on every address of its
+ * node namespace that answers every path with one line naming the app and the node, plus who asked
+ * — what a test (or a person with curl) needs to see which node served a request.
+ */
+public final class AppServer {
+
+  private AppServer() {}
+
+  public static HttpServer start(String app, String node, int port) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(port), 128);
+    server.createContext("/", ex -> answer(ex, app, node));
+    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    server.start();
+    System.out.println("{\"ts\":\"" + Instant.now() + "\",\"level\":\"INFO\",\"msg\":\"" + app + " listening on port " + port + " on node " + node + "\"}");
+    return server;
+  }
+
+  private static void answer(HttpExchange ex, String app, String node) throws IOException {
+    String client = Cidr.canonical(ex.getRemoteAddress().getAddress().getHostAddress().replaceAll("%.*", ""));
+    String local = Cidr.canonical(ex.getLocalAddress().getAddress().getHostAddress().replaceAll("%.*", ""));
+    String body = app + " on " + node + ": hello from the IronLB lab (you are " + client + ", served on " + local
+        + ", path " + ex.getRequestURI().getPath() + ")\n";
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    ex.getResponseHeaders().set("X-Served-By", app + "@" + node);
+    ex.sendResponseHeaders(200, ex.getRequestMethod().equals("HEAD") ? -1 : bytes.length);
+    if (!ex.getRequestMethod().equals("HEAD")) {
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+    ex.close();
+    System.out.println("{\"ts\":\"" + Instant.now() + "\",\"level\":\"INFO\",\"msg\":\"" + ex.getRequestMethod() + " "
+        + ex.getRequestURI().getPath().replace("\"", "") + " from " + client + "\"}");
+  }
+}

@@ -1,0 +1,86 @@
+package io.ironlb.lab;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The argument vector that runs another {@code ironlb} subcommand in a new JVM with the same java
+ * as this process. The lab's own helpers run from this process's class path (the lab's jar from
+ * {@code ./ironlb}, or the test class path); the controller and the speakers run from the product's
+ * jar as shipped ({@value #PRODUCT_JAR_PROPERTY}), so the lab and its benchmarks measure exactly
+ * what a cluster runs.
+ */
+public final class SelfCommand {
+
+  /**
+   * The JVM flags {@code deploy/default} gives the controller and the speaker (ManifestsTest keeps
+   * them equal), so that the lab's processes, and the footprint and failover benchmarks run on
+   * them, behave as in a cluster: the same heap bounds and collector.
+   */
+  public enum Deployed {
+    CONTROLLER("-Xms32m"),
+    SPEAKER("-Xms64m");
+
+    private final List<String> jvmFlags;
+
+    Deployed(String initialHeap) {
+      this.jvmFlags = List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders",
+          "-XX:TieredStopAtLevel=1", "-Xss512k", "-XX:+PerfDisableSharedMem", "-XX:+ExitOnOutOfMemoryError", initialHeap,
+          "-Xmx128m", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m");
+    }
+
+    public List<String> jvmFlags() {
+      return jvmFlags;
+    }
+  }
+
+  /** The system property naming the product's jar; {@code ./ironlb} and the lab's tests set it. */
+  public static final String PRODUCT_JAR_PROPERTY = "ironlb.product.jar";
+
+  private static final String PRODUCT_MAIN = "io.ironlb.cli.Main";
+  private static final String LAB_MAIN = "io.ironlb.labcli.LabMain";
+
+  private SelfCommand() {}
+
+  /** A lab helper process (API server, app, forwarder, client loop) with at most {@code maxHeap}. */
+  public static List<String> argv(String maxHeap, String... args) {
+    return argv(List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-Xshare:auto", "-Xss512k", "-Xmx" + maxHeap), System.getProperty("java.class.path"), LAB_MAIN, args);
+  }
+
+  /** {@code ironlb controller ...} or {@code ironlb speaker ...} with the deployed JVM flags. */
+  public static List<String> deployed(Deployed component, String... args) {
+    return argv(component.jvmFlags(), productClassPath(), PRODUCT_MAIN, args);
+  }
+
+  /** {@code args} run with the deployed flags when they start a controller or speaker, else as a helper. */
+  public static List<String> forArgs(String... args) {
+    if (args.length > 0 && args[0].equals("controller")) {
+      return deployed(Deployed.CONTROLLER, args);
+    }
+    if (args.length > 0 && args[0].equals("speaker")) {
+      return deployed(Deployed.SPEAKER, args);
+    }
+    return argv("256m", args);
+  }
+
+  /** The product's jar when it is there, else this class path (which holds the product too). */
+  public static String productClassPath() {
+    String jar = System.getProperty(PRODUCT_JAR_PROPERTY);
+    return jar != null && Files.isRegularFile(Path.of(jar)) ? jar : System.getProperty("java.class.path");
+  }
+
+  private static List<String> argv(List<String> jvmFlags, String classPath, String mainClass, String... args) {
+    String java = ProcessHandle.current().info().command()
+        .filter(c -> c.endsWith("/java"))
+        .orElse(System.getProperty("java.home") + "/bin/java");
+    List<String> argv = new ArrayList<>();
+    argv.add(java);
+    argv.addAll(jvmFlags);
+    argv.addAll(List.of("-cp", classPath, mainClass));
+    argv.addAll(List.of(args));
+    return List.copyOf(argv);
+  }
+}

@@ -1,0 +1,208 @@
+package io.ironlb.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ironlb.bench.BenchReport.Figure;
+import io.ironlb.bench.BenchReport.Target;
+import io.ironlb.bench.BenchResults.Failover;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The benchmark report from small fixture results (src/test/resources/bench-fixture): expected
+ * figures are computed from the fixture's numbers with {@link Percentiles}, so the test checks the
+ * report's arithmetic and layout, not copied strings.
+ */
+class BenchReportTest {
+
+  static final Path FIXTURE = Path.of("lab/src/test/resources/bench-fixture");
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void headless() {
+    System.setProperty("java.awt.headless", "true");
+  }
+
+  private String report(Path results) throws IOException {
+    Path out = tmp.resolve("docs/BENCHMARKS.md");
+    BenchReport.write(results, out, tmp.resolve("docs/bench"));
+    return Files.readString(out);
+  }
+
+  private static long[] values(Figure fig, String target) {
+    return BenchResults.read(FIXTURE).failover(target, fig.mode()).map(fig::values).orElseThrow();
+  }
+
+  private static String section(String md, Figure fig) {
+    String heading = "### " + Character.toUpperCase(fig.fault().charAt(0)) + fig.fault().substring(1) + ": " + fig.what();
+    int start = md.indexOf(heading);
+    assertThat(start).as("section %s", heading).isNotNegative();
+    int end = md.indexOf("\n### ", start + 1);
+    return md.substring(start, end < 0 ? md.length() : end);
+  }
+
+  @Test
+  void eachFaultHasATableOfPercentilesOverSuccessfulTrialsWithFailedTrialsCounted() throws IOException {
+    String md = report(FIXTURE);
+    for (Figure fig : BenchReport.FIGURES) {
+      String section = section(md, fig);
+      for (Target t : BenchReport.TARGETS) {
+        Optional<Failover> f = BenchResults.read(FIXTURE).failover(t.id(), fig.mode());
+        if (f.isEmpty()) {
+          assertThat(section).contains("| " + t.label() + " | **missing** |");
+          continue;
+        }
+        long[] v = fig.values(f.get());
+        long failed = f.get().trials().stream().filter(x -> x.error() != null).count();
+        assertThat(section).contains("| " + t.label() + " | " + f.get().trials().size() + " | " + failed + " | "
+            + BenchReport.ms(Percentiles.of(v, 50)) + " | " + BenchReport.ms(Percentiles.of(v, 90)) + " | "
+            + BenchReport.ms(Percentiles.of(v, 100)) + " |");
+      }
+    }
+    // the fixture's IronLB kill run has one failed trial: counted, and its missing figures left out
+    assertThat(BenchResults.read(FIXTURE).failover("ironlb", "kill").orElseThrow().trials()).anyMatch(t -> t.error() != null);
+  }
+
+  @Test
+  void ironlbFiguresAreRatiosOfKeepalivedsComputedFromTheFigures() throws IOException {
+    String md = report(FIXTURE);
+    int compared = 0;
+    for (Figure fig : BenchReport.FIGURES) {
+      String section = section(md, fig);
+      long[] ours = values(fig, "ironlb");
+      for (Target t : BenchReport.TARGETS.subList(1, 3)) {
+        Optional<Failover> f = BenchResults.read(FIXTURE).failover(t.id(), fig.mode());
+        if (f.isEmpty()) {
+          continue;
+        }
+        long[] theirs = fig.values(f.get());
+        String ratios = BenchReport.ratio(Percentiles.of(ours, 50), Percentiles.of(theirs, 50)) + " · "
+            + BenchReport.ratio(Percentiles.of(ours, 90), Percentiles.of(theirs, 90)) + " · "
+            + BenchReport.ratio(Percentiles.of(ours, 100), Percentiles.of(theirs, 100));
+        assertThat(section).contains(BenchReport.ms(Percentiles.of(theirs, 100)) + " | " + ratios + " |");
+        assertThat(section).contains(BenchReport.compare(Percentiles.of(ours, 50), Percentiles.of(theirs, 50), t));
+        compared++;
+      }
+    }
+    assertThat(compared).as("kill and cut against both, term (two figures) against VRRPv2 only").isEqualTo(6);
+  }
+
+  @Test
+  void aFaultOnWhichKeepalivedIsFasterIsSaidSo() throws IOException {
+    String md = report(FIXTURE);
+    Figure kill = BenchReport.FIGURES.getFirst();
+    long ours = Percentiles.of(values(kill, "ironlb"), 50);
+    long v3 = Percentiles.of(values(kill, "keepalived-vrrp3"), 50);
+    long v2 = Percentiles.of(values(kill, "keepalived-vrrp2"), 50);
+    assertThat(ours).as("the fixture: VRRPv3 faster than IronLB on kill, VRRPv2 slower").isGreaterThan(v3).isLessThan(v2);
+    assertThat(section(md, kill)).contains("**keepalived VRRPv3 is faster on this fault.**")
+        .doesNotContain("keepalived VRRPv2 is faster").contains("of VRRPv2's (IronLB is faster)");
+  }
+
+  @Test
+  void targetsTableJudgesIronlbAgainstDesignTargets() throws IOException {
+    String md = report(FIXTURE);
+    long kill = Percentiles.of(values(BenchReport.FIGURES.get(0), "ironlb"), 50);
+    long cut = Percentiles.of(values(BenchReport.FIGURES.get(1), "ironlb"), 50);
+    assertThat(md).contains("| IronLB p50, neighbour entry moved | " + BenchReport.ms(kill) + " | p50 < 300 ms | "
+        + (kill < 300 ? "met" : "**not met**") + " | p50 ≤ 100 ms | " + (kill <= 100 ? "met" : "**not met**") + " |");
+    assertThat(md).contains("| IronLB p50, client outage | " + BenchReport.ms(cut) + " | p50 < 1.5 s | " + (cut < 1500 ? "met" : "**not met**"));
+    assertThat(md).contains("> **Quick run**");
+    assertThat(md).contains("| membership | not run |").contains("Not run: MEMBERSHIP=1 runs it.");
+    // footprint: idle resident over every speaker sample, ready as p50 after a restart
+    var fp = BenchResults.read(FIXTURE).footprint().orElseThrow();
+    long[] rss = fp.samples().stream().filter(s -> s.process().equals("speaker")).mapToLong(BenchResults.FootprintSample::rssIdleKiB).toArray();
+    long[] ready = fp.samples().stream().filter(s -> s.process().equals("speaker") && s.kind().equals("restart"))
+        .mapToLong(BenchResults.FootprintSample::readyMs).toArray();
+    assertThat(md).contains("| ready ≤ 2 s (after a restart, p50) | " + BenchReport.ms(Percentiles.of(ready, 50)) + " | "
+        + (Percentiles.of(ready, 50) <= 2000 ? "met" : "**not met**") + " |");
+    assertThat(md).contains(String.format(java.util.Locale.ROOT, "| resident ≤ 150 MiB (idle, every sample) | max %.0f MiB | %s |",
+        Percentiles.of(rss, 100) / 1024.0, Percentiles.of(rss, 100) <= 150 * 1024 ? "met" : "**not met**"));
+  }
+
+  @Test
+  void aFailedStepAndAMissingFileAreReportedAsMissingNotDropped() throws IOException {
+    Path results = tmp.resolve("results");
+    Files.createDirectories(results);
+    try (Stream<Path> files = Files.list(FIXTURE)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, results.resolve(f.getFileName()));
+      }
+    }
+    Files.delete(results.resolve("arp.json"));
+    Files.delete(results.resolve("failover-keepalived-vrrp2-cut.json"));
+    Files.delete(results.resolve("allocator.json"));
+    Files.writeString(results.resolve("steps.tsv"), "allocator\tok\t12\t\narp\tfailed\t3\texit 2, see arp.log\n"
+        + "membership\tskipped\t0\tMEMBERSHIP=1 runs it\nfailover\tok\t600\t\n");
+    String md = report(results);
+    assertThat(md).contains("| arp | **missing** (failed) | 3 s | exit 2, see arp.log |");
+    assertThat(md).contains("## ARP reply latency\n\n**Missing**: the step failed (exit 2, see arp.log).");
+    assertThat(md).contains("| allocator | **missing** (no result file) |").contains("## Allocator\n\n**Missing**: no result file.");
+    assertThat(md).contains("| footprint | ok |"); // its file is there though bench/run did not record the step
+    assertThat(section(md, BenchReport.FIGURES.get(1))).contains("| keepalived VRRPv2, advert_int 1 | **missing** |")
+        .doesNotContain("timeline-cut-keepalived-vrrp2.png");
+    assertThat(md).contains("| ARP reply latency | p99 (under a flood: the legit client's p99) | missing | p99 < 1 ms | — |");
+  }
+
+  @Test
+  void anEmptyResultsDirectoryGivesAReportOfMissingStepsAndNoPlots() throws IOException {
+    Path results = tmp.resolve("empty");
+    Files.createDirectories(results);
+    String md = report(results);
+    assertThat(md).contains("## Failover\n\n**Missing**: no result file.").contains("**Machine:** not recorded");
+    try (Stream<Path> plots = Files.list(tmp.resolve("docs/bench"))) {
+      assertThat(plots.toList()).isEmpty();
+    }
+  }
+
+  @Test
+  void plotsArePngsOfTheirSizeLinkedByRelativePaths() throws IOException {
+    Path out = tmp.resolve("docs/BENCHMARKS.md");
+    List<Path> written = BenchReport.write(FIXTURE, out, tmp.resolve("docs/bench"));
+    String md = Files.readString(out);
+    List<Path> pngs = written.subList(1, written.size());
+    assertThat(pngs).extracting(p -> p.getFileName().toString()).contains("failover-kill-neighbour.png", "failover-cut-outage.png",
+        "failover-term-neighbour.png", "failover-term-outage.png", "timeline-cut-ironlb.png", "timeline-cut-keepalived-vrrp2.png",
+        "timeline-cut-keepalived-vrrp3.png");
+    for (Path png : pngs) {
+      BufferedImage image = ImageIO.read(png.toFile());
+      assertThat(image).as("%s decodes", png).isNotNull();
+      boolean timeline = png.getFileName().toString().startsWith("timeline-");
+      assertThat(image.getWidth()).isEqualTo(timeline ? BenchPlots.TIMELINE_WIDTH : BenchPlots.SPREAD_WIDTH);
+      assertThat(image.getHeight()).isEqualTo(timeline ? BenchPlots.TIMELINE_HEIGHT : BenchPlots.SPREAD_HEIGHT);
+      assertThat(md).contains("](bench/" + png.getFileName() + ")");
+    }
+  }
+
+  record RatioCase(String name, long ours, long theirs, String expected) {}
+
+  static Stream<RatioCase> ratios() {
+    return Stream.of(
+        new RatioCase("far faster", 6, 100, "0.06×"),
+        new RatioCase("under a hundredth", 1, 1000, "0.001×"),
+        new RatioCase("faster", 55, 100, "0.55×"),
+        new RatioCase("equal", 12, 12, "1.0×"),
+        new RatioCase("slower", 18, 10, "1.8×"),
+        new RatioCase("far slower", 120, 10, "12×"),
+        new RatioCase("nothing to divide by", 5, 0, "n/a"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("ratios")
+  void ratiosArePrintedWithTheirSignificantDigits(RatioCase c) {
+    assertThat(BenchReport.ratio(c.ours(), c.theirs())).isEqualTo(c.expected());
+  }
+}
