@@ -17,6 +17,9 @@ public final class LabMain {
 
   /** The product's commands and {@code lab}; tests use it to run verbs in-process. */
   public static CommandLine commandLine() {
-    return Main.commandLine().addSubcommand(new LabCommand());
+    CommandLine root = Main.commandLine().addSubcommand(new LabCommand());
+    // A subcommand added at run time takes its parent's parser settings; `lab exec` needs its own back.
+    root.getSubcommands().get("lab").getSubcommands().get("exec").setStopAtPositional(true);
+    return root;
   }
 }
