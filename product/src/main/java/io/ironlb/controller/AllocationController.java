@@ -26,7 +26,8 @@ import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.EventRecorder.Type;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.IPAddressPoolStatus;
-import io.ironlb.k8s.IronLb;
+import io.ironlb.announce.ConflictMark;
+import io.ironlb.k8s.IpConflictAnnotation;
 import io.ironlb.k8s.MetalLb;
 import io.ironlb.k8s.PoolTranslation;
 import io.ironlb.k8s.ServiceTranslation;
@@ -44,6 +45,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -493,15 +495,9 @@ public final class AllocationController implements AutoCloseable {
    * The mark lasts as long as the report: a speaker removes it once a probe finds the address free.
    */
   private void applyConflictReport(ServiceKey key, Service s) {
-    String report = s == null || s.getMetadata().getAnnotations() == null ? null
-        : s.getMetadata().getAnnotations().get(IronLb.ANNOTATION_IP_CONFLICT);
-    InetAddress reported = null;
-    String owner = null;
-    if (report != null) {
-      String[] parts = report.strip().split("\\s+", 2);
-      reported = IpText.parse(parts[0]).orElse(null);
-      owner = parts.length > 1 ? "MAC " + parts[1] : "a device outside the cluster";
-    }
+    Optional<ConflictMark> mark = s == null ? Optional.empty() : IpConflictAnnotation.read(s.getMetadata().getAnnotations());
+    InetAddress reported = mark.map(m -> m.ip().address()).orElse(null);
+    String owner = mark.map(m -> m.mac().bits() == 0 ? "a device outside the cluster" : "MAC " + m.mac()).orElse(null);
     InetAddress marked = conflictMarks.get(key);
     if (Objects.equals(marked, reported)) {
       return;

@@ -22,7 +22,7 @@ public record AdvertisementFacts(
   }
 
   /** MetalLB: naming neither pools nor pool selectors covers every pool. */
-  boolean coversPool(String pool, Map<String, String> poolLabels) {
+  public boolean coversPool(String pool, Map<String, String> poolLabels) {
     if (ipAddressPools.isEmpty() && ipAddressPoolSelectors.isEmpty()) {
       return true;
     }

@@ -39,7 +39,8 @@ public final class AnnouncementPlanner {
     return out;
   }
 
-  private Decision decide(ServiceFacts s, Map<String, Map<String, String>> poolLabels,
+  /** The decision for one service: an event for one service costs this much work, no more. */
+  public Decision decide(ServiceFacts s, Map<String, Map<String, String>> poolLabels,
       List<AdvertisementFacts> advertisements, Map<String, NodeFacts> nodes, Set<String> liveNodes) {
     List<AdvertisementFacts> covering = new ArrayList<>();
     if (s.pool() != null && poolLabels.containsKey(s.pool())) {
@@ -49,7 +50,7 @@ public final class AnnouncementPlanner {
         }
       }
     }
-    ElectionInput input = new ElectionInput(s.ips().getFirst(), liveNodes, nodes,
+    ElectionInput input = new ElectionInput(s.ips().getFirst().text(), liveNodes, nodes,
         covering.stream().map(AdvertisementFacts::nodeSelectors).toList(), s.localTrafficPolicy(), s.endpoints());
     ElectionOutcome outcome = Election.decide(input);
     if (!(outcome instanceof ElectionOutcome.Winner w) || !w.node().equals(me)) {

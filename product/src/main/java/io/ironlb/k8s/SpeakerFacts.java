@@ -9,7 +9,7 @@ import io.ironlb.election.AdvertisementFacts;
 import io.ironlb.election.EndpointFacts;
 import io.ironlb.election.NodeFacts;
 import io.ironlb.election.ServiceFacts;
-import io.ironlb.model.IpText;
+import io.ironlb.model.Vip;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -35,30 +35,29 @@ public final class SpeakerFacts {
     List<EndpointFacts> endpoints = new ArrayList<>();
     for (EndpointSlice slice : slices) {
       for (Endpoint e : ServiceTranslation.nullToEmpty(slice.getEndpoints())) {
-        if (e.getNodeName() != null) {
-          endpoints.add(new EndpointFacts(e.getNodeName(), serving(e)));
-        }
+        // Without a node name it still serves (Cluster policy), but makes no node eligible under Local.
+        endpoints.add(new EndpointFacts(e.getNodeName() == null ? EndpointFacts.NO_NODE : e.getNodeName(), serving(e)));
       }
     }
     return new ServiceFacts(
         ServiceTranslation.key(s),
-        ips.stream().map(IpText::format).toList(),
+        ips.stream().map(Vip::of).toList(),
         annotations.get(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL),
         s.getMetadata().getLabels(),
         "Local".equalsIgnoreCase(s.getSpec().getExternalTrafficPolicy()),
         endpoints);
   }
 
-  /** Kubernetes: a missing {@code ready} means ready; a terminating endpoint that still serves counts. */
+  /**
+   * As MetalLB decides it: a missing {@code ready} means ready, and an endpoint that is
+   * {@code serving} counts whether or not it is terminating.
+   */
   static boolean serving(Endpoint e) {
     var c = e.getConditions();
-    if (c == null) {
+    if (c == null || c.getReady() == null || c.getReady()) {
       return true;
     }
-    if (c.getReady() == null || c.getReady()) {
-      return true;
-    }
-    return Boolean.TRUE.equals(c.getServing()) && Boolean.TRUE.equals(c.getTerminating());
+    return Boolean.TRUE.equals(c.getServing());
   }
 
   public static NodeFacts node(Node n) {

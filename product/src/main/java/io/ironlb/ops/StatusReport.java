@@ -7,7 +7,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.IPAddressPoolStatus;
-import io.ironlb.k8s.IronLb;
+import io.ironlb.k8s.IpConflictAnnotation;
+import io.ironlb.k8s.MembershipAddressAnnotation;
+import io.ironlb.k8s.NodeMacsAnnotation;
 import io.ironlb.k8s.MetalLb;
 import io.ironlb.k8s.ServiceL2Status;
 import io.ironlb.k8s.ServiceTranslation;
@@ -17,7 +19,6 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,7 +33,8 @@ public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<
 
   /**
    * @param node the announcing node, from its ServiceL2Status; null when nobody announces
-   * @param macs the announcing node's MACs as its speaker published them
+   * @param macs the MACs clients see for the address: those of the announcing interfaces, as the
+   *     node's speaker published them (every MAC of the node when its speaker did not name interfaces)
    * @param conflict the {@code ironlb.io/ip-conflict} report ({@code "<ip> <mac>"}), or null
    */
   public record ServiceRow(ServiceKey service, List<String> ips, String pool, String node, List<String> interfaces,
@@ -64,7 +66,7 @@ public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<
       List<String> interfaces = l2 == null || l2.getStatus().interfaces() == null ? List.of()
           : l2.getStatus().interfaces().stream().map(ServiceL2Status.Interface::name).toList();
       services.add(new ServiceRow(key, ips, annotations.get(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL), node, interfaces,
-          node == null ? List.of() : macs(node(snap, node)), annotations.get(IronLb.ANNOTATION_IP_CONFLICT)));
+          node == null ? List.of() : macsOn(node(snap, node), interfaces), IpConflictAnnotation.raw(annotations)));
       if (ips.isEmpty() || node == null) {
         latest(snap, key, PENDING_REASONS).ifPresent(e -> notes.add(new Note(key.toString(), ClusterSnapshot.eventTime(e),
             e.getReason() + ": " + e.getMessage())));
@@ -89,7 +91,7 @@ public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<
     for (Node n : snap.nodes()) {
       Map<String, String> a = n.getMetadata().getAnnotations() == null ? Map.of() : n.getMetadata().getAnnotations();
       nodes.add(new NodeRow(n.getMetadata().getName(), speaker(snap, n.getMetadata().getName()),
-          a.get(IronLb.ANNOTATION_MEMBERSHIP), macs(n)));
+          MembershipAddressAnnotation.raw(a), macs(n)));
     }
     return new StatusReport(services, pools, nodes, conflicts, notes);
   }
@@ -106,12 +108,23 @@ public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<
     return snap.nodes().stream().filter(n -> name.equals(n.getMetadata().getName())).findFirst().orElse(null);
   }
 
+  /** Every MAC the node's speaker published, as {@code lan0=02:..} where it named the interface. */
   static List<String> macs(Node n) {
-    if (n == null || n.getMetadata().getAnnotations() == null) {
+    if (n == null) {
       return List.of();
     }
-    String v = n.getMetadata().getAnnotations().get(IronLb.ANNOTATION_NODE_MACS);
-    return v == null || v.isBlank() ? List.of() : Arrays.stream(v.split(",")).map(String::strip).filter(m -> !m.isEmpty()).toList();
+    return NodeMacsAnnotation.read(n.getMetadata().getAnnotations()).stream()
+        .map(m -> m.interfaceName().isEmpty() ? m.mac().toString() : m.interfaceName() + "=" + m.mac()).toList();
+  }
+
+  /** The MACs of {@code interfaces} on the node; all of its MACs when its speaker did not name interfaces. */
+  static List<String> macsOn(Node n, List<String> interfaces) {
+    if (n == null) {
+      return List.of();
+    }
+    List<NodeMacsAnnotation.InterfaceMac> all = NodeMacsAnnotation.read(n.getMetadata().getAnnotations());
+    List<String> named = all.stream().filter(m -> interfaces.contains(m.interfaceName())).map(m -> m.mac().toString()).distinct().toList();
+    return !named.isEmpty() ? named : all.stream().map(m -> m.mac().toString()).distinct().toList();
   }
 
   /** "name Running" of the speaker pod on that node, or "none". */
@@ -176,8 +189,8 @@ public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<
     if (r.node() == null || r.macs().isEmpty()) {
       return "-";
     }
-    // Speakers publish every MAC of their node, not which interface has which: one MAC is unambiguous.
-    return r.macs().size() == 1 ? r.macs().getFirst() : "(" + r.macs().size() + " on node)";
+    // One per announcing interface; an older speaker that named no interfaces leaves it ambiguous.
+    return r.macs().size() == 1 ? r.macs().getFirst() : String.join(",", r.macs());
   }
 
   static String conflictText(String report) {

@@ -11,7 +11,9 @@ import io.ironlb.k8s.ApiRetry;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.Kube;
+import io.ironlb.k8s.MembershipAddressAnnotation;
 import io.ironlb.k8s.MembershipSecret;
+import io.ironlb.k8s.NodeMacsAnnotation;
 import io.ironlb.k8s.PoolTranslation;
 import io.ironlb.l2.Layer2Config;
 import io.ironlb.l2.NetInterface;
@@ -119,14 +121,15 @@ public final class SpeakerCommand implements Callable<Integer> {
         throw new IllegalStateException("Node \"" + me + "\" does not exist in the API; --node must be this node's Kubernetes name");
       }
       InetAddress bindAddress = bindAddress(self);
-      List<MacAddress> macs = new ArrayList<>();
+      // Interfaces without a MAC (tun, WireGuard) report ZERO: that is nobody's MAC, least of all a cluster node's.
+      List<NodeMacsAnnotation.InterfaceMac> macs = new ArrayList<>();
       for (NetInterface i : layer2.interfaces().all()) {
-        if (!i.loopback() && i.mac() != null) {
-          macs.add(i.mac());
+        if (!i.loopback() && i.mac().bits() != 0) {
+          macs.add(new NodeMacsAnnotation.InterfaceMac(i.name(), i.mac()));
         }
       }
       ApiRetry.whileUnavailable("publishing this node's membership address", API_PATIENCE, () -> {
-        NodeAnnouncement.publish(client, me, macs, IpText.format(bindAddress) + ":" + membershipPort);
+        NodeAnnouncement.publish(client, me, macs, bindAddress, membershipPort);
         return null;
       });
       byte[] secret = awaitSecret(client);
@@ -216,16 +219,13 @@ public final class SpeakerCommand implements Callable<Integer> {
   private static List<InetSocketAddress> peers(List<Node> nodes, String me) {
     List<InetSocketAddress> out = new ArrayList<>();
     for (Node n : nodes) {
-      String address = NodeAnnouncement.membershipAddress(n);
-      if (address == null || Objects.equals(n.getMetadata().getName(), me)) {
+      if (Objects.equals(n.getMetadata().getName(), me)) {
         continue;
       }
-      int colon = address.lastIndexOf(':');
       try {
-        InetAddress ip = IpText.parse(address.substring(0, colon)).orElseThrow();
-        out.add(new InetSocketAddress(ip, Integer.parseInt(address.substring(colon + 1))));
-      } catch (RuntimeException e) {
-        log.warn("Node {} has an unreadable membership address \"{}\"", n.getMetadata().getName(), address);
+        MembershipAddressAnnotation.read(n.getMetadata().getAnnotations()).ifPresent(out::add);
+      } catch (IllegalArgumentException e) {
+        log.warn("Node {}: {}", n.getMetadata().getName(), e.getMessage());
       }
     }
     return out;

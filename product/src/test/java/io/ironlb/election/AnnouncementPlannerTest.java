@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ironlb.model.LabelSelector;
 import io.ironlb.model.ServiceKey;
+import io.ironlb.model.Vip;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,7 +23,7 @@ class AnnouncementPlannerTest {
   private static final LabelSelector WORKERS = new LabelSelector(Map.of("role", "worker"), List.of());
 
   private static ServiceFacts service(String pool, Map<String, String> labels) {
-    return new ServiceFacts(new ServiceKey("default", "web"), List.of("10.0.0.1"), pool, labels, false,
+    return new ServiceFacts(new ServiceKey("default", "web"), List.of(Vip.of("10.0.0.1")), pool, labels, false,
         List.of(new EndpointFacts("node-a", true)));
   }
 
@@ -68,7 +69,7 @@ class AnnouncementPlannerTest {
       if (me.equals(c.announcer())) {
         assertThat(decision.mine()).as("%s announces", me).isTrue();
         assertThat(decision.announcement().interfaces()).isEqualTo(c.interfaces());
-        assertThat(decision.announcement().ips()).containsExactly("10.0.0.1");
+        assertThat(decision.announcement().ips()).containsExactly(Vip.of("10.0.0.1"));
       } else {
         assertThat(decision.mine()).as("%s stays quiet", me).isFalse();
       }

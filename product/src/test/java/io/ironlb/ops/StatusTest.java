@@ -49,13 +49,20 @@ class StatusTest {
         }, new ServiceRow(OPENWEBUI, List.of("192.168.86.200"), "lan-pool", "spark-2959", List.of("enP7s7"),
             List.of("02:00:00:00:00:11"), null),
             List.of("default/openwebui  192.168.86.200  lan-pool  spark-2959    enP7s7     02:00:00:00:00:11  -")),
-        new Case("announced by a node with several MACs: all of them in the NODE table", c -> {
+        new Case("announced by a node with two links: the MAC of the announcing interface, as arp -n shows it", c -> {
+          OpsFixture.node(c, "spark-ba63", "192.168.86.12", Map.of(), "enP7s7=02:00:00:00:00:12,enp1s0f0np0=02:00:00:00:01:12");
+          service(c, "192.168.86.200", Map.of());
+          l2Status(c, "l2-default-openwebui", "spark-ba63", "enP7s7");
+        }, new ServiceRow(OPENWEBUI, List.of("192.168.86.200"), "lan-pool", "spark-ba63", List.of("enP7s7"),
+            List.of("02:00:00:00:00:12"), null),
+            List.of("spark-ba63    enP7s7     02:00:00:00:00:12", "enP7s7=02:00:00:00:00:12,enp1s0f0np0=02:00:00:00:01:12")),
+        new Case("announced by a node whose older speaker published bare MACs: all of them", c -> {
           OpsFixture.node(c, "spark-ba63", "192.168.86.12", Map.of(), "02:00:00:00:00:12,02:00:00:00:01:12");
           service(c, "192.168.86.200", Map.of());
           l2Status(c, "l2-default-openwebui", "spark-ba63", "enP7s7");
         }, new ServiceRow(OPENWEBUI, List.of("192.168.86.200"), "lan-pool", "spark-ba63", List.of("enP7s7"),
             List.of("02:00:00:00:00:12", "02:00:00:00:01:12"), null),
-            List.of("(2 on node)", "spark-ba63  none                               192.168.86.12:7946  02:00:00:00:00:12,02:00:00:00:01:12")),
+            List.of("02:00:00:00:00:12,02:00:00:00:01:12")),
         new Case("MetalLB's ServiceL2Status, found by its status rather than its name", c -> {
           service(c, "192.168.86.200", Map.of());
           l2Status(c, "l2-9kx7q", "spark-2959", "enP7s7");

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.ironlb.k8s.NodeMacsAnnotation;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.L2Advertisement;
@@ -84,7 +85,7 @@ public final class SpeakerApiExercise {
 
     // SpeakerCommand.call(), the parts before the data plane is needed.
     client.nodes().withName(NODE).get();
-    NodeAnnouncement.publish(client, NODE, List.of(OWN_MAC), "198.51.100.11:7946");
+    NodeAnnouncement.publish(client, NODE, List.of(new NodeMacsAnnotation.InterfaceMac("lan0", OWN_MAC)), IpText.parse("198.51.100.11").orElseThrow(), 7946);
     MembershipSecret.read(client, ns, MembershipSecret.DEFAULT_NAME);
     client.nodes().inform().close(); // the peer cache membership reads
 

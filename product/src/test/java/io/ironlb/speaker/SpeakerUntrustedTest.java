@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.ironlb.model.IpText;
+import io.ironlb.k8s.NodeMacsAnnotation;
 import io.ironlb.election.Election;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IronLb;
@@ -55,11 +57,13 @@ class SpeakerUntrustedTest {
 
   private void cluster(String... otherSpeakers) {
     readyNode(NODE, "198.51.100.11");
-    NodeAnnouncement.publish(cluster.client(), NODE, List.of(MacAddress.parse("02:00:00:00:00:0a")), "198.51.100.11:7946");
+    NodeAnnouncement.publish(cluster.client(), NODE, List.of(new NodeMacsAnnotation.InterfaceMac("lan0", MacAddress.parse("02:00:00:00:00:0a"))),
+        IpText.parse("198.51.100.11").orElseThrow(), 7946);
     int host = 12;
     for (String other : otherSpeakers) {
       readyNode(other, "198.51.100." + host);
-      NodeAnnouncement.publish(cluster.client(), other, List.of(MacAddress.parse("02:00:00:00:00:" + host)), "198.51.100." + host + ":7946");
+      NodeAnnouncement.publish(cluster.client(), other, List.of(new NodeMacsAnnotation.InterfaceMac("lan0", MacAddress.parse("02:00:00:00:00:" + host))),
+          IpText.parse("198.51.100." + host).orElseThrow(), 7946);
       host++;
     }
     cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");

@@ -1,0 +1,54 @@
+package io.ironlb.speaker;
+
+import io.ironlb.announce.Event;
+import io.ironlb.l2.Layer2;
+import io.ironlb.l2.NetInterface;
+import io.ironlb.membership.Membership;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Watches what the speaker cannot be told through the API: whether this node's interfaces can send
+ * (a speaker withdraws at once when the links it announces on lose carrier) and whether membership
+ * can be trusted. Reports only changes, as the core's events.
+ */
+final class CarrierWatch {
+  static final long POLL_MILLIS = 100;
+
+  private final Layer2 layer2;
+  private final Membership membership;
+  private final Consumer<Event> report;
+  private List<Event.LocalInterface> interfaces;
+  private Boolean healthy;
+
+  CarrierWatch(Layer2 layer2, Membership membership, Consumer<Event> report) {
+    this.layer2 = layer2;
+    this.membership = membership;
+    this.report = report;
+  }
+
+  /** Checks now, then every {@link #POLL_MILLIS} on {@code worker}. */
+  void start(ScheduledExecutorService worker) {
+    check();
+    worker.scheduleWithFixedDelay(this::check, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  void check() {
+    boolean nowHealthy = membership.healthy();
+    if (healthy == null || healthy != nowHealthy) {
+      healthy = nowHealthy;
+      report.accept(new Event.MembershipHealth(nowHealthy));
+    }
+    List<Event.LocalInterface> now = new ArrayList<>();
+    for (NetInterface i : layer2.interfaces().all()) {
+      now.add(new Event.LocalInterface(i.name(), i.operational(), i.mac()));
+    }
+    if (!now.equals(interfaces)) {
+      interfaces = List.copyOf(now);
+      report.accept(new Event.InterfacesChanged(interfaces));
+    }
+  }
+}

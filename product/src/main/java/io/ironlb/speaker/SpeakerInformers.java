@@ -1,0 +1,213 @@
+package io.ironlb.speaker;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.ironlb.announce.ConflictMark;
+import io.ironlb.announce.Event;
+import io.ironlb.announce.NodeInfo;
+import io.ironlb.k8s.IPAddressPool;
+import io.ironlb.k8s.IpConflictAnnotation;
+import io.ironlb.k8s.L2Advertisement;
+import io.ironlb.k8s.MembershipAddressAnnotation;
+import io.ironlb.k8s.NodeMacsAnnotation;
+import io.ironlb.k8s.ServiceL2Status;
+import io.ironlb.k8s.ServiceTranslation;
+import io.ironlb.k8s.SpeakerFacts;
+import io.ironlb.l2.packet.MacAddress;
+import io.ironlb.model.ServiceKey;
+import io.ironlb.election.ServiceFacts;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The speaker's view of the API: one informer per kind it reads, and the translation of what is in
+ * their caches into the core's events. Callbacks only say <em>what</em> changed (a Service key, a
+ * Node name); the events are read from the caches when the worker gets to them, so a burst of
+ * changes to one object costs one event.
+ */
+final class SpeakerInformers implements AutoCloseable {
+  private static final String BY_SERVICE = "byService";
+
+  /** What changed, as an informer callback reports it. */
+  sealed interface Change {
+    record OfService(ServiceKey key) implements Change {}
+
+    record OfNode(String name) implements Change {}
+
+    record OfStatus(String name) implements Change {}
+
+    record OfPools() implements Change {}
+
+    record OfAdvertisements() implements Change {}
+  }
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String loadBalancerClass;
+  private final List<SharedIndexInformer<?>> all = new ArrayList<>();
+  private SharedIndexInformer<Service> services;
+  private SharedIndexInformer<EndpointSlice> slices;
+  private SharedIndexInformer<Node> nodes;
+  private SharedIndexInformer<IPAddressPool> pools;
+  private SharedIndexInformer<L2Advertisement> advertisements;
+  private SharedIndexInformer<ServiceL2Status> statuses;
+
+  SpeakerInformers(KubernetesClient client, String namespace, String loadBalancerClass) {
+    this.client = client;
+    this.namespace = namespace;
+    this.loadBalancerClass = loadBalancerClass;
+  }
+
+  /** Starts every informer (each returns once its cache is filled); {@code changed} hears every change from then on. */
+  void start(Consumer<Change> changed) {
+    services = client.services().inAnyNamespace().inform(handler(s -> changed.accept(new Change.OfService(ServiceTranslation.key(s)))));
+    all.add(services);
+    // Indexed by Service, so one Service's endpoints are found without walking every slice.
+    slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
+    slices.addIndexers(Map.of(BY_SERVICE, e -> {
+      String svc = e.getMetadata().getLabels() == null ? null : e.getMetadata().getLabels().get(SpeakerFacts.SERVICE_NAME_LABEL);
+      return svc == null ? List.of() : List.of(e.getMetadata().getNamespace() + "/" + svc);
+    }));
+    slices.addEventHandler(handler(e -> {
+      String svc = e.getMetadata().getLabels() == null ? null : e.getMetadata().getLabels().get(SpeakerFacts.SERVICE_NAME_LABEL);
+      if (svc != null) {
+        changed.accept(new Change.OfService(new ServiceKey(e.getMetadata().getNamespace(), svc)));
+      }
+    }));
+    all.add(slices);
+    await(slices);
+    nodes = client.nodes().inform(handler(n -> changed.accept(new Change.OfNode(n.getMetadata().getName()))));
+    all.add(nodes);
+    pools = client.resources(IPAddressPool.class).inNamespace(namespace).inform(handler(p -> changed.accept(new Change.OfPools())));
+    all.add(pools);
+    advertisements = client.resources(L2Advertisement.class).inNamespace(namespace)
+        .inform(handler(a -> changed.accept(new Change.OfAdvertisements())));
+    all.add(advertisements);
+    statuses = client.resources(ServiceL2Status.class).inNamespace(namespace)
+        .inform(handler(s -> changed.accept(new Change.OfStatus(s.getMetadata().getName()))));
+    all.add(statuses);
+  }
+
+  private static void await(SharedIndexInformer<?> informer) {
+    try {
+      informer.start().toCompletableFuture().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while listing", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("cannot list EndpointSlices: " + e.getCause(), e.getCause());
+    }
+  }
+
+  private static <T extends HasMetadata> ResourceEventHandler<T> handler(Consumer<T> onChange) {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T obj) {
+        onChange.accept(obj);
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        onChange.accept(newObj);
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        onChange.accept(obj);
+      }
+    };
+  }
+
+  // ---- events from the caches ------------------------------------------------------------------
+
+  /** The Service as the core must hear of it now: its facts, or removed (gone, no address, or not of our class). */
+  Event service(ServiceKey key) {
+    Service s = service(key.namespace(), key.name());
+    if (s == null || !ServiceTranslation.isLoadBalancer(s) || !ServiceTranslation.hasClass(s, loadBalancerClass)) {
+      return new Event.ServiceRemoved(key);
+    }
+    ServiceFacts facts = SpeakerFacts.service(s, slices.getIndexer().byIndex(BY_SERVICE, key.toString()));
+    if (facts == null) {
+      return new Event.ServiceRemoved(key);
+    }
+    Optional<ConflictMark> mark = IpConflictAnnotation.read(s.getMetadata().getAnnotations());
+    return new Event.ServiceUpdated(facts, mark.map(List::of).orElse(List.of()));
+  }
+
+  Service service(String ns, String name) {
+    return services.getStore().getByKey(ns + "/" + name);
+  }
+
+  Event node(String name, Consumer<String> unreadable) {
+    Node n = nodes.getStore().getByKey(name);
+    return n == null ? new Event.NodeRemoved(name) : new Event.NodeUpdated(nodeInfo(n, unreadable));
+  }
+
+  static NodeInfo nodeInfo(Node n, Consumer<String> unreadable) {
+    Map<String, String> a = n.getMetadata().getAnnotations();
+    Set<MacAddress> macs = new HashSet<>();
+    NodeMacsAnnotation.read(a).forEach(m -> macs.add(m.mac()));
+    boolean runsSpeaker;
+    try {
+      runsSpeaker = MembershipAddressAnnotation.read(a).isPresent();
+    } catch (IllegalArgumentException e) {
+      unreadable.accept("Node " + n.getMetadata().getName() + ": " + e.getMessage());
+      runsSpeaker = true; // its speaker published something: it runs
+    }
+    return new NodeInfo(SpeakerFacts.node(n), SpeakerFacts.ready(n), macs, runsSpeaker);
+  }
+
+  List<Node> nodes() {
+    return nodes.getStore().list();
+  }
+
+  Event pools() {
+    Map<String, Map<String, String>> labels = new HashMap<>();
+    for (IPAddressPool p : pools.getStore().list()) {
+      labels.put(p.getMetadata().getName(), p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels());
+    }
+    return new Event.PoolsUpdated(labels);
+  }
+
+  List<L2Advertisement> advertisements() {
+    return advertisements.getStore().list();
+  }
+
+  /** The ServiceL2Status named {@code name}, as the core must hear of it. */
+  Optional<Event> status(String name) {
+    ServiceL2Status s = statuses.getStore().getByKey(namespace + "/" + name);
+    if (s == null) {
+      ServiceKey key = keyOf(name);
+      return key == null ? Optional.empty() : Optional.of(new Event.StatusRemoved(key));
+    }
+    if (s.getStatus() == null || s.getStatus().serviceName() == null || s.getStatus().serviceNamespace() == null) {
+      return Optional.empty();
+    }
+    ServiceKey key = new ServiceKey(s.getStatus().serviceNamespace(), s.getStatus().serviceName());
+    names.put(name, key);
+    return Optional.of(s.getStatus().node() == null ? new Event.StatusRemoved(key) : new Event.StatusPublished(key, s.getStatus().node()));
+  }
+
+  /** Status object names seen, with their Services: a deleted object's name must still lead to its Service. */
+  private final Map<String, ServiceKey> names = new HashMap<>();
+
+  private ServiceKey keyOf(String name) {
+    return names.remove(name);
+  }
+
+  @Override
+  public void close() {
+    all.forEach(SharedIndexInformer::close);
+  }
+}
