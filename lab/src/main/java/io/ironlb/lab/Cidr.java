@@ -1,7 +1,6 @@
 package io.ironlb.lab;
 
 import io.ironlb.model.IpText;
-
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -18,15 +17,8 @@ public record Cidr(boolean v6, BigInteger network, int prefix) {
       throw new IllegalArgumentException("'" + text + "' is not a CIDR: expected ADDRESS/PREFIX, e.g. 198.51.100.0/24");
     }
     String addr = text.substring(0, slash);
-    if (!addr.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-      throw new IllegalArgumentException("'" + text + "': '" + addr + "' is not an IP address");
-    }
-    byte[] bytes;
-    try {
-      bytes = InetAddress.getByName(addr).getAddress();
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("'" + text + "': '" + addr + "' is not an IP address", e);
-    }
+    byte[] bytes = IpText.parse(addr).orElseThrow(() -> new IllegalArgumentException("'" + text + "': '" + addr + "' is not an IP address"))
+        .getAddress();
     int bits = bytes.length * 8;
     int prefix;
     try {
@@ -69,15 +61,11 @@ public record Cidr(boolean v6, BigInteger network, int prefix) {
 
   /** Whether {@code ip} (canonical or not) lies in this network. */
   public boolean contains(String ip) {
-    try {
-      byte[] b = InetAddress.getByName(ip).getAddress();
-      if ((b.length == 16) != v6) {
-        return false;
-      }
-      return new BigInteger(1, b).shiftRight(bits() - prefix).equals(network.shiftRight(bits() - prefix));
-    } catch (UnknownHostException e) {
+    byte[] b = IpText.parse(ip).map(InetAddress::getAddress).orElse(null);
+    if (b == null || (b.length == 16) != v6) {
       return false;
     }
+    return new BigInteger(1, b).shiftRight(bits() - prefix).equals(network.shiftRight(bits() - prefix));
   }
 
   @Override
@@ -87,24 +75,11 @@ public record Cidr(boolean v6, BigInteger network, int prefix) {
 
   /** Canonical text of an address literal ({@code 2001:DB8:0::1} becomes {@code 2001:db8::1}). */
   public static String canonical(String ip) {
-    try {
-      byte[] b = InetAddress.getByName(ip).getAddress();
-      return format(new BigInteger(1, b), b.length == 16);
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("'" + ip + "' is not an IP address", e);
-    }
+    return IpText.format(IpText.parse(ip).orElseThrow(() -> new IllegalArgumentException("'" + ip + "' is not an IP address")));
   }
 
   public static boolean isIp(String text) {
-    if (text == null || !text.matches("[0-9.]+|[0-9a-fA-F:]+") || !text.matches(".*[.:].*")) {
-      return false;
-    }
-    try {
-      InetAddress.getByName(text);
-      return true;
-    } catch (UnknownHostException e) {
-      return false;
-    }
+    return text != null && IpText.parse(text).isPresent();
   }
 
   public static String format(BigInteger value, boolean v6) {
@@ -113,8 +88,8 @@ public record Cidr(boolean v6, BigInteger network, int prefix) {
     int n = Math.min(raw.length, b.length);
     System.arraycopy(raw, raw.length - n, b, b.length - n, n);
     try {
-      return IpText.format(java.net.InetAddress.getByAddress(b));
-    } catch (java.net.UnknownHostException e) {
+      return IpText.format(InetAddress.getByAddress(b));
+    } catch (UnknownHostException e) {
       throw new IllegalStateException("a 4- or 16-byte array is always an address", e);
     }
   }

@@ -46,6 +46,35 @@ public sealed interface Action {
     }
   }
 
+  /**
+   * Check that {@code owner} answers for {@code ip}: an ARP probe / DAD solicitation on
+   * {@code interfaces}, every answer counted. Answer with {@link Event.VerifyFinished}.
+   */
+  record Verify(Vip ip, String owner, List<String> interfaces) implements Action {
+    public Verify {
+      interfaces = List.copyOf(interfaces);
+    }
+  }
+
+  /** Send gratuitous announcements for {@code ip} now (after another node claimed it and this one keeps it). */
+  record Defend(Vip ip) implements Action {}
+
+  /** The cluster's MACs: a claim from one is a peer taking over or a split brain, never an attack to defend against. */
+  record PeerMacs(Set<MacAddress> macs) implements Action {
+    public PeerMacs {
+      macs = Set.copyOf(macs);
+    }
+  }
+
+  /** Note on the Service's ServiceL2Status that this node verified {@code owner} answering at {@code at}. */
+  record RecordVerified(ServiceKey service, String owner, Instant at) implements Action {}
+
+  /** Publish on this node's Node when its speaker joined a view with others (the failback hold-down counts from it). */
+  record PublishJoined(Instant at) implements Action {}
+
+  /** Count an announcer found silent ({@code ironlb_announcer_silent}). */
+  record CountSilent(Vip ip, String owner) implements Action {}
+
   /** Write the Service's ServiceL2Status naming this node; answer with {@link Event.StatusWriteFinished}. */
   record WriteStatus(ServiceKey service, List<String> interfaces) implements Action {
     public WriteStatus {

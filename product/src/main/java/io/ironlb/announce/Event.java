@@ -99,8 +99,17 @@ public sealed interface Event {
   /** A time asked for with {@link Action.RecheckAt} has come. */
   record Tick() implements Event {}
 
-  /** The speaker stops (SIGTERM): withdraw everything, then do nothing more. */
+  /**
+   * The speaker is about to leave (SIGTERM): announce nothing new, and hand every address over as
+   * the others take them (their claims end each handover), before {@link Shutdown}.
+   */
+  record Leaving() implements Event {}
+
+  /** The speaker stops: withdraw what is still announced, then do nothing more. */
   record Shutdown() implements Event {}
+
+  /** A check asked for by {@link Action.Verify} ended: who answered for the address, if anyone. */
+  record VerifyFinished(Vip ip, String owner, ProbeOutcome outcome) implements Event {}
 
   /** One interface of this node. {@code mac} is {@link MacAddress#ZERO} when it has none (tun, WireGuard). */
   record LocalInterface(String name, boolean operational, MacAddress mac) {}

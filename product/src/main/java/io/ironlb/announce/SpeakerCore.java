@@ -68,7 +68,8 @@ public final class SpeakerCore {
    * @param statusRetry when a failed ServiceL2Status write is tried again
    */
   public record Config(String node, List<String> interfaces, Duration reprobeAfterConflict, Duration claimEvidence,
-      Duration untrustedWait, Duration answeredElsewhereRecheck, Duration statusRetry) {
+      Duration untrustedWait, Duration answeredElsewhereRecheck, Duration statusRetry, Duration handoverTimeout,
+      Duration failbackHoldDown, Duration verifyPeriod, int verifyPerSecond, int silentAfter) {
     public Config {
       Objects.requireNonNull(node, "node");
       interfaces = interfaces == null ? List.of() : List.copyOf(interfaces);
@@ -77,7 +78,19 @@ public final class SpeakerCore {
     /** The speaker's timings, with {@code --interfaces} and {@code --reprobe-after-conflict}. */
     public static Config of(String node, List<String> interfaces, Duration reprobeAfterConflict) {
       return new Config(node, interfaces, reprobeAfterConflict, CLAIM_EVIDENCE, Duration.ofSeconds(3), Duration.ofSeconds(5),
-          Duration.ofSeconds(1));
+          Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ZERO, Duration.ofSeconds(5), 20, 2);
+    }
+
+    /** {@code --failback-hold-down}: a returning node takes addresses back only after this long (zero: at once). */
+    public Config withFailbackHoldDown(Duration d) {
+      return new Config(node, interfaces, reprobeAfterConflict, claimEvidence, untrustedWait, answeredElsewhereRecheck, statusRetry,
+          handoverTimeout, d, verifyPeriod, verifyPerSecond, silentAfter);
+    }
+
+    /** {@code --verify-period} and {@code --verify-rate}: how often each address's owner is checked, at most how many checks a second. */
+    public Config withVerification(Duration period, int perSecond) {
+      return new Config(node, interfaces, reprobeAfterConflict, claimEvidence, untrustedWait, answeredElsewhereRecheck, statusRetry,
+          handoverTimeout, failbackHoldDown, period, perSecond, silentAfter);
     }
   }
 
@@ -103,6 +116,9 @@ public final class SpeakerCore {
     NOBODY_HOLDS_IT
   }
 
+  /** An address still answered for after losing the election to {@code successor}, until its claim is heard. */
+  private record Handover(String successor, Instant deadline) {}
+
   /** Something {@link Deadlines} brings back. */
   private sealed interface Due {
     record Service(ServiceKey key) implements Due {}
@@ -110,6 +126,10 @@ public final class SpeakerCore {
     record Evidence() implements Due {}
 
     record Status(ServiceKey key) implements Due {}
+
+    record Everything() implements Due {}
+
+    record Handover(ServiceKey key) implements Due {}
   }
 
   private final Config config;
@@ -146,6 +166,16 @@ public final class SpeakerCore {
   /** Announced Services whose ServiceL2Status must be written (new, a failed write, or gone from the API). */
   private final Set<ServiceKey> statusToWrite = new LinkedHashSet<>();
   private final Set<ServiceKey> statusWriting = new HashSet<>();
+  /** Services this node lost to a live node and still answers for, make-before-break. */
+  private final Map<ServiceKey, Handover> handovers = new HashMap<>();
+  private final Verification verification;
+  /** When this node last noted a verification on a Service's status, and of which owner. */
+  private final Map<ServiceKey, Map.Entry<String, Instant>> verifiedNoted = new HashMap<>();
+  private Set<MacAddress> peerMacsSaid = Set.of();
+  private boolean leaving;
+  /** Addresses another cluster node claimed: defended after this step's decisions if this node keeps them. */
+  private final Set<Vip> toDefend = new LinkedHashSet<>();
+  private boolean peersChanged = true;
 
   // One step's work.
   private final Set<ServiceKey> dirty = new LinkedHashSet<>();
@@ -158,6 +188,7 @@ public final class SpeakerCore {
     this.config = config;
     this.planner = new AnnouncementPlanner(config.node());
     this.liveness = new Liveness(config.node(), config.claimEvidence());
+    this.verification = new Verification(config.verifyPeriod(), config.verifyPerSecond(), config.silentAfter());
   }
 
   /** Takes one event into account and returns what to do about it, in order. */
@@ -192,6 +223,10 @@ public final class SpeakerCore {
       case Event.Announced e -> announcedOn(e.service(), e.interfaces());
       case Event.StatusPublished e -> {
         statusAnnouncer.put(e.service(), e.node());
+        Handover h = handovers.get(e.service());
+        if (h != null && e.node().equals(h.successor())) {
+          handedOver(e.service(), e.node()); // it announced before it wrote this
+        }
         dirty.add(e.service());
       }
       case Event.StatusRemoved e -> {
@@ -209,11 +244,16 @@ public final class SpeakerCore {
         allDirty = true;
       }
       case Event.Tick e -> tick();
+      case Event.Leaving e -> leave();
       case Event.Shutdown e -> shutdown();
+      case Event.VerifyFinished e -> verifyFinished(e);
     }
     if (!closed) {
       decideDirty();
+      defendKept();
       writeStatuses();
+      sayPeerMacs();
+      verifyDue();
       askForRecheck();
     }
     return List.copyOf(out);
@@ -234,6 +274,11 @@ public final class SpeakerCore {
   /** The node the election names for {@code service}, or null when nobody announces it. */
   public String winner(ServiceKey service) {
     return winner.get(service);
+  }
+
+  /** How many Services this node still answers for while their new owners take them (make-before-break). */
+  public int handoversPending() {
+    return handovers.size();
   }
 
   // ---- facts ---------------------------------------------------------------------------------
@@ -301,6 +346,7 @@ public final class SpeakerCore {
       if (!byIp.containsKey(ip) && !(probes.get(ip) instanceof ProbeState.Running)) {
         probes.remove(ip);
         takeoverChecks.remove(ip);
+        verification.forget(ip);
       }
     }
   }
@@ -337,6 +383,21 @@ public final class SpeakerCore {
 
   private void nodeUpdated(NodeInfo node) {
     NodeInfo before = nodes.put(node.name(), node);
+    if (before == null || !before.macs().equals(node.macs())) {
+      peersChanged = true;
+    }
+    if (before != null && before.draining() != node.draining()) {
+      allDirty = true;
+      log(Level.INFO, node.draining() ? "nodeDraining" : "nodeUndrained", "node " + node.name()
+          + (node.draining() ? " is draining: its addresses move to other nodes" : " is no longer draining"), Map.of("node", node.name()));
+    }
+    if (!config.failbackHoldDown().isZero() && node.joinedAt() != null && (before == null || !node.joinedAt().equals(before.joinedAt()))) {
+      allDirty = true;
+      Instant grown = node.joinedAt().plus(config.failbackHoldDown()).plusMillis(10);
+      if (grown.isAfter(now)) {
+        deadlines.add(grown, new Due.Everything());
+      }
+    }
     if (before == null || !before.facts().equals(node.facts())) {
       nodeFacts = null;
       // Labels decide node selectors, preferences and exclusion: any Service may change hands.
@@ -354,6 +415,7 @@ public final class SpeakerCore {
 
   private void nodeRemoved(String name) {
     if (nodes.remove(name) != null) {
+      peersChanged = true;
       nodeFacts = null;
       allDirty = true;
       recomputeLiveness();
@@ -379,6 +441,7 @@ public final class SpeakerCore {
     if (liveness.viewChanged(members)) {
       log(Level.INFO, "membershipJoined", "in a membership view with other speakers",
           Map.of("members", new TreeSet<>(members).toString()));
+      out.add(new Action.PublishJoined(now));
     }
     recomputeLiveness();
   }
@@ -422,7 +485,10 @@ public final class SpeakerCore {
         macs.add(i.mac());
       }
     }
-    ownMacs = Set.copyOf(macs);
+    if (!macs.equals(ownMacs)) {
+      ownMacs = Set.copyOf(macs);
+      peersChanged = true;
+    }
     if (next.equals(carrier)) {
       return;
     }
@@ -449,11 +515,30 @@ public final class SpeakerCore {
     ServiceKey key = announcedWith(e.ip());
     String other = clusterMacs().get(e.mac());
     if (other != null && !other.equals(config.node())) {
+      if (verification.heardFrom(e.ip(), other)) {
+        log(Level.INFO, "announcerAnswers", "node " + other + " answers for " + e.ip() + " again", Map.of("ip", e.ip().text(), "node", other));
+        dirty.addAll(byIp.getOrDefault(e.ip(), Set.of()));
+      }
+      Handover h = key == null ? null : handovers.get(key);
+      if (h != null && (h.successor().isEmpty() || h.successor().equals(other))) {
+        handedOver(key, other); // the successor answers now: clients move to it as this node goes quiet
+        return;
+      }
+      if (!liveness.degraded() && liveness.view().contains(other)) {
+        // A member of the view: a handover in flight (both agree who keeps it once their views agree).
+        if (key != null) {
+          toDefend.add(e.ip());
+        }
+        return;
+      }
       // Split brain: another speaker announces what this one does. Its claim proves it is alive on
       // the LAN even if the view lost it; the election runs again with it, and exactly one side keeps it.
       log(Level.WARN, "splitBrain", "node " + other + " also claims " + e.ip() + "; re-running the election with it",
           Map.of("ip", e.ip().text(), "node", other));
       evidenceFor(other);
+      if (key != null) {
+        toDefend.add(e.ip());
+      }
       return;
     }
     if (other == null && key != null) {
@@ -580,24 +665,104 @@ public final class SpeakerCore {
   }
 
   private void decide(ServiceKey key) {
+    if (leaving) {
+      return; // nothing new while leaving: each handover ends with the successor's claim or its deadline
+    }
     ServiceFacts facts = services.get(key);
-    Decision d = facts == null ? null
-        : planner.decide(facts, poolLabels, advertisements, nodeFacts(), liveness.live());
-    setWinner(key, d != null && d.outcome() instanceof ElectionOutcome.Winner w ? w.node() : null);
+    Decision d = facts == null ? null : elect(facts);
+    String w = d != null && d.outcome() instanceof ElectionOutcome.Winner win ? win.node() : null;
+    setWinner(key, w);
+    watchForVerification(key, facts, d);
     Announced a = announced.get(key);
     if (a != null) {
       if (d == null) {
         withdraw(key, "service deleted or has no address", true);
       } else if (!d.mine()) {
-        withdraw(key, reason(d.outcome()), true);
-      } else if (!a.ips().equals(d.announcement().ips())) {
-        withdraw(key, "service addresses changed", false);
+        if (w != null && !liveness.degraded() && liveness.view().contains(w)) {
+          handOver(key, w);
+        } else {
+          withdraw(key, reason(d.outcome()), true);
+        }
+      } else {
+        handovers.remove(key); // won back before the handover ended
+        if (!a.ips().equals(d.announcement().ips())) {
+          withdraw(key, "service addresses changed", false);
+        }
       }
     }
     if (d != null && d.mine()) {
       ensureAnnounced(d);
     } else {
       pending.remove(key);
+    }
+  }
+
+  /**
+   * The election among the live nodes, less those that must not take this Service now: draining
+   * nodes (unless no other node could), a node back for less than the failback hold-down while
+   * another node holds the address, and an owner this node found silent for it.
+   */
+  private Decision elect(ServiceFacts facts) {
+    Set<String> live = liveness.live();
+    Set<String> draining = new HashSet<>();
+    Set<String> held = new HashSet<>();
+    nodes.forEach((n, info) -> {
+      if (info.draining() && live.contains(n)) {
+        draining.add(n);
+      }
+    });
+    String holder = statusAnnouncer.get(facts.key());
+    if (!config.failbackHoldDown().isZero() && holder != null && live.contains(holder) && !young(holder)) {
+      for (String n : live) {
+        if (!n.equals(holder) && young(n)) {
+          held.add(n);
+        }
+      }
+    }
+    String silent = verification.silentOwner(facts.ips().getFirst());
+    if (silent != null) {
+      held.add(silent);
+    }
+    if (draining.isEmpty() && held.isEmpty()) {
+      return planner.decide(facts, poolLabels, advertisements, nodeFacts(), live);
+    }
+    Set<String> narrowed = new HashSet<>(live);
+    narrowed.removeAll(held);
+    Set<String> withoutDraining = new HashSet<>(narrowed);
+    withoutDraining.removeAll(draining);
+    Decision d = planner.decide(facts, poolLabels, advertisements, nodeFacts(), withoutDraining);
+    if (!draining.isEmpty() && d.outcome() instanceof ElectionOutcome.Nobody n && n.reason() == ElectionOutcome.Reason.NO_ELIGIBLE_NODE) {
+      // No other node can take it: the address stays on the draining node rather than go dark.
+      d = planner.decide(facts, poolLabels, advertisements, nodeFacts(), narrowed);
+    }
+    return d;
+  }
+
+  /** A node whose speaker joined less than the failback hold-down ago. */
+  private boolean young(String node) {
+    NodeInfo info = nodes.get(node);
+    return info != null && info.joinedAt() != null && now.isBefore(info.joinedAt().plus(config.failbackHoldDown()));
+  }
+
+  /**
+   * Lost to a live node: keep answering until its claim is heard (or its ServiceL2Status names it),
+   * so clients move to it with no gap; give up after {@code handoverTimeout} in any case.
+   */
+  private void handOver(ServiceKey key, String successor) {
+    Handover h = handovers.get(key);
+    if (h != null && h.successor().equals(successor)) {
+      return;
+    }
+    Instant deadline = now.plus(config.handoverTimeout());
+    handovers.put(key, new Handover(successor, deadline));
+    deadlines.add(deadline, new Due.Handover(key));
+    log(Level.INFO, "handingOver", "node \"" + successor + "\" was elected; answering until it does",
+        Map.of("service", key.toString(), "node", successor));
+  }
+
+  private void handedOver(ServiceKey key, String to) {
+    if (handovers.remove(key) != null) {
+      withdraw(key, "handed over to node \"" + to + "\"", true);
     }
   }
 
@@ -749,6 +914,7 @@ public final class SpeakerCore {
   private void withdraw(ServiceKey key, String reason, boolean deleteStatus) {
     Announced a = announced.remove(key);
     statusToWrite.remove(key);
+    handovers.remove(key);
     if (a == null) {
       return;
     }
@@ -802,16 +968,40 @@ public final class SpeakerCore {
             statusToWrite.add(s.key());
           }
         }
+        case Due.Everything e -> allDirty = true;
+        case Due.Handover h -> {
+          Handover ho = handovers.get(h.key());
+          if (ho != null && !now.isBefore(ho.deadline())) {
+            handovers.remove(h.key());
+            withdraw(h.key(), ho.successor().isEmpty() ? "leaving; no other node claimed it in time"
+                : "node \"" + ho.successor() + "\" was elected; its claim was not heard in time", true);
+          }
+        }
       }
     }
   }
 
   private void askForRecheck() {
     Instant next = deadlines.next();
+    Instant verify = leaving ? null : verification.nextDue();
+    if (verify != null && (next == null || verify.isBefore(next))) {
+      next = verify;
+    }
     if (next != null && !next.equals(askedRecheck)) {
       askedRecheck = next;
       out.add(new Action.RecheckAt(next));
     }
+  }
+
+  private void leave() {
+    leaving = true;
+    Instant deadline = now.plus(config.handoverTimeout());
+    for (ServiceKey key : announced.keySet()) {
+      handovers.put(key, new Handover("", deadline)); // whoever the others elect: any peer's claim ends it
+      deadlines.add(deadline, new Due.Handover(key));
+    }
+    log(Level.INFO, "leaving", "leaving: answering for " + announced.size() + " services until other nodes claim them",
+        Map.of("node", config.node()));
   }
 
   private void shutdown() {
@@ -821,6 +1011,116 @@ public final class SpeakerCore {
       withdraw(key, "speaker shutting down", true);
     }
     closed = true;
+  }
+
+  // ---- verified announcements ---------------------------------------------------------------
+
+  /**
+   * This node checks the addresses of Services it would take over next (second in the election
+   * order), and keeps checking an owner it found silent while it holds the address in its stead.
+   */
+  private void watchForVerification(ServiceKey key, ServiceFacts facts, Decision d) {
+    if (!verification.enabled() || facts == null) {
+      return;
+    }
+    String owner = null;
+    String silent = verification.silentOwner(facts.ips().getFirst());
+    if (silent != null && liveness.view().contains(silent)) {
+      owner = silent;
+    } else if (d != null && d.outcome() instanceof ElectionOutcome.Winner w && !w.node().equals(config.node())
+        && liveness.view().contains(w.node()) && w.candidatesInOrder().size() > 1
+        && w.candidatesInOrder().get(1).equals(config.node())) {
+      owner = w.node();
+    }
+    for (Vip ip : facts.ips()) {
+      if (owner != null) {
+        verification.watch(ip, key, owner, now);
+      } else {
+        verification.unwatch(ip);
+      }
+    }
+  }
+
+  private void verifyDue() {
+    if (!verification.enabled() || leaving || !synced) {
+      return;
+    }
+    for (Vip ip = verification.next(now); ip != null; ip = verification.next(now)) {
+      out.add(new Action.Verify(ip, verification.owner(ip), config.interfaces()));
+    }
+  }
+
+  private void verifyFinished(Event.VerifyFinished e) {
+    Vip ip = e.ip();
+    String owner = e.owner();
+    if (!owner.equals(verification.owner(ip))) {
+      verification.answered(ip, now); // asked about an owner that is no longer the one
+      return;
+    }
+    Set<ServiceKey> keys = byIp.getOrDefault(ip, Set.of());
+    if (e.outcome() instanceof ProbeOutcome.Taken t) {
+      verification.answered(ip, now);
+      String node = clusterMacs().get(t.mac());
+      if (owner.equals(node)) {
+        if (verification.heardFrom(ip, owner)) {
+          log(Level.INFO, "announcerAnswers", "node " + owner + " answers for " + ip + " again", Map.of("ip", ip.text(), "node", owner));
+          dirty.addAll(keys);
+        }
+        keys.forEach(k -> noteVerified(k, owner));
+      } else if (node == null) {
+        keys.stream().findFirst().ifPresent(k -> reportConflict(k, ip, t));
+      } else if (!node.equals(config.node()) && !liveness.view().contains(node)) {
+        log(Level.WARN, "splitBrain", "node " + node + " answers for " + ip + ", which node " + owner + " announces",
+            Map.of("ip", ip.text(), "node", node));
+        evidenceFor(node);
+      }
+      return;
+    }
+    if (verification.unanswered(ip, now) && verification.silentOwner(ip) == null) {
+      verification.markSilent(ip, owner);
+      String message = "node \"" + owner + "\" announces " + ip + " but did not answer " + config.silentAfter()
+          + " checks in a row from node \"" + config.node() + "\"; announcing it from here instead";
+      log(Level.WARN, "announcerSilent", message, Map.of("ip", ip.text(), "node", owner));
+      out.add(new Action.CountSilent(ip, owner));
+      keys.forEach(k -> out.add(new Action.Emit(k, EventType.Warning, "announcerSilent", message)));
+      dirty.addAll(keys);
+    }
+  }
+
+  /** Notes a verification on the Service's status when the owner changed, and then every ten minutes at most. */
+  private void noteVerified(ServiceKey key, String owner) {
+    Map.Entry<String, Instant> last = verifiedNoted.get(key);
+    if (last == null || !last.getKey().equals(owner) || !now.isBefore(last.getValue().plus(Duration.ofMinutes(10)))) {
+      verifiedNoted.put(key, Map.entry(owner, now));
+      out.add(new Action.RecordVerified(key, owner, now));
+    }
+  }
+
+  private void defendKept() {
+    for (Vip ip : toDefend) {
+      if (announcedWith(ip) != null && handovers.keySet().stream().noneMatch(k -> byIp.getOrDefault(ip, Set.of()).contains(k))) {
+        out.add(new Action.Defend(ip));
+      }
+    }
+    toDefend.clear();
+  }
+
+  private void sayPeerMacs() {
+    if (!peersChanged) {
+      return;
+    }
+    peersChanged = false;
+    Set<MacAddress> peers = new HashSet<>();
+    clusterMacs().forEach((mac, n) -> {
+      if (!n.equals(config.node())) {
+        peers.add(mac);
+      }
+    });
+    peers.removeAll(ownMacs);
+    if (!peers.equals(peerMacsSaid)) {
+      peerMacsSaid = Set.copyOf(peers);
+      out.add(new Action.PeerMacs(peerMacsSaid));
+    }
   }
 
   private void log(Level level, String event, String message, Map<String, Object> fields) {

@@ -1,5 +1,6 @@
 package io.ironlb.l2;
 
+import io.ironlb.model.IpText;
 import io.ironlb.l2.packet.Addresses;
 import io.ironlb.l2.packet.MacAddress;
 import java.io.IOException;
@@ -124,6 +125,19 @@ public final class Announcer implements AnswerPolicy {
     }
   }
 
+  /** One gratuitous round for {@code vip} on every interface it is announced on. */
+  public void defend(InetAddress vip) {
+    Set<String> on = answering.get(vip);
+    if (on == null) {
+      return;
+    }
+    for (NetInterface i : interfaces.get().all()) {
+      if (on.contains(i.name())) {
+        send(vip, i);
+      }
+    }
+  }
+
   @Override
   public boolean shouldAnswer(InetAddress ip, NetInterface ingress) {
     Set<String> on = answering.get(ip);
@@ -163,12 +177,12 @@ public final class Announcer implements AnswerPolicy {
       }
     });
     if (!gone.isEmpty()) {
-      log.accept("no longer announcing " + Addresses.text(a.vip) + " on " + gone + " (down, gone or deselected)");
+      log.accept("no longer announcing " + IpText.format(a.vip) + " on " + gone + " (down, gone or deselected)");
     }
     a.live = next;
     publish();
     if (!fresh.isEmpty()) {
-      log.accept("announcing " + Addresses.text(a.vip) + " on " + fresh + " (" + sel.basis() + ")");
+      log.accept("announcing " + IpText.format(a.vip) + " on " + fresh + " (" + sel.basis() + ")");
       for (Duration at : config.burst()) {
         a.tasks.add(scheduler.schedule(() -> round(a, fresh), at.toNanos(), TimeUnit.NANOSECONDS));
       }
@@ -199,7 +213,7 @@ public final class Announcer implements AnswerPolicy {
         link.send(on.index(), ByteBuffer.wrap(frame));
         stats.gratuitousSent(vip);
       } catch (IOException e) {
-        log.accept("gratuitous announcement of " + Addresses.text(vip) + " on " + on.name() + " failed: " + e.getMessage());
+        log.accept("gratuitous announcement of " + IpText.format(vip) + " on " + on.name() + " failed: " + e.getMessage());
       }
     }
   }
@@ -210,7 +224,7 @@ public final class Announcer implements AnswerPolicy {
       try {
         link.joinMulticast(index, group);
       } catch (IOException e) {
-        log.accept("cannot join " + group + " for " + Addresses.text(vip) + ": " + e.getMessage());
+        log.accept("cannot join " + group + " for " + IpText.format(vip) + ": " + e.getMessage());
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.ironlb.l2;
 
+import io.ironlb.model.IpText;
 import io.ironlb.l2.packet.Addresses;
 import io.ironlb.l2.packet.Frame;
 import io.ironlb.l2.packet.MacAddress;
@@ -70,7 +71,7 @@ public final class ConflictProbe {
    */
   public CompletableFuture<ProbeResult> probe(InetAddress ip, List<NetInterface> on, Set<MacAddress> clusterMacs, Config config) {
     if (on.isEmpty()) {
-      return CompletableFuture.completedFuture(new ProbeResult.NotProbed("no interface qualifies for " + Addresses.text(ip)));
+      return CompletableFuture.completedFuture(new ProbeResult.NotProbed("no interface qualifies for " + IpText.format(ip)));
     }
     Set<MacAddress> friendly = new HashSet<>(clusterMacs);
     interfaces.get().all().forEach(i -> friendly.add(i.mac()));
@@ -103,7 +104,7 @@ public final class ConflictProbe {
       }
     }
     if (sent == 0 && last != null) {
-      a.result.complete(new ProbeResult.NotProbed("cannot send a probe for " + Addresses.text(a.ip) + ": " + last.getMessage()));
+      a.result.complete(new ProbeResult.NotProbed("cannot send a probe for " + IpText.format(a.ip) + ": " + last.getMessage()));
     }
   }
 

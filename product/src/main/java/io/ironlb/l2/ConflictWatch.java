@@ -1,9 +1,11 @@
 package io.ironlb.l2;
 
 import io.ironlb.l2.packet.Frame;
+import io.ironlb.l2.packet.MacAddress;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -27,6 +29,8 @@ public final class ConflictWatch {
   static final int MAX_CLAIMANTS = 8;
 
   private final Map<InetAddress, Map<Long, Long>> lastSeen = new ConcurrentHashMap<>();
+  /** The other cluster nodes' MACs: reported, never defended against (a handover is the speaker's to decide). */
+  private volatile Set<MacAddress> peers = Set.of();
 
   public ConflictWatch(Announcer announcer, Supplier<InterfaceTable> interfaces, Consumer<Claim> listener, Duration quiet, LongSupplier nanoTime) {
     this.announcer = announcer;
@@ -58,9 +62,15 @@ public final class ConflictWatch {
       claimants.put(e.mac().bits(), now);
     }
     if (news) {
-      announcer.defend(e.ip(), ingress);
+      if (!peers.contains(e.mac())) {
+        announcer.defend(e.ip(), ingress);
+      }
       listener.accept(new Claim(e.ip(), e.mac(), ingress.name(), e.what()));
     }
+  }
+
+  void peers(Set<MacAddress> macs) {
+    peers = Set.copyOf(macs);
   }
 
   /** Forgets the episodes of {@code ip}, so a claim after it is announced again is news again. */

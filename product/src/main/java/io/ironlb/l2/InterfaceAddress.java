@@ -1,5 +1,6 @@
 package io.ironlb.l2;
 
+import io.ironlb.model.IpText;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 
@@ -36,6 +37,6 @@ public record InterfaceAddress(InetAddress address, int prefixLength) {
 
   @Override
   public String toString() {
-    return io.ironlb.l2.packet.Addresses.text(address) + "/" + prefixLength;
+    return IpText.format(address) + "/" + prefixLength;
   }
 }

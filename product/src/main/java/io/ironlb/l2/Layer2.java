@@ -34,6 +34,16 @@ public interface Layer2 extends AutoCloseable {
   /** The interfaces as last discovered. */
   InterfaceTable interfaces();
 
+  /**
+   * The other cluster nodes' MACs. A claim from one of them is still reported, but not answered
+   * with a defence: a peer taking an address over is a handover (the speaker decides), not a device
+   * to push clients away from.
+   */
+  void peers(Set<MacAddress> macs);
+
+  /** One gratuitous round for {@code vip} on every interface it is announced on, now. */
+  void defend(InetAddress vip);
+
   @Override
   void close();
 }

@@ -100,6 +100,14 @@ public final class Layer2Engine {
     return probe.probe(vip, on, clusterMacs, config.probe());
   }
 
+  public void peers(Set<io.ironlb.l2.packet.MacAddress> macs) {
+    watch.peers(macs);
+  }
+
+  public void defend(InetAddress vip) {
+    announcer.defend(vip);
+  }
+
   public Announcer announcer() {
     return announcer;
   }

@@ -10,6 +10,7 @@ import io.ironlb.k8s.IPAddressPoolStatus;
 import io.ironlb.k8s.IpConflictAnnotation;
 import io.ironlb.k8s.MembershipAddressAnnotation;
 import io.ironlb.k8s.NodeMacsAnnotation;
+import io.ironlb.k8s.VerifiedAnnotation;
 import io.ironlb.k8s.MetalLb;
 import io.ironlb.k8s.ServiceL2Status;
 import io.ironlb.k8s.ServiceTranslation;
@@ -29,7 +30,7 @@ import java.util.Objects;
  * per node its speaker and MACs (to match what {@code arp -n} shows on a client against the cluster).
  */
 public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<NodeRow> nodes, List<Note> conflicts,
-    List<Note> notes) {
+    List<Note> notes, List<Note> verified) {
 
   /**
    * @param node the announcing node, from its ServiceL2Status; null when nobody announces
@@ -54,6 +55,7 @@ public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<
   public static StatusReport of(ClusterSnapshot snap) {
     List<ServiceRow> services = new ArrayList<>();
     List<Note> notes = new ArrayList<>();
+    List<Note> verified = new ArrayList<>();
     for (Service s : snap.services()) {
       if (!ServiceTranslation.isLoadBalancer(s)) {
         continue;
@@ -65,6 +67,10 @@ public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<
       String node = l2 == null ? null : l2.getStatus().node();
       List<String> interfaces = l2 == null || l2.getStatus().interfaces() == null ? List.of()
           : l2.getStatus().interfaces().stream().map(ServiceL2Status.Interface::name).toList();
+      if (l2 != null && node != null) {
+        VerifiedAnnotation.read(l2.getMetadata().getAnnotations()).filter(v -> v.owner().equals(node)).ifPresent(v ->
+            verified.add(new Note(key.toString(), v.at(), node + " answers for " + String.join(",", ips) + ", as seen by " + v.by())));
+      }
       services.add(new ServiceRow(key, ips, annotations.get(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL), node, interfaces,
           node == null ? List.of() : macsOn(node(snap, node), interfaces), IpConflictAnnotation.raw(annotations)));
       if (ips.isEmpty() || node == null) {
@@ -93,7 +99,7 @@ public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<
       nodes.add(new NodeRow(n.getMetadata().getName(), speaker(snap, n.getMetadata().getName()),
           MembershipAddressAnnotation.raw(a), macs(n)));
     }
-    return new StatusReport(services, pools, nodes, conflicts, notes);
+    return new StatusReport(services, pools, nodes, conflicts, notes, verified);
   }
 
   /** The speaker's ServiceL2Status for a service (MetalLB's objects carry the same status fields). */
@@ -177,6 +183,11 @@ public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<
       out.println();
       out.println("Conflicts (IPConflict events, newest first):");
       conflicts.forEach(c -> out.println("  " + c.subject() + "  " + ago(c.at(), now) + "  " + c.message()));
+    }
+    if (!verified.isEmpty()) {
+      out.println();
+      out.println("Verified (the next node in line checks that the announcing node answers ARP/NDP):");
+      verified.forEach(c -> out.println("  " + c.subject() + "  " + ago(c.at(), now) + "  " + c.message()));
     }
     if (!notes.isEmpty()) {
       out.println();

@@ -7,10 +7,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.ironlb.announce.ConflictMark;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IpConflictAnnotation;
+import io.ironlb.k8s.ServiceL2Status;
 import io.ironlb.k8s.ServiceL2StatusWriter;
+import io.ironlb.k8s.SpeakerJoinedAnnotation;
+import io.ironlb.k8s.VerifiedAnnotation;
 import io.ironlb.k8s.Writes;
 import io.ironlb.model.ServiceKey;
 import io.ironlb.model.Vip;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,13 +36,15 @@ final class ApiWrites implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiWrites.class);
 
   private final KubernetesClient client;
+  private final String namespace;
   private final EventRecorder events;
   private final ServiceL2StatusWriter statuses;
   private final ExecutorService writer =
       Executors.newSingleThreadExecutor(Thread.ofPlatform().name("speaker-api").daemon().factory());
 
-  ApiWrites(KubernetesClient client, EventRecorder events, ServiceL2StatusWriter statuses) {
+  ApiWrites(KubernetesClient client, String namespace, EventRecorder events, ServiceL2StatusWriter statuses) {
     this.client = client;
+    this.namespace = namespace;
     this.events = events;
     this.statuses = statuses;
   }
@@ -63,6 +69,31 @@ final class ApiWrites implements AutoCloseable {
 
   void deleteStatus(ServiceKey key) {
     run("delete ServiceL2Status of " + key, () -> statuses.deleteIfMine(key));
+  }
+
+  /** Notes on the ServiceL2Status that {@code by} saw {@code owner} answer; nothing when the object is not there (yet). */
+  void recordVerified(ServiceKey key, String owner, String by, Instant at) {
+    run("verification note on ServiceL2Status of " + key, () -> {
+      var status = client.resources(ServiceL2Status.class).inNamespace(namespace).withName(ServiceL2StatusWriter.name(key));
+      if (status.get() != null) {
+        status.edit(s -> {
+          Map<String, String> a = new LinkedHashMap<>(s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations());
+          a.put(VerifiedAnnotation.KEY, VerifiedAnnotation.format(new VerifiedAnnotation.Verified(owner, by, at)));
+          s.getMetadata().setAnnotations(a);
+          return s;
+        });
+      }
+    });
+  }
+
+  /** Publishes when this node's speaker joined a view with others (the failback hold-down counts from it). */
+  void publishJoined(String node, Instant at) {
+    run("joined time on Node " + node, () -> Writes.retryOnConflict(() -> client.nodes().withName(node).edit(n -> {
+      Map<String, String> a = new LinkedHashMap<>(n.getMetadata().getAnnotations() == null ? Map.of() : n.getMetadata().getAnnotations());
+      a.put(SpeakerJoinedAnnotation.KEY, SpeakerJoinedAnnotation.format(at));
+      n.getMetadata().setAnnotations(a);
+      return n;
+    })));
   }
 
   void markConflict(ServiceKey key, ConflictMark mark) {

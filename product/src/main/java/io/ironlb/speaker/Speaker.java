@@ -53,12 +53,32 @@ public final class Speaker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Speaker.class);
   /** How long a claim from a node outside the view counts as proof that it is alive (the data plane's claim episodes end before). */
   static final Duration CLAIM_EVIDENCE = SpeakerCore.CLAIM_EVIDENCE;
+  /** How long SIGTERM waits for the successors' claims at most (the core gives up on each after its handover timeout). */
+  private static final Duration HANDOVER_WAIT = Duration.ofMillis(2500);
 
+  /**
+   * The speaker's flags.
+   *
+   * @param failbackHoldDown {@code --failback-hold-down}: zero takes addresses back at once
+   * @param drainCordoned {@code --drain-cordoned-nodes}: a cordoned node's addresses move as with {@code ironlb drain}
+   * @param verifyPeriod {@code --verify-period}: how often this node checks each owner it would succeed (zero: never)
+   * @param verifyPerSecond {@code --verify-rate}: at most this many checks a second
+   */
   public record Config(String nodeName, String namespace, String loadBalancerClass, List<String> interfaces,
-      Duration reprobeAfterConflict) {
+      Duration reprobeAfterConflict, Duration failbackHoldDown, boolean drainCordoned, Duration verifyPeriod, int verifyPerSecond) {
     public Config {
       Objects.requireNonNull(nodeName, "nodeName");
       interfaces = interfaces == null ? List.of() : List.copyOf(interfaces);
+    }
+
+    /** The defaults of every flag but the node's name and namespace. */
+    public static Config defaults(String nodeName, String namespace) {
+      return new Config(nodeName, namespace, "", List.of(), Duration.ofSeconds(30), Duration.ZERO, false, Duration.ofSeconds(5), 20);
+    }
+
+    SpeakerCore.Config core() {
+      return SpeakerCore.Config.of(nodeName, interfaces, reprobeAfterConflict).withFailbackHoldDown(failbackHoldDown)
+          .withVerification(verifyPeriod, verifyPerSecond);
     }
   }
 
@@ -80,6 +100,9 @@ public final class Speaker implements AutoCloseable {
   /** When the first change not yet applied arrived (for {@code ironlb_election_seconds}). */
   private final AtomicReference<Instant> changedAt = new AtomicReference<>();
   private volatile boolean planned;
+  /** Completed once, while leaving, no Service is left to hand over. */
+  private final java.util.concurrent.CompletableFuture<Void> handedOver = new java.util.concurrent.CompletableFuture<>();
+  private volatile boolean leaving;
   private volatile boolean closing;
   private ScheduledFuture<?> tick; // worker only
   private Instant tickAt; // worker only
@@ -91,9 +114,9 @@ public final class Speaker implements AutoCloseable {
     this.membership = membership;
     this.metrics = metrics;
     this.clock = clock;
-    this.core = new SpeakerCore(SpeakerCore.Config.of(config.nodeName(), config.interfaces(), config.reprobeAfterConflict()));
-    this.informers = new SpeakerInformers(client, config.namespace(), config.loadBalancerClass());
-    this.api = new ApiWrites(client, events, new ServiceL2StatusWriter(client, config.namespace(), config.nodeName()));
+    this.core = new SpeakerCore(config.core());
+    this.informers = new SpeakerInformers(client, config.namespace(), config.loadBalancerClass(), config.drainCordoned());
+    this.api = new ApiWrites(client, config.namespace(), events, new ServiceL2StatusWriter(client, config.namespace(), config.nodeName()));
   }
 
   public void start() {
@@ -135,6 +158,27 @@ public final class Speaker implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("speaker worker did not answer", e);
     }
+  }
+
+  /**
+   * SIGTERM, make-before-break: keeps answering, leaves the group so the others elect successors
+   * at once, and waits (at most the core's handover timeout) until their claims are heard, so no
+   * client request fails; then {@link #close()}.
+   */
+  public void leave() {
+    try {
+      leaving = true;
+      worker.submit(() -> step(new Event.Leaving())).get(5, TimeUnit.SECONDS);
+      membership.close();
+      handedOver.get(HANDOVER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.TimeoutException e) {
+      log.info("leaving with {} handovers unfinished", HANDOVER_WAIT, kv("event", "handoverTimedOut"));
+    } catch (Exception e) {
+      log.warn("could not hand over cleanly on shutdown: {}", e.toString());
+    }
+    close();
   }
 
   @Override
@@ -227,7 +271,14 @@ public final class Speaker implements AutoCloseable {
 
   /** Feeds one event to the core and carries out what it answers, on the worker. */
   private void step(Event event) {
-    Deque<Action> todo = new ArrayDeque<>(core.step(event, clock.instant()));
+    carryOutAll(core.step(event, clock.instant()));
+    if (leaving && core.handoversPending() == 0) {
+      handedOver.complete(null);
+    }
+  }
+
+  private void carryOutAll(List<Action> actions) {
+    Deque<Action> todo = new ArrayDeque<>(actions);
     while (!todo.isEmpty()) {
       Action a = todo.poll();
       try {
@@ -288,6 +339,13 @@ public final class Speaker implements AutoCloseable {
       case Action.CountConflict c -> metrics.conflict(c.ip().text(), c.mac().toString());
       case Action.SetFallback f -> metrics.membershipFallback(f.on());
       case Action.RecheckAt r -> recheckAt(r.at());
+      case Action.Verify v -> layer2.probe(v.ip().address(), v.interfaces(), Set.of()).whenComplete((result, error) ->
+          execute(() -> step(new Event.VerifyFinished(v.ip(), v.owner(), outcome(result, error)))));
+      case Action.Defend d -> layer2.defend(d.ip().address());
+      case Action.PeerMacs p -> layer2.peers(p.macs());
+      case Action.RecordVerified r -> api.recordVerified(r.service(), r.owner(), config.nodeName(), r.at());
+      case Action.CountSilent c -> metrics.silent(c.ip().text(), c.owner());
+      case Action.PublishJoined j -> api.publishJoined(config.nodeName(), j.at());
     }
     return List.of();
   }

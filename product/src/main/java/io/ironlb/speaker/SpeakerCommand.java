@@ -94,8 +94,30 @@ public final class SpeakerCommand implements Callable<Integer> {
       description = "How long an address found in use by another device stays unannounced before it is probed again (default: ${DEFAULT-VALUE}).")
   Duration reprobeAfterConflict;
 
+  @Option(names = "--failback-hold-down", defaultValue = "0s", converter = DurationConverter.class,
+      description = "How long a node that comes back waits before it takes back addresses another node holds; 0s takes them back "
+          + "at once, as MetalLB does (default: ${DEFAULT-VALUE}).")
+  Duration failbackHoldDown;
+
+  @Option(names = "--drain-cordoned-nodes", defaultValue = "false",
+      description = "Move addresses off a cordoned node (kubectl cordon/drain), make-before-break, as ironlb drain does (default: ${DEFAULT-VALUE}).")
+  boolean drainCordoned;
+
+  @Option(names = "--verify-period", defaultValue = "5s", converter = DurationConverter.class,
+      description = "How often this node checks, for each address it would take over next, that the announcing node answers ARP/NDP; "
+          + "0s turns checks off (default: ${DEFAULT-VALUE}).")
+  Duration verifyPeriod;
+
+  @Option(names = "--verify-rate", defaultValue = "20",
+      description = "At most this many such checks a second, from this node (default: ${DEFAULT-VALUE}).")
+  int verifyRate;
+
   @Override
   public Integer call() throws Exception {
+    if (verifyRate < 0 || verifyPeriod.isNegative() || failbackHoldDown.isNegative()) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--verify-rate, --verify-period and "
+          + "--failback-hold-down must not be negative (got " + verifyRate + ", " + verifyPeriod + ", " + failbackHoldDown + ")");
+    }
     String me = node != null ? node : System.getenv("NODE_NAME");
     if (me == null || me.isBlank()) {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
@@ -145,13 +167,15 @@ public final class SpeakerCommand implements Callable<Integer> {
           // Not fatal: the speaker falls back to Node readiness and says so.
           log.warn("membership did not form at start: {}", e.toString(), kv("event", "membershipFallback"));
         }
-        Speaker speaker = new Speaker(client, new Speaker.Config(me, namespace, loadBalancerClass, interfaces, reprobeAfterConflict),
+        Speaker speaker = new Speaker(client, new Speaker.Config(me, namespace, loadBalancerClass, interfaces, reprobeAfterConflict,
+            failbackHoldDown, drainCordoned, verifyPeriod, verifyRate),
             layer2, membership, new EventRecorder(client, IronLb.SPEAKER_COMPONENT, me, Clock.systemUTC()), metrics, Clock.systemUTC());
         speakerRef.set(speaker);
         CountDownLatch stop = new CountDownLatch(1);
-        // SIGTERM: withdraw, then leave the group at once, so a rolling update moves addresses without a gap.
+        // SIGTERM: leave the group while still answering, and go quiet as the others claim each address
+        // (make-before-break), so a rolling update moves addresses without a failed request.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          speaker.close();
+          speaker.leave();
           membership.close();
           stop.countDown();
         }, "shutdown"));

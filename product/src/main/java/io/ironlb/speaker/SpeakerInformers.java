@@ -14,10 +14,12 @@ import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.IpConflictAnnotation;
 import io.ironlb.k8s.L2Advertisement;
 import io.ironlb.k8s.MembershipAddressAnnotation;
+import io.ironlb.k8s.NodeDrainAnnotation;
 import io.ironlb.k8s.NodeMacsAnnotation;
 import io.ironlb.k8s.ServiceL2Status;
 import io.ironlb.k8s.ServiceTranslation;
 import io.ironlb.k8s.SpeakerFacts;
+import io.ironlb.k8s.SpeakerJoinedAnnotation;
 import io.ironlb.l2.packet.MacAddress;
 import io.ironlb.model.ServiceKey;
 import io.ironlb.election.ServiceFacts;
@@ -55,7 +57,10 @@ final class SpeakerInformers implements AutoCloseable {
   private final KubernetesClient client;
   private final String namespace;
   private final String loadBalancerClass;
+  private final boolean drainCordoned;
   private final List<SharedIndexInformer<?>> all = new ArrayList<>();
+  /** Status object names seen, with their Services: a deleted object's name must still lead to its Service. */
+  private final Map<String, ServiceKey> names = new HashMap<>();
   private SharedIndexInformer<Service> services;
   private SharedIndexInformer<EndpointSlice> slices;
   private SharedIndexInformer<Node> nodes;
@@ -63,10 +68,11 @@ final class SpeakerInformers implements AutoCloseable {
   private SharedIndexInformer<L2Advertisement> advertisements;
   private SharedIndexInformer<ServiceL2Status> statuses;
 
-  SpeakerInformers(KubernetesClient client, String namespace, String loadBalancerClass) {
+  SpeakerInformers(KubernetesClient client, String namespace, String loadBalancerClass, boolean drainCordoned) {
     this.client = client;
     this.namespace = namespace;
     this.loadBalancerClass = loadBalancerClass;
+    this.drainCordoned = drainCordoned;
   }
 
   /** Starts every informer (each returns once its cache is filled); {@code changed} hears every change from then on. */
@@ -151,10 +157,10 @@ final class SpeakerInformers implements AutoCloseable {
 
   Event node(String name, Consumer<String> unreadable) {
     Node n = nodes.getStore().getByKey(name);
-    return n == null ? new Event.NodeRemoved(name) : new Event.NodeUpdated(nodeInfo(n, unreadable));
+    return n == null ? new Event.NodeRemoved(name) : new Event.NodeUpdated(nodeInfo(n, drainCordoned, unreadable));
   }
 
-  static NodeInfo nodeInfo(Node n, Consumer<String> unreadable) {
+  static NodeInfo nodeInfo(Node n, boolean drainCordoned, Consumer<String> unreadable) {
     Map<String, String> a = n.getMetadata().getAnnotations();
     Set<MacAddress> macs = new HashSet<>();
     NodeMacsAnnotation.read(a).forEach(m -> macs.add(m.mac()));
@@ -165,7 +171,10 @@ final class SpeakerInformers implements AutoCloseable {
       unreadable.accept("Node " + n.getMetadata().getName() + ": " + e.getMessage());
       runsSpeaker = true; // its speaker published something: it runs
     }
-    return new NodeInfo(SpeakerFacts.node(n), SpeakerFacts.ready(n), macs, runsSpeaker);
+    boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
+    boolean draining = NodeDrainAnnotation.isSet(a) || (drainCordoned && cordoned);
+    return new NodeInfo(SpeakerFacts.node(n), SpeakerFacts.ready(n), macs, runsSpeaker, draining,
+        SpeakerJoinedAnnotation.read(a).orElse(null));
   }
 
   List<Node> nodes() {
@@ -198,9 +207,6 @@ final class SpeakerInformers implements AutoCloseable {
     names.put(name, key);
     return Optional.of(s.getStatus().node() == null ? new Event.StatusRemoved(key) : new Event.StatusPublished(key, s.getStatus().node()));
   }
-
-  /** Status object names seen, with their Services: a deleted object's name must still lead to its Service. */
-  private final Map<String, ServiceKey> names = new HashMap<>();
 
   private ServiceKey keyOf(String name) {
     return names.remove(name);

@@ -20,6 +20,7 @@ public final class SpeakerMetrics implements Layer2Stats {
   private final Gauge announced;
   private final Counter conflicts;
   private final Counter failovers;
+  private final Counter silent;
   private final Gauge membershipFallback;
   private final Histogram electionSeconds;
 
@@ -39,6 +40,9 @@ public final class SpeakerMetrics implements Layer2Stats {
         .help("Addresses found in use by a device outside the cluster").labelNames("ip", "mac").register(registry);
     failovers = Counter.builder().name("ironlb_failovers")
         .help("Announcements this node took over from another node").labelNames("service").register(registry);
+    silent = Counter.builder().name("ironlb_announcer_silent")
+        .help("Addresses whose announcing node did not answer this node's checks, so this node took them over").labelNames("ip", "node")
+        .register(registry);
     membershipFallback = Gauge.builder().name("ironlb_membership_fallback")
         .help("1 while membership cannot form and liveness comes from Node readiness instead").register(registry);
     electionSeconds = Histogram.builder().name("ironlb_election_seconds")
@@ -79,6 +83,10 @@ public final class SpeakerMetrics implements Layer2Stats {
 
   void failover(String service) {
     failovers.labelValues(service).inc();
+  }
+
+  void silent(String ip, String owner) {
+    silent.labelValues(ip, owner).inc();
   }
 
   void membershipFallback(boolean on) {

@@ -309,9 +309,12 @@ class IronLbRulesTest {
     d.probesFindNothing();
     d.send(new Event.NodeUpdated(new NodeInfo(new NodeFacts("a", Map.of(NodeFacts.EXCLUDE_LABEL, ""), false), true,
         Set.of(macOf("a")), true)));
+    assertThat(d.core.winner(WEB)).isEqualTo("b");
+    assertThat(d.announces(WEB)).as("make-before-break: until b answers").isTrue();
+    d.send(new Event.ClaimHeard(VIP, macOf("b"), "lan0", "gratuitous ARP"));
     assertThat(d.announces(WEB)).isFalse();
     assertThat(d.actionsOf(Action.Log.class)).filteredOn(l -> l.event().equals("serviceWithdrawn"))
-        .extracting(l -> l.fields().get("reason")).containsExactly("node \"b\" was elected");
+        .extracting(l -> l.fields().get("reason")).containsExactly("handed over to node \"b\"");
   }
 
   @Test

@@ -122,6 +122,7 @@ class ConfigurationDocTest {
   void everyEventReasonAndEnvironmentVariableIsDocumented() throws IOException {
     Set<String> reasons = new TreeSet<>();
     Set<String> env = new TreeSet<>();
+    // EventRecorder.Type in the shells, Action.EventType in the speaker's core.
     Pattern reason = Pattern.compile("Type\\.(?:Normal|Warning), \"([A-Za-z]+)\"");
     Pattern getenv = Pattern.compile("getenv\\(\"([A-Z_]+)\"\\)");
     try (Stream<Path> files = Files.walk(Path.of("product/src/main/java"))) {

@@ -160,6 +160,30 @@ class StatusTest {
         .withIngress(new LoadBalancerIngressBuilder().withIp(ip).build()).endLoadBalancer().endStatus().build());
   }
 
+  @Test
+  void aVerificationOfTheCurrentAnnouncerIsShownAndOneOfAFormerAnnouncerIsNot() {
+    try (MockCluster cluster = new MockCluster()) {
+      OpsFixture.healthy(cluster);
+      service(cluster, "192.168.86.200", Map.of());
+      l2Status(cluster, "l2-default-openwebui", "spark-2959", "enP7s7");
+      annotateL2(cluster, "owner=spark-2959 by=spark-ba63 at=" + Instant.now().minusSeconds(12));
+      StatusReport report = StatusReport.of(ClusterSnapshot.read(cluster.client(), OpsFixture.NS));
+      StringWriter text = new StringWriter();
+      report.print(new PrintWriter(text, true), Instant.now());
+      assertThat(text.toString()).contains("default/openwebui  12s ago  spark-2959 answers for 192.168.86.200, as seen by spark-ba63");
+
+      annotateL2(cluster, "owner=spark-ba63 by=spark-2959 at=" + Instant.now());
+      assertThat(StatusReport.of(ClusterSnapshot.read(cluster.client(), OpsFixture.NS)).verified()).isEmpty();
+    }
+  }
+
+  private static void annotateL2(MockCluster c, String value) {
+    c.client().resources(ServiceL2Status.class).inNamespace(OpsFixture.NS).withName("l2-default-openwebui").edit(o -> {
+      o.getMetadata().setAnnotations(Map.of(io.ironlb.k8s.VerifiedAnnotation.KEY, value));
+      return o;
+    });
+  }
+
   private static void l2Status(MockCluster c, String name, String node, String iface) {
     ServiceL2Status s = new ServiceL2Status();
     s.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(OpsFixture.NS).build());

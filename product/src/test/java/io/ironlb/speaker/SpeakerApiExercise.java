@@ -89,7 +89,7 @@ public final class SpeakerApiExercise {
     MembershipSecret.read(client, ns, MembershipSecret.DEFAULT_NAME);
     client.nodes().inform().close(); // the peer cache membership reads
 
-    try (Speaker speaker = new Speaker(client, new Speaker.Config(NODE, ns, "", List.of(), Duration.ofMinutes(10)),
+    try (Speaker speaker = new Speaker(client, new Speaker.Config(NODE, ns, "", List.of(), Duration.ofMinutes(10), Duration.ZERO, false, Duration.ZERO, 0),
         new FakeLayer2(), new AloneMembership(), new EventRecorder(client, IronLb.SPEAKER_COMPONENT, NODE, Clock.systemUTC()),
         new SpeakerMetrics(new PrometheusRegistry()), Clock.systemUTC())) {
       speaker.start();
@@ -164,6 +164,12 @@ public final class SpeakerApiExercise {
     public InterfaceTable interfaces() {
       return table;
     }
+
+    @Override
+    public void peers(Set<MacAddress> macs) {}
+
+    @Override
+    public void defend(InetAddress vip) {}
 
     @Override
     public void close() {}

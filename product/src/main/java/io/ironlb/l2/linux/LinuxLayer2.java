@@ -188,6 +188,16 @@ public final class LinuxLayer2 implements Layer2, Link {
     return engine.interfaces();
   }
 
+  @Override
+  public void peers(Set<MacAddress> macs) {
+    engine.peers(macs);
+  }
+
+  @Override
+  public void defend(InetAddress vip) {
+    engine.defend(vip);
+  }
+
   /** Forces an interface re-read now (tests; the poll does it every {@code interfacePoll}). */
   public void rediscoverNow() {
     rediscover();

@@ -60,42 +60,4 @@ public final class Addresses {
     g[15] = a[15];
     return inet6(g);
   }
-
-  /** The canonical text form (IPv6 compressed, like {@code fc00::1}), as the election and logs use. */
-  public static String text(InetAddress address) {
-    if (address instanceof Inet6Address) {
-      byte[] a = address.getAddress();
-      int bestStart = -1;
-      int bestLen = 0;
-      for (int i = 0; i < 8; ) {
-        if (a[2 * i] == 0 && a[2 * i + 1] == 0) {
-          int j = i;
-          while (j < 8 && a[2 * j] == 0 && a[2 * j + 1] == 0) {
-            j++;
-          }
-          if (j - i > bestLen && j - i >= 2) {
-            bestStart = i;
-            bestLen = j - i;
-          }
-          i = j;
-        } else {
-          i++;
-        }
-      }
-      StringBuilder s = new StringBuilder();
-      for (int i = 0; i < 8; i++) {
-        if (i == bestStart) {
-          s.append("::");
-          i += bestLen - 1;
-          continue;
-        }
-        if (!s.isEmpty() && s.charAt(s.length() - 1) != ':') {
-          s.append(':');
-        }
-        s.append(Integer.toHexString((a[2 * i] & 0xff) << 8 | a[2 * i + 1] & 0xff));
-      }
-      return s.toString();
-    }
-    return address.getHostAddress();
-  }
 }

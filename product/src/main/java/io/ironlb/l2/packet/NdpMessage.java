@@ -1,5 +1,6 @@
 package io.ironlb.l2.packet;
 
+import io.ironlb.model.IpText;
 import java.net.Inet6Address;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -110,7 +111,7 @@ public sealed interface NdpMessage {
     int flags = in.getInt();
     Inet6Address target = Addresses.readInet6(in);
     if (target.isMulticastAddress()) {
-      return Decoded.malformed(Malformation.NDP_TARGET_MULTICAST, "target " + Addresses.text(target) + " is multicast");
+      return Decoded.malformed(Malformation.NDP_TARGET_MULTICAST, "target " + IpText.format(target) + " is multicast");
     }
     List<NdpOption> options = new ArrayList<>(2);
     while (in.hasRemaining()) {

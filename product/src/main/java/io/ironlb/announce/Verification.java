@@ -1,0 +1,138 @@
+package io.ironlb.announce;
+
+import io.ironlb.model.ServiceKey;
+import io.ironlb.model.Vip;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Which addresses this node checks, and when: those the election gives to another node with this
+ * one next in line, each every {@code period}, the first check spread over the period by the
+ * address (so a cluster's checks do not all fall in one instant), never more than
+ * {@code perSecond} in any second. An owner that answers none of {@code silentAfter} checks in a
+ * row is silent for that address.
+ */
+final class Verification {
+  private final Duration period;
+  private final int perSecond;
+  private final int silentAfter;
+
+  /** What this node checks: address to its Service and owner. */
+  private record Checked(ServiceKey service, String owner) {}
+
+  private final Map<Vip, Checked> checked = new HashMap<>();
+  private final Map<Vip, Instant> due = new HashMap<>();
+  private final Map<Vip, Integer> unanswered = new HashMap<>();
+  /** Addresses whose owner was found silent, with that owner: excluded from their election here. */
+  private final Map<Vip, String> silent = new HashMap<>();
+  private final Map<Vip, Boolean> running = new HashMap<>();
+  private Instant windowStart = Instant.EPOCH;
+  private int inWindow;
+
+  Verification(Duration period, int perSecond, int silentAfter) {
+    this.period = period;
+    this.perSecond = perSecond;
+    this.silentAfter = silentAfter;
+  }
+
+  boolean enabled() {
+    return !period.isZero() && perSecond > 0;
+  }
+
+  /** This node checks {@code ip} of {@code service}, owned by {@code owner}; a new owner starts afresh. */
+  void watch(Vip ip, ServiceKey service, String owner, Instant now) {
+    Checked c = new Checked(service, owner);
+    Checked before = checked.put(ip, c);
+    if (!c.equals(before)) {
+      unanswered.remove(ip);
+      long spread = Math.floorMod(ip.text().hashCode(), Math.max(1, period.toMillis()));
+      due.put(ip, now.plusMillis(spread));
+    }
+  }
+
+  void unwatch(Vip ip) {
+    checked.remove(ip);
+    due.remove(ip);
+    unanswered.remove(ip);
+    running.remove(ip);
+  }
+
+  String owner(Vip ip) {
+    Checked c = checked.get(ip);
+    return c == null ? null : c.owner();
+  }
+
+  /** The next address to check now, within the rate; marks it running. Null when none is due or the second's budget is spent. */
+  Vip next(Instant now) {
+    if (!now.isBefore(windowStart.plusSeconds(1))) {
+      windowStart = now;
+      inWindow = 0;
+    }
+    if (inWindow >= perSecond) {
+      return null;
+    }
+    for (Map.Entry<Vip, Instant> e : due.entrySet()) {
+      if (!e.getValue().isAfter(now) && !running.containsKey(e.getKey())) {
+        inWindow++;
+        running.put(e.getKey(), true);
+        return e.getKey();
+      }
+    }
+    return null;
+  }
+
+  /** When the next check is due (or the next second's budget opens), or null when nothing is watched. */
+  Instant nextDue() {
+    Instant earliest = null;
+    for (Map.Entry<Vip, Instant> e : due.entrySet()) {
+      if (!running.containsKey(e.getKey()) && (earliest == null || e.getValue().isBefore(earliest))) {
+        earliest = e.getValue();
+      }
+    }
+    if (earliest != null && inWindow >= perSecond && earliest.isBefore(windowStart.plusSeconds(1))) {
+      return windowStart.plusSeconds(1);
+    }
+    return earliest;
+  }
+
+  /** The owner answered: the count starts again. */
+  void answered(Vip ip, Instant now) {
+    finished(ip, now);
+    unanswered.remove(ip);
+  }
+
+  /** Nobody answered; true when that makes {@code silentAfter} in a row. */
+  boolean unanswered(Vip ip, Instant now) {
+    finished(ip, now);
+    return unanswered.merge(ip, 1, Integer::sum) >= silentAfter;
+  }
+
+  private void finished(Vip ip, Instant now) {
+    running.remove(ip);
+    if (checked.containsKey(ip)) {
+      due.put(ip, now.plus(period));
+    }
+  }
+
+  void markSilent(Vip ip, String owner) {
+    silent.put(ip, owner);
+    unanswered.remove(ip);
+  }
+
+  /** The owner this node found silent for {@code ip}, or null. */
+  String silentOwner(Vip ip) {
+    return silent.get(ip);
+  }
+
+  /** The owner answers again: it may hold the address. */
+  boolean heardFrom(Vip ip, String node) {
+    return node.equals(silent.get(ip)) && silent.remove(ip) != null;
+  }
+
+  void forget(Vip ip) {
+    unwatch(ip);
+    silent.remove(ip);
+  }
+}

@@ -1,0 +1,134 @@
+package io.ironlb.announce;
+
+import static io.ironlb.announce.CoreDriver.advertisement;
+import static io.ironlb.announce.CoreDriver.macOf;
+import static io.ironlb.announce.CoreDriver.service;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ironlb.election.AdvertisementFacts;
+import io.ironlb.election.Election;
+import io.ironlb.election.EndpointFacts;
+import io.ironlb.l2.packet.MacAddress;
+import io.ironlb.model.ServiceKey;
+import io.ironlb.model.Vip;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Verified announcements: the node next in line for an address checks that its owner answers
+ * ARP/NDP with one of the owner's MACs, every few seconds, within a rate. An owner silent for two
+ * checks in a row is passed over for that address here (the next in line announces it and says
+ * {@code announcerSilent}); when it answers again, it gets the address back. Node {@code b} is the
+ * one under test; node {@code a} owns web.
+ */
+class VerificationTest {
+  static final ServiceKey WEB = new ServiceKey("default", "web");
+  static final AdvertisementFacts ALL = advertisement("lan", List.of(), List.of());
+
+  /** Addresses for which the election among {@code nodes} orders them as given, first to last. */
+  static List<String> ipsWhere(String... order) {
+    List<String> out = new ArrayList<>();
+    for (int i = 1; i < 255; i++) {
+      String ip = "198.51.100." + i;
+      if (Election.order(ip, List.of(order)).equals(List.of(order))) {
+        out.add(ip);
+      }
+    }
+    return out;
+  }
+
+  static final Vip IP = Vip.of(ipsWhere("a", "b", "c").getFirst());
+
+  /** b, with a, b and c in the view; a owns web; b is next in line. */
+  static CoreDriver b() {
+    CoreDriver d = new CoreDriver("b").standard(List.of("a", "b", "c"), List.of(ALL));
+    d.send(new Event.StatusPublished(WEB, "a"));
+    d.send(new Event.ServiceUpdated(service("web", IP.text(), false, List.of(new EndpointFacts("c", true)), Map.of()), List.of()));
+    return d;
+  }
+
+  private static List<Action.Verify> checksWithin(CoreDriver d, Duration d2) {
+    int before = d.actionsOf(Action.Verify.class).size();
+    d.advance(d2);
+    List<Action.Verify> all = d.actionsOf(Action.Verify.class);
+    return all.subList(before, all.size());
+  }
+
+  private static void answer(CoreDriver d, Action.Verify v, ProbeOutcome outcome) {
+    d.send(new Event.VerifyFinished(v.ip(), v.owner(), outcome));
+  }
+
+  @Test
+  void theNextInLineChecksTheOwnerEveryPeriodAndNotesItOnTheStatus() {
+    CoreDriver d = b();
+    List<Action.Verify> first = checksWithin(d, Duration.ofSeconds(5));
+    assertThat(first).containsExactly(new Action.Verify(IP, "a", List.of()));
+    answer(d, first.getFirst(), new ProbeOutcome.Taken(macOf("a"), "lan0"));
+    assertThat(d.actionsOf(Action.RecordVerified.class)).extracting(Action.RecordVerified::owner).containsExactly("a");
+
+    List<Action.Verify> second = checksWithin(d, Duration.ofSeconds(5));
+    assertThat(second).hasSize(1);
+    answer(d, second.getFirst(), new ProbeOutcome.Taken(macOf("a"), "lan0"));
+    assertThat(d.actionsOf(Action.RecordVerified.class)).as("noted again only after ten minutes").hasSize(1);
+    assertThat(d.announces(WEB)).isFalse();
+  }
+
+  @Test
+  void aNodeNotNextInLineDoesNotCheck() {
+    CoreDriver d = new CoreDriver("c").standard(List.of("a", "b", "c"), List.of(ALL));
+    d.send(new Event.ServiceUpdated(service("web", IP.text(), false, List.of(new EndpointFacts("c", true)), Map.of()), List.of()));
+    assertThat(checksWithin(d, Duration.ofSeconds(20))).isEmpty();
+  }
+
+  @Test
+  void anOwnerSilentForTwoChecksIsPassedOverAndGetsTheAddressBackWhenItAnswers() {
+    CoreDriver d = b();
+    answer(d, checksWithin(d, Duration.ofSeconds(5)).getFirst(), new ProbeOutcome.Free());
+    assertThat(d.announces(WEB)).as("one unanswered check is not enough").isFalse();
+    answer(d, checksWithin(d, Duration.ofSeconds(5)).getFirst(), new ProbeOutcome.Free());
+
+    assertThat(d.emittedReasons()).contains("announcerSilent");
+    assertThat(d.actionsOf(Action.CountSilent.class)).containsExactly(new Action.CountSilent(IP, "a"));
+    assertThat(d.core.winner(WEB)).isEqualTo("b");
+    assertThat(d.announces(WEB)).as("b takes over, without a probe: a announced it").isTrue();
+    assertThat(d.probes).isEmpty();
+
+    // b keeps checking a; a answers again (its ARP gets out once more): it gets the address back.
+    List<Action.Verify> again = checksWithin(d, Duration.ofSeconds(5));
+    assertThat(again).extracting(Action.Verify::owner).containsExactly("a");
+    answer(d, again.getFirst(), new ProbeOutcome.Taken(macOf("a"), "lan0"));
+    assertThat(d.loggedEvents()).contains("announcerAnswers");
+    assertThat(d.core.winner(WEB)).isEqualTo("a");
+    d.send(new Event.ClaimHeard(IP, macOf("a"), "lan0", "gratuitous ARP"));
+    assertThat(d.announces(WEB)).isFalse();
+  }
+
+  @Test
+  void aForeignAnswerGoesToTheConflictFlow() {
+    CoreDriver d = b();
+    MacAddress foreign = MacAddress.parse("3c:22:fb:00:00:50");
+    answer(d, checksWithin(d, Duration.ofSeconds(5)).getFirst(), new ProbeOutcome.Taken(foreign, "lan0"));
+    assertThat(d.emittedReasons()).contains("IPConflict");
+    assertThat(d.actionsOf(Action.MarkConflict.class)).containsExactly(new Action.MarkConflict(WEB, IP, foreign));
+  }
+
+  @Test
+  void checksStayWithinTheRate() {
+    CoreDriver d = new CoreDriver("b").standard(List.of("a", "b"), List.of(ALL));
+    List<String> ips = ipsWhere("a", "b");
+    for (int i = 0; i < 50; i++) {
+      d.send(new Event.ServiceUpdated(service("svc-" + i, ips.get(i), false, List.of(new EndpointFacts("a", true)), Map.of()),
+          List.of()));
+    }
+    int total = 0;
+    for (int second = 0; second < 10; second++) {
+      int sent = checksWithin(d, Duration.ofSeconds(1)).size();
+      assertThat(sent).as("checks in second %d", second).isLessThanOrEqualTo(20);
+      total += sent;
+    }
+    assertThat(total).as("every one of the 50 addresses checked within two periods").isEqualTo(50);
+  }
+}
