@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -97,7 +98,8 @@ public final class Announcer implements AnswerPolicy {
   private final LongSupplier nanoTime;
   private final Consumer<String> log;
   private final Map<InetAddress, Announcement> table = new HashMap<>();
-  private volatile Map<InetAddress, Set<String>> answering = Map.of();
+  /** What the responder reads, per VIP: the interfaces it is live on (empty while none qualifies). */
+  private final Map<InetAddress, Set<String>> answering = new ConcurrentHashMap<>();
   /** Also the lock for {@link #drainScheduled}. */
   private final GratuitousPacer pacer;
   private boolean drainScheduled;
@@ -150,7 +152,7 @@ public final class Announcer implements AnswerPolicy {
     a.tasks.forEach(t -> t.cancel(false));
     a.live.forEach((name, index) -> leave(a.vip, index));
     a.live = Map.of();
-    publish();
+    answering.remove(vip);
   }
 
   /** Re-runs interface selection after a change: new or re-enabled interfaces get a burst. */
@@ -188,7 +190,7 @@ public final class Announcer implements AnswerPolicy {
   }
 
   public Map<InetAddress, Set<String>> table() {
-    return answering;
+    return Map.copyOf(answering);
   }
 
   private void reselect(Announcement a, InterfaceTable now) {
@@ -213,7 +215,7 @@ public final class Announcer implements AnswerPolicy {
       log.accept("no longer announcing " + Addresses.text(a.vip) + " on " + gone + " (down, gone or deselected)");
     }
     a.live = next;
-    publish();
+    answering.put(a.vip, Set.copyOf(next.keySet()));
     if (!fresh.isEmpty()) {
       log.accept("announcing " + Addresses.text(a.vip) + " on " + fresh + " (" + sel.basis() + ")");
       for (int i = 0; i < config.burst().size(); i++) {
@@ -324,11 +326,5 @@ public final class Announcer implements AnswerPolicy {
         // The interface is gone, and its memberships with it.
       }
     }
-  }
-
-  private void publish() {
-    Map<InetAddress, Set<String>> snapshot = new HashMap<>();
-    table.forEach((vip, a) -> snapshot.put(vip, Set.copyOf(a.live.keySet())));
-    answering = Map.copyOf(snapshot);
   }
 }
