@@ -175,8 +175,12 @@ public final class Announcer implements AnswerPolicy {
 
   @Override
   public boolean shouldAnswer(InetAddress ip, NetInterface ingress) {
+    return liveOn(ip, ingress.name());
+  }
+
+  private boolean liveOn(InetAddress ip, String interfaceName) {
     Set<String> on = answering.get(ip);
-    return on != null && on.contains(ingress.name());
+    return on != null && on.contains(interfaceName);
   }
 
   public boolean isAnnounced(InetAddress ip) {
@@ -260,10 +264,7 @@ public final class Announcer implements AnswerPolicy {
     while (true) {
       Optional<GratuitousPacer.Round> next;
       synchronized (pacer) {
-        next = pacer.poll(nanoTime.getAsLong(), r -> {
-          Set<String> on = answering.get(r.vip());
-          return on != null && on.contains(r.interfaceName());
-        });
+        next = pacer.poll(nanoTime.getAsLong(), r -> liveOn(r.vip(), r.interfaceName()));
       }
       if (next.isEmpty()) {
         break;
