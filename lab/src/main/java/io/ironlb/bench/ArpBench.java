@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code bench/run}'s report:
  * <pre>
  * {"bench": "arp", "requestsPerSeries": 5000, "loadAverage": "..", "kernelNs": [..], "ironlbNs": [..],
+ *  "gateway": {"addresses": 500, "answered": .., "lastReplyMs": .., "floodRequests": 1000, "floodAnswered": .., "floodRateLimited": ..},
  *  "flood": {"seconds": 5, "rateLimit": 20000, "offeredPerSecond": .., "takenInPerSecond": .., "rateLimited": ..,
  *            "receiveCpuPercentOfCore": .., "microsPerRequest": .., "legitNs": [..]},
  *  "drops": {"RATE_LIMITED": .., ..}}
@@ -42,6 +43,7 @@ public class ArpBench {
 
   static final MacAddress CLIENT_MAC = MacAddress.parse("02:00:00:00:00:02");
   static final MacAddress FLOOD_MAC = MacAddress.parse("02:00:00:00:0e:01");
+  static final MacAddress GATEWAY_MAC = MacAddress.parse("02:00:00:00:00:fe");
 
   public static void main(String[] argv) throws Exception {
     List<String> rest = new java.util.ArrayList<>(List.of(argv));
@@ -115,6 +117,7 @@ public class ArpBench {
         print("IronLB responder", ours);
         result.put("kernelNs", kernel);
         result.put("ironlbNs", ours);
+        result.put("gateway", gateway(l2, stats, cs, clientIf));
 
         // Flood: one attacker asks for the VIP as fast as it can; a legit client keeps asking.
         AtomicBoolean flooding = new AtomicBoolean(true);
@@ -181,6 +184,76 @@ public class ArpBench {
         }
       }
     }
+  }
+
+  /**
+   * A gateway (one MAC) resolves 500 announced addresses at once, as after its cache was cleared,
+   * then asks for one of them 1,000 times at once: all 500 should be answered, the flood only up
+   * to its per-address share.
+   */
+  static Map<String, Object> gateway(LinuxLayer2 l2, Layer2Counters stats, PacketSocket cs, int clientIf) throws Exception {
+    List<Inet4Address> targets = new java.util.ArrayList<>();
+    for (String net : List.of("198.51.100.", "203.0.113.")) {
+      for (int host = 1; host < 255 && targets.size() < 500; host++) {
+        if (!(net.startsWith("198") && List.of(1, 2, 11, 12, 66).contains(host))) {
+          targets.add((Inet4Address) InetAddress.getByName(net + host));
+        }
+      }
+    }
+    targets.forEach(t -> l2.announce(t, List.of("lan0")));
+    Inet4Address gatewayIp = (Inet4Address) InetAddress.getByName("198.51.100.1");
+    Map<String, Object> out = new LinkedHashMap<>();
+    long limited0 = stats.drops(DropReason.RATE_LIMITED);
+    long start = System.nanoTime();
+    for (Inet4Address t : targets) {
+      cs.send(clientIf, ByteBuffer.wrap(request(GATEWAY_MAC, gatewayIp, t)));
+    }
+    double sendMs = (System.nanoTime() - start) / 1e6;
+    java.util.Set<InetAddress> answered = new java.util.HashSet<>();
+    long last = collectReplies(cs, GATEWAY_MAC, targets.size(), Duration.ofSeconds(2), r -> answered.add(r.senderIp()));
+    System.out.printf("gateway: one MAC asks for %d different addresses at once (sent in %.0f ms): answered %d/%d, the last after %.0f ms%n",
+        targets.size(), sendMs, answered.size(), targets.size(), (last - start) / 1e6);
+    out.put("addresses", targets.size());
+    out.put("answered", answered.size());
+    out.put("lastReplyMs", Math.round((last - start) / 1e5) / 10.0);
+    Inet4Address flooded = targets.getLast();
+    long[] floodAnswers = new long[1];
+    long floodStart = System.nanoTime();
+    for (int i = 0; i < 1_000; i++) {
+      cs.send(clientIf, ByteBuffer.wrap(request(GATEWAY_MAC, gatewayIp, flooded)));
+    }
+    double floodMs = (System.nanoTime() - floodStart) / 1e6;
+    collectReplies(cs, GATEWAY_MAC, 1_000, Duration.ofSeconds(1), r -> floodAnswers[0]++);
+    long limited = stats.drops(DropReason.RATE_LIMITED) - limited0;
+    System.out.printf("gateway flood: the same MAC asks for one address 1,000 times (sent in %.0f ms): answered %d, rate-limited %d "
+        + "(its share: 50 at once, then 50/s)%n", floodMs, floodAnswers[0], limited);
+    out.put("floodRequests", 1_000);
+    out.put("floodAnswered", floodAnswers[0]);
+    out.put("floodRateLimited", limited);
+    return out;
+  }
+
+  static byte[] request(MacAddress from, Inet4Address fromIp, Inet4Address target) {
+    return new Frame.Arp(EthernetHeader.untagged(MacAddress.BROADCAST, from, EthernetHeader.ETHERTYPE_ARP),
+        new ArpPacket(ArpPacket.Operation.REQUEST, from, fromIp, MacAddress.ZERO, target)).encode();
+  }
+
+  /** Hands replies to {@code to} to {@code each} until {@code count} came or {@code max} passed; returns when the last came. */
+  static long collectReplies(PacketSocket s, MacAddress to, int count, Duration max, java.util.function.Consumer<ArpPacket> each) throws Exception {
+    long deadline = System.nanoTime() + max.toNanos();
+    int[] got = new int[1];
+    long[] last = new long[1];
+    while (got[0] < count && System.nanoTime() < deadline) {
+      s.receive((idx, outgoing, frame) -> {
+        if (!outgoing && Frame.decode(frame) instanceof Decoded.Ok<Frame>(Frame.Arp a) && a.arp().operation() == ArpPacket.Operation.REPLY
+            && a.ethernet().destination().equals(to)) {
+          got[0]++;
+          last[0] = System.nanoTime();
+          each.accept(a.arp());
+        }
+      });
+    }
+    return last[0];
   }
 
   static long[] concat(long[] a, long[] b) {

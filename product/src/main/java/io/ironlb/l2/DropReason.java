@@ -20,8 +20,12 @@ public enum DropReason {
   NDP_HOP_LIMIT,
   /** Asks for an address this node does not announce on that interface. */
   NOT_ANNOUNCED,
-  /** The requester exceeded its share (token bucket per source MAC, or the global cap). */
+  /** The requester asked for this address too often (token bucket per source MAC and address). */
   RATE_LIMITED,
+  /** The requester asked for too many answers over all addresses (its larger per-MAC ceiling). */
+  RATE_LIMITED_REQUESTER,
+  /** All requesters together exceeded the global cap (a flood from many, likely forged, MACs). */
+  RATE_LIMITED_GLOBAL,
   /** The reply could not be sent (the link went down, for instance). */
   SEND_FAILED
 }

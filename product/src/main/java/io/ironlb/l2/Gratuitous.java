@@ -16,7 +16,15 @@ import java.util.List;
 /** The frames that tell a segment "this IP is at this MAC", and the ones that ask "is it taken?". */
 final class Gratuitous {
 
+  /** Frames in the largest round {@link #announcements} builds (IPv4: request and reply forms). */
+  static final int MAX_FRAMES_PER_ROUND = 2;
+
   private Gratuitous() {}
+
+  /** How many frames {@link #announcements} builds for {@code vip}. */
+  static int frameCount(InetAddress vip) {
+    return vip instanceof Inet4Address ? 2 : 1;
+  }
 
   /**
    * IPv4: a gratuitous request and a gratuitous reply (devices differ in which one updates their

@@ -62,8 +62,9 @@ public final class Responder {
       return Outcome.dropped(DropReason.NOT_ANNOUNCED);
     }
     stats.requestReceived(ip);
-    if (!limiter.allow(eth.source())) {
-      return Outcome.dropped(DropReason.RATE_LIMITED);
+    RateLimiter.Verdict verdict = limiter.allow(eth.source(), ip);
+    if (verdict != RateLimiter.Verdict.ALLOWED) {
+      return Outcome.dropped(reason(verdict));
     }
     ByteBuffer out = replyBuffer.get().clear();
     new Frame.Arp(eth.replyFrom(ingress.mac(), req.senderMac()), req.replyWith(ingress.mac())).encode(out);
@@ -90,8 +91,9 @@ public final class Responder {
       return Outcome.dropped(DropReason.NOT_ANNOUNCED);
     }
     stats.requestReceived(target);
-    if (!limiter.allow(eth.source())) {
-      return Outcome.dropped(DropReason.RATE_LIMITED);
+    RateLimiter.Verdict verdict = limiter.allow(eth.source(), target);
+    if (verdict != RateLimiter.Verdict.ALLOWED) {
+      return Outcome.dropped(reason(verdict));
     }
     boolean dad = ip.source().isAnyLocalAddress();
     // Duplicate address detection has no address to answer to: tell all nodes (RFC 4861 7.2.4).
@@ -101,6 +103,15 @@ public final class Responder {
     ByteBuffer out = replyBuffer.get().clear();
     new Frame.Ndp(eth.replyFrom(ingress.mac(), replyMac), Ipv6Header.forNdp(target, replyTo), na).encode(out);
     return send(ingress, target, out.flip());
+  }
+
+  private static DropReason reason(RateLimiter.Verdict refusal) {
+    return switch (refusal) {
+      case ALLOWED -> throw new IllegalArgumentException("an allowed answer is not a drop");
+      case PER_ADDRESS -> DropReason.RATE_LIMITED;
+      case PER_REQUESTER -> DropReason.RATE_LIMITED_REQUESTER;
+      case GLOBAL -> DropReason.RATE_LIMITED_GLOBAL;
+    };
   }
 
   private Outcome send(NetInterface ingress, InetAddress ip, ByteBuffer frame) {

@@ -15,6 +15,7 @@ import io.ironlb.k8s.MembershipAddressAnnotation;
 import io.ironlb.k8s.MembershipSecret;
 import io.ironlb.k8s.NodeMacsAnnotation;
 import io.ironlb.k8s.PoolTranslation;
+import io.ironlb.l2.Announcer;
 import io.ironlb.l2.Layer2Config;
 import io.ironlb.l2.NetInterface;
 import io.ironlb.l2.linux.LinuxLayer2;
@@ -111,6 +112,19 @@ public final class SpeakerCommand implements Callable<Integer> {
   @Option(names = "--verify-rate", defaultValue = "20",
       description = "At most this many such checks a second, from this node (default: ${DEFAULT-VALUE}).")
   int verifyRate;
+  @Option(names = "--gratuitous-burst", split = ",", converter = DurationConverter.class, defaultValue = "0s,500ms,1s,2s",
+      description = "When an address is taken over, when to send gratuitous ARP / unsolicited NA, counted from the takeover "
+          + "(comma list, first 0s; default: ${DEFAULT-VALUE}).")
+  List<Duration> gratuitousBurst;
+
+  @Option(names = "--gratuitous-refresh", converter = DurationConverter.class, defaultValue = "30s",
+      description = "How often announced addresses are announced again, so switches and routers keep them; 0s: never (default: ${DEFAULT-VALUE}).")
+  Duration gratuitousRefresh;
+
+  @Option(names = "--gratuitous-rate", defaultValue = "1000",
+      description = "At most this many gratuitous frames per second, all addresses together; a mass takeover announces every "
+          + "address once before it repeats any (default: ${DEFAULT-VALUE}).")
+  int gratuitousRate;
 
   @Override
   public Integer call() throws Exception {
@@ -123,6 +137,7 @@ public final class SpeakerCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
           "--node is required (or set NODE_NAME, e.g. from the downward API spec.nodeName)");
     }
+    Announcer.Config announce = gratuitous();
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
     SpeakerMetrics metrics = new SpeakerMetrics(registry);
@@ -132,7 +147,7 @@ public final class SpeakerCommand implements Callable<Integer> {
       return s == null ? Optional.of("starting: reading its Node and the membership Secret, joining the other speakers") : s.notReadyBecause();
     });
     try (KubernetesClient client = Kube.client(kubeconfig);
-        LinuxLayer2 layer2 = LinuxLayer2.open(layer2Config(), metrics, claim -> {
+        LinuxLayer2 layer2 = LinuxLayer2.open(layer2Config(announce), metrics, claim -> {
           Speaker s = speakerRef.get();
           if (s != null) {
             s.onClaim(claim);
@@ -199,10 +214,53 @@ public final class SpeakerCommand implements Callable<Integer> {
    * evidence, the re-announcement went unnoticed and both nodes answered ARP for the rest of a
    * partition (seen in the end-to-end partition test).
    */
-  static Layer2Config layer2Config() {
+  static Layer2Config layer2Config(Announcer.Config announce) {
     Layer2Config d = Layer2Config.defaults();
-    return new Layer2Config(d.announce(), d.probe(), d.rateLimit(), Speaker.CLAIM_EVIDENCE.minusSeconds(1), d.interfacePoll(),
+    return new Layer2Config(announce, d.probe(), d.rateLimit(), Speaker.CLAIM_EVIDENCE.minusSeconds(1), d.interfacePoll(),
         d.receiveTimeout());
+  }
+
+  static final int MAX_BURST_ROUNDS = 16;
+  static final Duration MAX_BURST_TIME = Duration.ofMinutes(1);
+  static final Duration MIN_REFRESH = Duration.ofSeconds(1);
+  static final Duration MAX_REFRESH = Duration.ofHours(1);
+  static final int MIN_RATE = 10;
+  static final int MAX_RATE = 100_000;
+
+  /** The gratuitous flags, checked: each refusal names the flag, the value and what would do. */
+  Announcer.Config gratuitous() {
+    String burst = "--gratuitous-burst " + String.join(",", gratuitousBurst.stream().map(SpeakerCommand::text).toList());
+    if (gratuitousBurst.isEmpty() || gratuitousBurst.size() > MAX_BURST_ROUNDS) {
+      throw invalid(burst + ": give 1 to " + MAX_BURST_ROUNDS + " times, e.g. 0s,500ms,1s,2s");
+    }
+    if (!gratuitousBurst.getFirst().isZero()) {
+      throw invalid(burst + ": the first round goes out at the takeover, so the list starts with 0s");
+    }
+    for (int i = 1; i < gratuitousBurst.size(); i++) {
+      if (gratuitousBurst.get(i).compareTo(gratuitousBurst.get(i - 1)) <= 0) {
+        throw invalid(burst + ": the times must increase (each counts from the takeover), e.g. 0s,500ms,1s,2s");
+      }
+    }
+    if (gratuitousBurst.getLast().compareTo(MAX_BURST_TIME) > 0) {
+      throw invalid(burst + ": the last round must come within " + text(MAX_BURST_TIME) + " of the takeover; later ones are "
+          + "the refresh's job (--gratuitous-refresh)");
+    }
+    if (!gratuitousRefresh.isZero() && (gratuitousRefresh.compareTo(MIN_REFRESH) < 0 || gratuitousRefresh.compareTo(MAX_REFRESH) > 0)) {
+      throw invalid("--gratuitous-refresh " + text(gratuitousRefresh) + ": give 0s (no refresh) or " + text(MIN_REFRESH) + " to "
+          + text(MAX_REFRESH) + "; keep it below your switches' MAC ageing time (often 300s)");
+    }
+    if (gratuitousRate < MIN_RATE || gratuitousRate > MAX_RATE) {
+      throw invalid("--gratuitous-rate " + gratuitousRate + ": give " + MIN_RATE + " to " + MAX_RATE + " frames per second");
+    }
+    return new Announcer.Config(gratuitousBurst, gratuitousRefresh, gratuitousRate);
+  }
+
+  private picocli.CommandLine.ParameterException invalid(String message) {
+    return new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), message);
+  }
+
+  private static String text(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
   }
 
   private byte[] awaitSecret(KubernetesClient client) throws InterruptedException {

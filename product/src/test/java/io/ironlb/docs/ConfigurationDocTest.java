@@ -7,6 +7,7 @@ import io.ironlb.crds.CrdValidator;
 import io.ironlb.deploy.ExportedMetrics;
 import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.MetalLb;
+import io.ironlb.l2.DropReason;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -67,6 +68,13 @@ class ConfigurationDocTest {
       List<String> series = ExportedMetrics.series(name, type);
       assertThat(doc).as("series of %s", name).contains("`" + series.getFirst() + "`");
     });
+  }
+
+  @Test
+  void everyDropReasonOfTheFramesDroppedMetricIsDocumented() throws IOException {
+    String doc = doc();
+
+    assertThat(DropReason.values()).allSatisfy(r -> assertThat(doc).as("reason %s", r).contains("`" + r.name() + "`"));
   }
 
   @Test

@@ -54,7 +54,7 @@ class ResponderTest {
     // One round at takeover, then a refresh every second: a test that waits 2.5 s after withdrawal
     // would see two refreshes if withdrawal did not stop them.
     Layer2Config config = Layer2Config.defaults()
-        .withRateLimit(new RateLimiter.Config(2, 2, 1000, 1000, 16))
+        .withRateLimit(new RateLimiter.Config(2, 2, 1000, 1000, 1000, 1000, 16))
         .withAnnounce(new Announcer.Config(List.of(java.time.Duration.ZERO), java.time.Duration.ofSeconds(1)));
     engine = new Layer2Engine(link, config, stats, c -> { }, scheduler, clock::get, s -> { });
     engine.interfacesChanged(InterfaceTable.of(List.of(LAN, INTERNAL)));
@@ -96,7 +96,15 @@ class ResponderTest {
         new Case("a neighbour advertisement", 2, false, new Frame.Ndp(eth6(MacAddress.IPV6_ALL_NODES, CLIENT),
             Ipv6Header.forNdp(CLIENT6, Addresses.IPV6_ALL_NODES), new NdpMessage.NeighborAdvertisement(false, false, true, CLIENT6,
             List.of())).encode(), DropReason.NOT_A_REQUEST),
-        new Case("a solicitation for an address not announced", 2, false, ns(CLIENT6, 255, v6("2001:db8:1::99")), DropReason.NOT_ANNOUNCED));
+        new Case("a solicitation for an address not announced", 2, false, ns(CLIENT6, 255, v6("2001:db8:1::99")), DropReason.NOT_ANNOUNCED),
+        new Case("a unicast request to the internal link's MAC for the VIP announced on the LAN", 3, false,
+            arpRequest(INTERNAL.mac(), CLIENT, VIP), DropReason.NOT_ANNOUNCED),
+        new Case("a unicast request to the LAN's MAC that arrives on the internal link", 3, false, arpRequest(LAN_MAC, CLIENT, VIP),
+            DropReason.ETHERNET_DESTINATION),
+        new Case("a unicast solicitation to the internal link's MAC for the VIP announced on the LAN", 3, false,
+            unicastNs(INTERNAL.mac(), VIP6, VIP6, List.of()), DropReason.NOT_ANNOUNCED),
+        new Case("a unicast solicitation to another host's MAC", 2, false,
+            unicastNs(MacAddress.parse("02:00:00:00:0b:01"), VIP6, VIP6, List.of()), DropReason.ETHERNET_DESTINATION));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -117,6 +125,47 @@ class ResponderTest {
         new ArpPacket(ArpPacket.Operation.REPLY, LAN_MAC, VIP, CLIENT, CLIENT_IP))));
     assertThat(stats.forIp(VIP).requestsReceived()).isEqualTo(1);
     assertThat(stats.forIp(VIP).responsesSent()).isEqualTo(1);
+  }
+
+  /**
+   * What a client's kernel sends when its entry for the VIP goes STALE and traffic flows (NUD
+   * probe): the request goes to the MAC it has cached, not to broadcast.
+   */
+  @Test
+  void aUnicastArpRequestToTheIngressMacIsAnsweredLikeABroadcastOne() {
+    assertThat(engine.onFrame(2, false, ByteBuffer.wrap(arpRequest(LAN_MAC, CLIENT, VIP)))).isEqualTo(new Outcome.Answered(VIP, "lan0"));
+    assertThat(link.sent).containsExactly(new FakeLink.Sent(2, new Frame.Arp(eth(CLIENT, LAN_MAC),
+        new ArpPacket(ArpPacket.Operation.REPLY, LAN_MAC, VIP, CLIENT, CLIENT_IP))));
+  }
+
+  record UnicastNs(String name, Inet6Address ipDestination, List<NdpOption> options) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<UnicastNs> unicastSolicitations() {
+    return Stream.of(
+        new UnicastNs("to the VIP itself without a source link-layer option (Linux NUD probe, RFC 4861 7.2.2)", VIP6, List.of()),
+        new UnicastNs("to the VIP itself with a source link-layer option", VIP6, List.of(new NdpOption.SourceLinkLayer(CLIENT))),
+        new UnicastNs("to the VIP's solicited-node group, Ethernet-unicast to our MAC", Addresses.solicitedNode(VIP6), List.of()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unicastSolicitations")
+  void aUnicastNeighbourSolicitationForTheVipIsAnsweredToTheRequesterWithTheIngressMac(UnicastNs c) {
+    assertThat(engine.onFrame(2, false, ByteBuffer.wrap(unicastNs(LAN_MAC, c.ipDestination(), VIP6, c.options()))))
+        .isEqualTo(new Outcome.Answered(VIP6, "lan0"));
+    assertThat(link.sent).singleElement().satisfies(s -> {
+      Frame.Ndp ndp = (Frame.Ndp) s.frame();
+      assertThat(ndp.ethernet().destination()).isEqualTo(CLIENT);
+      assertThat(ndp.ethernet().source()).isEqualTo(LAN_MAC);
+      assertThat(ndp.ip().source()).isEqualTo(VIP6);
+      assertThat(ndp.ip().destination()).isEqualTo(CLIENT6);
+      assertThat(ndp.message()).isEqualTo(new NdpMessage.NeighborAdvertisement(false, true, true, VIP6,
+          List.of(new NdpOption.TargetLinkLayer(LAN_MAC))));
+    });
   }
 
   @Test
@@ -201,6 +250,12 @@ class ResponderTest {
     List<NdpOption> opts = src.isAnyLocalAddress() ? List.of() : List.of(new NdpOption.SourceLinkLayer(CLIENT));
     return new Frame.Ndp(eth6(MacAddress.ofIpv6Multicast(group), CLIENT), new Ipv6Header(0, 0, 58, hopLimit, src, group),
         new NdpMessage.NeighborSolicitation(target, opts)).encode();
+  }
+
+  /** A solicitation from the client's global address sent to {@code mac} at IPv6 {@code dst}. */
+  static byte[] unicastNs(MacAddress mac, Inet6Address dst, Inet6Address target, List<NdpOption> options) {
+    return new Frame.Ndp(eth6(mac, CLIENT), new Ipv6Header(0, 0, 58, 255, CLIENT6, dst), new NdpMessage.NeighborSolicitation(target, options))
+        .encode();
   }
 
   static byte[] ipv4() {
