@@ -60,17 +60,19 @@ public final class Announcer implements AnswerPolicy {
   private final Supplier<InterfaceTable> interfaces;
   private final Layer2Stats stats;
   private final Config config;
+  private final ExcludedInterfaces excludedInterfaces;
   private final ScheduledExecutorService scheduler;
   private final Consumer<String> log;
   private final Map<InetAddress, Announcement> table = new HashMap<>();
   private volatile Map<InetAddress, Set<String>> answering = Map.of();
 
-  public Announcer(Link link, Supplier<InterfaceTable> interfaces, Layer2Stats stats, Config config, ScheduledExecutorService scheduler,
-      Consumer<String> log) {
+  public Announcer(Link link, Supplier<InterfaceTable> interfaces, Layer2Stats stats, Config config, ExcludedInterfaces excludedInterfaces,
+      ScheduledExecutorService scheduler, Consumer<String> log) {
     this.link = link;
     this.interfaces = interfaces;
     this.stats = stats;
     this.config = config;
+    this.excludedInterfaces = excludedInterfaces;
     this.scheduler = scheduler;
     this.log = log;
   }
@@ -145,7 +147,7 @@ public final class Announcer implements AnswerPolicy {
   }
 
   private void reselect(Announcement a, InterfaceTable now) {
-    InterfaceSelection.Selection sel = InterfaceSelection.select(a.vip, now, a.explicit);
+    InterfaceSelection.Selection sel = InterfaceSelection.select(a.vip, now, a.explicit, excludedInterfaces);
     Map<String, Integer> next = new LinkedHashMap<>();
     sel.interfaces().forEach(i -> next.put(i.name(), i.index()));
     List<String> fresh = new ArrayList<>();

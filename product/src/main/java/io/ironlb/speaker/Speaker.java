@@ -78,11 +78,16 @@ public final class Speaker implements AutoCloseable {
   /** How often an address another node answers for is probed again while membership is untrusted. */
   private static final Duration ANSWERED_ELSEWHERE_RECHECK = Duration.ofSeconds(5);
 
+  /** @param ignoreExcludeLb {@code --ignore-exclude-lb}: nodes with the exclude label stay candidates ({@code SpeakerFacts.node}) */
   public record Config(String nodeName, String namespace, String loadBalancerClass, List<String> interfaces,
-      Duration reprobeAfterConflict) {
+      Duration reprobeAfterConflict, boolean ignoreExcludeLb) {
     public Config {
       Objects.requireNonNull(nodeName, "nodeName");
       interfaces = interfaces == null ? List.of() : List.copyOf(interfaces);
+    }
+
+    public Config(String nodeName, String namespace, String loadBalancerClass, List<String> interfaces, Duration reprobeAfterConflict) {
+      this(nodeName, namespace, loadBalancerClass, interfaces, reprobeAfterConflict, false);
     }
   }
 

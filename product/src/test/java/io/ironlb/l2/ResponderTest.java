@@ -109,6 +109,19 @@ class ResponderTest {
   }
 
   @Test
+  void anInterfaceTheExcludeL2ConfigMapNamesNeitherAnnouncesNorAnswers() {
+    Layer2Engine excluding = new Layer2Engine(link, Layer2Config.defaults().withExcludedInterfaces(ExcludedInterfaces.of(List.of("^lan"))),
+        stats, c -> { }, scheduler, clock::get, s -> { });
+    excluding.interfacesChanged(InterfaceTable.of(List.of(LAN, INTERNAL)));
+    excluding.announce(VIP, List.of());
+
+    assertThat(excluding.announcedOn(VIP)).as("not on lan0, and not on the internal link instead").isEmpty();
+    assertThat(excluding.onFrame(2, false, ByteBuffer.wrap(arpRequest(MacAddress.BROADCAST, CLIENT, VIP))))
+        .isEqualTo(Outcome.dropped(DropReason.NOT_ANNOUNCED));
+    assertThat(link.sent).isEmpty();
+  }
+
+  @Test
   void anArpRequestForTheVipIsAnsweredWithTheIngressMacToTheRequester() {
     link.sent.clear();
     Outcome o = engine.onFrame(2, false, ByteBuffer.wrap(arpRequest(MacAddress.BROADCAST, CLIENT, VIP)));

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.ironlb.k8s.EventRecorder;
+import io.ironlb.k8s.ExcludeL2ConfigMap;
 import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.L2Advertisement;
 import io.ironlb.k8s.L2AdvertisementSpec;
@@ -83,6 +84,7 @@ public final class SpeakerApiExercise {
     admin.resources(ServiceL2Status.class).inNamespace(ns).resource(previous).create();
 
     // SpeakerCommand.call(), the parts before the data plane is needed.
+    ExcludeL2ConfigMap.read(client, ns, SOON);
     client.nodes().withName(NODE).get();
     NodeAnnouncement.publish(client, NODE, List.of(OWN_MAC), "198.51.100.11:7946");
     MembershipSecret.read(client, ns, MembershipSecret.DEFAULT_NAME);
