@@ -1,5 +1,6 @@
 package io.ironlb.k8s;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import java.util.ArrayList;
@@ -7,15 +8,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The fields set on an L2Advertisement that IronLB does not act on, by path
+ * The fields set on an L2Advertisement or an IPAddressPool that IronLB does not act on, by path
  * ({@code spec.fooBar}, {@code spec.nodeSelectors[0].matchFields}), so that none is ignored
- * silently: the speaker reports them in a Warning event.
+ * silently: the speaker (advertisements) and the controller (pools) report them in a Warning event.
  *
- * <p>IronLB reads every field of MetalLB's L2Advertisement (v0.16 and main, preferredNodeSelectors
- * included). What remains is what the model does not know: a field from a newer MetalLB, or a typo.
- * An API server with IronLB's CRDs prunes such fields on write (and {@code kubectl apply} warns
- * {@code unknown field}); one that still has MetalLB's CRDs, or no schema at all like the lab's,
- * passes them on, and this names them.
+ * <p>IronLB reads every field of MetalLB's L2Advertisement and IPAddressPool (v0.16 and main,
+ * preferredNodeSelectors included). What remains is what the model does not know: a field from a
+ * newer MetalLB, or a typo. An API server with IronLB's CRDs prunes such fields on write (and
+ * {@code kubectl apply} warns {@code unknown field}); one that still has MetalLB's CRDs, or no
+ * schema at all like the lab's, passes them on, and this names them.
  */
 public final class UnsupportedFields {
   /** The reason of the Warning event that names them. */
@@ -45,11 +46,28 @@ public final class UnsupportedFields {
     return List.copyOf(out);
   }
 
+  /** Paths of the unsupported fields set on {@code pool}, in document order; empty when there are none. */
+  public static List<String> of(IPAddressPool pool) {
+    List<String> out = new ArrayList<>();
+    IPAddressPoolSpec spec = pool.getSpec();
+    if (spec == null) {
+      return out;
+    }
+    unknown(spec.unknownFields(), "spec", out);
+    IPAddressPoolSpec.ServiceAllocation allocation = spec.serviceAllocation();
+    if (allocation != null) {
+      unknown(allocation.unknownFields(), "spec.serviceAllocation", out);
+      selectors(allocation.namespaceSelectors(), "spec.serviceAllocation.namespaceSelectors", out);
+      selectors(allocation.serviceSelectors(), "spec.serviceAllocation.serviceSelectors", out);
+    }
+    return List.copyOf(out);
+  }
+
   /** The event's message: what is ignored, and what to do. */
-  public static String message(L2Advertisement ad, List<String> fields) {
-    return "L2Advertisement " + ad.getMetadata().getName() + ": IronLB does not support " + String.join(", ", fields)
+  public static String message(HasMetadata object, List<String> fields) {
+    return object.getKind() + " " + object.getMetadata().getName() + ": IronLB does not support " + String.join(", ", fields)
         + (fields.size() == 1 ? "; it is" : "; they are") + " ignored (remove " + (fields.size() == 1 ? "it" : "them")
-        + ", or check the spelling against MetalLB's L2Advertisement)";
+        + ", or check the spelling against MetalLB's " + object.getKind() + ")";
   }
 
   private static void selectors(List<LabelSelector> selectors, String path, List<String> out) {

@@ -49,6 +49,36 @@ class UnsupportedFieldsTest {
     assertThat(UnsupportedFields.of(advertisement(c.spec()))).containsExactlyElementsOf(c.expected());
   }
 
+  static Stream<Case> poolCases() {
+    return Stream.of(
+        new Case("every field of MetalLB's IPAddressPool is supported", """
+            addresses: [198.51.100.0/24]
+            autoAssign: false
+            avoidBuggyIPs: true
+            serviceAllocation:
+              priority: 5
+              namespaces: [apps]
+              namespaceSelectors: [{matchLabels: {team: web}}]
+              serviceSelectors: [{matchExpressions: [{key: app, operator: Exists}]}]
+            """, List.of()),
+        new Case("an unknown field in the spec", "addresses: [198.51.100.0/24]\nallocateTo: {priority: 1}", List.of("spec.allocateTo")),
+        new Case("unknown fields in serviceAllocation and its selectors", """
+            addresses: [198.51.100.0/24]
+            serviceAllocation:
+              namespace: [apps]
+              serviceSelectors: [{matchLabel: {app: web}}]
+            """, List.of("spec.serviceAllocation.namespace", "spec.serviceAllocation.serviceSelectors[0].matchLabel")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("poolCases")
+  void namesEveryPoolFieldItDoesNotActOn(Case c) {
+    IPAddressPool pool = Serialization.unmarshal("apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: p}\nspec:\n"
+        + c.spec().indent(2), IPAddressPool.class);
+
+    assertThat(UnsupportedFields.of(pool)).containsExactlyElementsOf(c.expected());
+  }
+
   @Test
   void anAdvertisementWithoutSpecHasNone() {
     L2Advertisement ad = Serialization.unmarshal("apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: all}\n",
