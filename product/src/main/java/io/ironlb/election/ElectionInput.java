@@ -42,13 +42,6 @@ public record ElectionInput(
     }
   }
 
-  /** Advertisements without node preferences. */
-  public ElectionInput(String ip, Set<String> liveNodes, Map<String, NodeFacts> nodes, List<List<LabelSelector>> nodeSelectors,
-      boolean localTrafficPolicy, List<EndpointFacts> endpoints) {
-    this(ip, liveNodes, nodes, nodeSelectors, localTrafficPolicy, endpoints, nodeSelectors.stream()
-        .map(s -> List.<PreferredNodeSelector>of()).toList());
-  }
-
   /** The election over the advertisements that cover the service (its pool and its serviceSelectors). */
   public static ElectionInput of(String ip, Set<String> liveNodes, Map<String, NodeFacts> nodes, List<AdvertisementFacts> covering,
       boolean localTrafficPolicy, List<EndpointFacts> endpoints) {

@@ -49,7 +49,8 @@ class ElectionTest {
 
   private static ElectionInput input(Set<String> live, Map<String, NodeFacts> nodes, List<List<LabelSelector>> selectors,
       boolean local, List<EndpointFacts> endpoints) {
-    return new ElectionInput("10.0.0.1", live, nodes, selectors, local, endpoints);
+    return new ElectionInput("10.0.0.1", live, nodes, selectors, local, endpoints, selectors.stream()
+        .map(s -> List.<PreferredNodeSelector>of()).toList());
   }
 
   private static Winner winner(String node) {
