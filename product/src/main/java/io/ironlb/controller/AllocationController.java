@@ -31,6 +31,7 @@ import io.ironlb.k8s.IpConflictAnnotation;
 import io.ironlb.k8s.MetalLb;
 import io.ironlb.k8s.PoolTranslation;
 import io.ironlb.k8s.ServiceTranslation;
+import io.ironlb.k8s.UnsupportedFields;
 import io.ironlb.model.IpText;
 import io.ironlb.model.ServiceKey;
 import java.math.BigInteger;
@@ -87,6 +88,8 @@ public final class AllocationController implements AutoCloseable {
   // Owned by the worker thread.
   private final Map<String, Pool> lastValidPools = new HashMap<>();
   private final Map<String, String> poolProblems = new HashMap<>();
+  /** Each pool's unsupported fields as last reported: a pool is reported again only when they change. */
+  private final Map<String, List<String>> unsupportedReported = new HashMap<>();
   private final Set<ServiceKey> owned = new HashSet<>();
   /**
    * The failure last logged per service. A pool change re-reconciles every service, and each
@@ -298,6 +301,7 @@ public final class AllocationController implements AutoCloseable {
     for (IPAddressPool cr : crs) {
       String name = cr.getMetadata().getName();
       present.add(name);
+      reportUnsupportedFields(cr);
       PoolValidation validation;
       try {
         validation = Pool.parse(PoolTranslation.toSpec(cr));
@@ -321,6 +325,7 @@ public final class AllocationController implements AutoCloseable {
       }
     }
     lastValidPools.keySet().retainAll(present);
+    unsupportedReported.keySet().retainAll(present);
     Set<InetAddress> nodeIps = new HashSet<>();
     for (Node n : nodes.getStore().list()) {
       nodeIps.addAll(PoolTranslation.nodeIps(n));
@@ -347,6 +352,20 @@ public final class AllocationController implements AutoCloseable {
   }
 
   private final Set<String> knownPoolMetrics = new HashSet<>();
+
+  /**
+   * A field of the pool IronLB does not act on gets a Warning event, never silence; once, not on
+   * every status write (which changes the pool's resourceVersion too).
+   */
+  private void reportUnsupportedFields(IPAddressPool cr) {
+    String name = cr.getMetadata().getName();
+    List<String> fields = UnsupportedFields.of(cr);
+    if (!fields.equals(unsupportedReported.put(name, fields)) && !fields.isEmpty()) {
+      String message = UnsupportedFields.message(cr, fields);
+      log.warn("{}", message, kv("event", "unsupportedField"), kv("pool", name));
+      events.record(cr, Type.Warning, UnsupportedFields.EVENT_REASON, message);
+    }
+  }
 
   private void schedulePoolStatusFlush() {
     if (!poolStatusFlushScheduled) {

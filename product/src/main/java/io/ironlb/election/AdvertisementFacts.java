@@ -11,7 +11,8 @@ public record AdvertisementFacts(
     List<LabelSelector> ipAddressPoolSelectors,
     List<LabelSelector> nodeSelectors,
     List<String> interfaces,
-    List<LabelSelector> serviceSelectors) {
+    List<LabelSelector> serviceSelectors,
+    List<PreferredNodeSelector> preferredNodeSelectors) {
 
   public AdvertisementFacts {
     ipAddressPools = ipAddressPools == null ? List.of() : List.copyOf(ipAddressPools);
@@ -19,6 +20,13 @@ public record AdvertisementFacts(
     nodeSelectors = nodeSelectors == null ? List.of() : List.copyOf(nodeSelectors);
     interfaces = interfaces == null ? List.of() : List.copyOf(interfaces);
     serviceSelectors = serviceSelectors == null ? List.of() : List.copyOf(serviceSelectors);
+    preferredNodeSelectors = preferredNodeSelectors == null ? List.of() : List.copyOf(preferredNodeSelectors);
+  }
+
+  /** An advertisement without node preferences. */
+  public AdvertisementFacts(String name, List<String> ipAddressPools, List<LabelSelector> ipAddressPoolSelectors,
+      List<LabelSelector> nodeSelectors, List<String> interfaces, List<LabelSelector> serviceSelectors) {
+    this(name, ipAddressPools, ipAddressPoolSelectors, nodeSelectors, interfaces, serviceSelectors, List.of());
   }
 
   /** MetalLB: naming neither pools nor pool selectors covers every pool. */
@@ -34,6 +42,6 @@ public record AdvertisementFacts(
   }
 
   boolean selectsNode(NodeFacts node) {
-    return nodeSelectors.isEmpty() || nodeSelectors.stream().anyMatch(s -> s.matches(node.labels()));
+    return Election.selects(nodeSelectors, node);
   }
 }

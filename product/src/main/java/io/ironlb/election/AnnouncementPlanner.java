@@ -50,8 +50,7 @@ public final class AnnouncementPlanner {
         }
       }
     }
-    ElectionInput input = new ElectionInput(s.ips().getFirst().text(), liveNodes, nodes,
-        covering.stream().map(AdvertisementFacts::nodeSelectors).toList(), s.localTrafficPolicy(), s.endpoints());
+    ElectionInput input = ElectionInput.of(s.ips().getFirst().text(), liveNodes, nodes, covering, s.localTrafficPolicy(), s.endpoints());
     ElectionOutcome outcome = Election.decide(input);
     if (!(outcome instanceof ElectionOutcome.Winner w) || !w.node().equals(me)) {
       return new Decision(s, outcome, null);

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.ironlb.election.AdvertisementFacts;
 import io.ironlb.election.EndpointFacts;
 import io.ironlb.election.NodeFacts;
+import io.ironlb.election.PreferredNodeSelector;
 import io.ironlb.election.ServiceFacts;
 import io.ironlb.model.Vip;
 import java.net.Inet4Address;
@@ -35,8 +36,7 @@ public final class SpeakerFacts {
     List<EndpointFacts> endpoints = new ArrayList<>();
     for (EndpointSlice slice : slices) {
       for (Endpoint e : ServiceTranslation.nullToEmpty(slice.getEndpoints())) {
-        // Without a node name it still serves (Cluster policy), but makes no node eligible under Local.
-        endpoints.add(new EndpointFacts(e.getNodeName() == null ? EndpointFacts.NO_NODE : e.getNodeName(), serving(e)));
+        endpoints.add(new EndpointFacts(e.getNodeName(), serving(e)));
       }
     }
     return new ServiceFacts(
@@ -49,18 +49,27 @@ public final class SpeakerFacts {
   }
 
   /**
-   * As MetalLB decides it: a missing {@code ready} means ready, and an endpoint that is
-   * {@code serving} counts whether or not it is terminating.
+   * MetalLB's rule ({@code epslices.EndpointCanServe}): ready (a missing {@code ready} means ready)
+   * or serving; {@code terminating} plays no part, so a terminating endpoint that still serves counts.
    */
   static boolean serving(Endpoint e) {
     var c = e.getConditions();
     if (c == null || c.getReady() == null || c.getReady()) {
       return true;
     }
-    return Boolean.TRUE.equals(c.getServing());
+    return c.getReady() == null || c.getReady() || Boolean.TRUE.equals(c.getServing());
   }
 
+  /** A node whose exclude label, if it carries one, is honoured. */
   public static NodeFacts node(Node n) {
+    return node(n, false);
+  }
+
+  /**
+   * @param ignoreExcludeLabel {@code --ignore-exclude-lb}: the node stays a candidate even when it
+   *     carries {@link NodeFacts#EXCLUDE_LABEL} (NetworkUnavailable still excludes it)
+   */
+  public static NodeFacts node(Node n, boolean ignoreExcludeLabel) {
     boolean networkUnavailable = false;
     if (n.getStatus() != null) {
       for (NodeCondition c : ServiceTranslation.nullToEmpty(n.getStatus().getConditions())) {
@@ -69,7 +78,9 @@ public final class SpeakerFacts {
         }
       }
     }
-    return new NodeFacts(n.getMetadata().getName(), n.getMetadata().getLabels(), networkUnavailable);
+    Map<String, String> labels = n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels();
+    return new NodeFacts(n.getMetadata().getName(), labels, networkUnavailable,
+        !ignoreExcludeLabel && labels.containsKey(NodeFacts.EXCLUDE_LABEL));
   }
 
   /** Node readiness: the fallback liveness signal when membership cannot form. */
@@ -95,7 +106,30 @@ public final class SpeakerFacts {
         PoolTranslation.selectors(spec.ipAddressPoolSelectors(), "spec.ipAddressPoolSelectors"),
         PoolTranslation.selectors(spec.nodeSelectors(), "spec.nodeSelectors"),
         spec.interfaces(),
-        PoolTranslation.selectors(spec.serviceSelectors(), "spec.serviceSelectors"));
+        PoolTranslation.selectors(spec.serviceSelectors(), "spec.serviceSelectors"),
+        preferences(spec.preferredNodeSelectors()));
+  }
+
+  /** {@code spec.preferredNodeSelectors}; throws IllegalArgumentException naming the entry, as advertisement() does. */
+  private static List<PreferredNodeSelector> preferences(List<L2AdvertisementSpec.PreferredNodeSelector> in) {
+    List<L2AdvertisementSpec.PreferredNodeSelector> entries = ServiceTranslation.nullToEmpty(in);
+    List<PreferredNodeSelector> out = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      String field = "spec.preferredNodeSelectors[" + i + "]";
+      L2AdvertisementSpec.PreferredNodeSelector p = entries.get(i);
+      if (p == null) {
+        throw new IllegalArgumentException(field + " is null; write {weight, preference} or remove the entry");
+      }
+      if (p.weight() == null || p.weight() < PreferredNodeSelector.MIN_WEIGHT || p.weight() > PreferredNodeSelector.MAX_WEIGHT) {
+        throw new IllegalArgumentException(field + ".weight " + (p.weight() == null ? "is missing" : p.weight() + " is out of range")
+            + "; give a weight from " + PreferredNodeSelector.MIN_WEIGHT + " to " + PreferredNodeSelector.MAX_WEIGHT);
+      }
+      if (p.preference() == null) {
+        throw new IllegalArgumentException(field + ".preference is missing; write a node label selector ({} prefers every node)");
+      }
+      out.add(new PreferredNodeSelector(p.weight(), PoolTranslation.selector(p.preference(), field + ".preference")));
+    }
+    return out;
   }
 
   private static void noEmptyEntry(List<String> list, String field) {

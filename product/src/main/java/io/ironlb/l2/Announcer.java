@@ -94,6 +94,7 @@ public final class Announcer implements AnswerPolicy {
   private final Supplier<InterfaceTable> interfaces;
   private final Layer2Stats stats;
   private final Config config;
+  private final ExcludedInterfaces excludedInterfaces;
   private final ScheduledExecutorService scheduler;
   private final LongSupplier nanoTime;
   private final Consumer<String> log;
@@ -104,12 +105,13 @@ public final class Announcer implements AnswerPolicy {
   private final GratuitousPacer pacer;
   private boolean drainScheduled;
 
-  public Announcer(Link link, Supplier<InterfaceTable> interfaces, Layer2Stats stats, Config config, ScheduledExecutorService scheduler,
-      LongSupplier nanoTime, Consumer<String> log) {
+  public Announcer(Link link, Supplier<InterfaceTable> interfaces, Layer2Stats stats, Config config, ExcludedInterfaces excludedInterfaces,
+      ScheduledExecutorService scheduler, LongSupplier nanoTime, Consumer<String> log) {
     this.link = link;
     this.interfaces = interfaces;
     this.stats = stats;
     this.config = config;
+    this.excludedInterfaces = excludedInterfaces;
     this.scheduler = scheduler;
     this.nanoTime = nanoTime;
     this.log = log;
@@ -211,7 +213,7 @@ public final class Announcer implements AnswerPolicy {
   }
 
   private void reselect(Announcement a, InterfaceTable now) {
-    InterfaceSelection.Selection sel = InterfaceSelection.select(a.vip, now, a.explicit);
+    InterfaceSelection.Selection sel = InterfaceSelection.select(a.vip, now, a.explicit, excludedInterfaces);
     Map<String, Integer> next = new LinkedHashMap<>();
     sel.interfaces().forEach(i -> next.put(i.name(), i.index()));
     List<String> fresh = new ArrayList<>();

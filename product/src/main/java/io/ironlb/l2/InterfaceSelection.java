@@ -2,10 +2,12 @@ package io.ironlb.l2;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Which interfaces announce a VIP. A pure function of the VIP, the interfaces, and the
@@ -14,10 +16,12 @@ import java.util.Optional;
  * <p>By default only interfaces whose own subnet contains the VIP (the LAN, never an internal link
  * on another subnet). When none does, every eligible interface announces, as MetalLB does, so a
  * pool outside the node subnets still works; {@link Basis} says which rule applied. An interface
- * that is down still owns its subnet: while the LAN link is down, a LAN VIP is announced nowhere. An explicit
+ * that is down or excluded by the operator still owns its subnet: while the LAN link is down, a LAN VIP
+ * is announced nowhere. An explicit
  * list replaces the subnet rule. Some interfaces are never used, listed or not: loopback, down,
- * NOARP, bridge and bond members (the bridge or bond itself announces), and container or proxy
- * devices by name ({@code veth*}, {@code cali*}, {@code docker*}, {@code kube-ipvs0}).
+ * NOARP, bridge and bond members (the bridge or bond itself announces), container or proxy
+ * devices by name ({@code veth*}, {@code cali*}, {@code docker*}, {@code kube-ipvs0}), and those the
+ * operator excludes by name (MetalLB's {@code metallb-excludel2} ConfigMap, {@link ExcludedInterfaces}).
  */
 public final class InterfaceSelection {
 
@@ -39,6 +43,8 @@ public final class InterfaceSelection {
     NOARP,
     BRIDGE_OR_BOND_MEMBER,
     CONTAINER_OR_PROXY_DEVICE,
+    /** A pattern of the {@code metallb-excludel2} ConfigMap matches its name. */
+    EXCLUDED_BY_CONFIGMAP,
     NO_MAC,
     SUBNET_DOES_NOT_CONTAIN_VIP,
     NOT_LISTED
@@ -58,7 +64,7 @@ public final class InterfaceSelection {
   private static final List<String> NEVER_PREFIXES = List.of("veth", "cali", "docker", "kube-ipvs0");
 
   /** Why {@code i} can never announce, or empty when it may. */
-  public static Optional<Exclusion> ineligible(NetInterface i, InterfaceTable table) {
+  public static Optional<Exclusion> ineligible(NetInterface i, InterfaceTable table, ExcludedInterfaces configured) {
     if (i.loopback()) {
       return Optional.of(Exclusion.LOOPBACK);
     }
@@ -69,6 +75,9 @@ public final class InterfaceSelection {
     // By name, not by kind: a lab node's (or a VM's) LAN link may well be a veth named lan0.
     if (NEVER_PREFIXES.stream().anyMatch(p -> i.name().startsWith(p))) {
       return Optional.of(Exclusion.CONTAINER_OR_PROXY_DEVICE);
+    }
+    if (configured.matching(i.name()).isPresent()) {
+      return Optional.of(Exclusion.EXCLUDED_BY_CONFIGMAP);
     }
     if (i.noArp()) {
       return Optional.of(Exclusion.NOARP);
@@ -84,12 +93,13 @@ public final class InterfaceSelection {
 
   /**
    * @param explicit the L2Advertisement's interface names; empty means "by subnet"
+   * @param configured interface names the operator excludes, on top of the built-in exclusions
    */
-  public static Selection select(InetAddress vip, InterfaceTable table, List<String> explicit) {
+  public static Selection select(InetAddress vip, InterfaceTable table, List<String> explicit, ExcludedInterfaces configured) {
     Map<String, Exclusion> excluded = new LinkedHashMap<>();
     List<NetInterface> eligible = new ArrayList<>();
     for (NetInterface i : table.all()) {
-      Optional<Exclusion> why = ineligible(i, table);
+      Optional<Exclusion> why = ineligible(i, table, configured);
       if (why.isPresent()) {
         excluded.put(i.name(), why.get());
       } else {
@@ -113,7 +123,7 @@ public final class InterfaceSelection {
         bySubnet.add(i);
       }
     }
-    if (bySubnet.isEmpty() && !onDownLink(vip, table, excluded)) {
+    if (bySubnet.isEmpty() && !onUnusableLink(vip, table, excluded)) {
       return new Selection(eligible, Basis.NO_SUBNET_MATCH, excluded);
     }
     for (NetInterface i : eligible) {
@@ -125,12 +135,14 @@ public final class InterfaceSelection {
   }
 
   /**
-   * Whether the VIP's subnet is on an interface that is down. Then nothing announces it: falling
-   * back to every other interface would announce a LAN VIP on the internal link when the LAN link
-   * fails, where no client is and where the other nodes take the claims for a split brain.
+   * Whether the VIP's subnet is on an interface that is down or that the operator excluded. Then
+   * nothing announces it: falling back to every other interface would announce a LAN VIP on the
+   * internal link when the LAN link fails (or is excluded), where no client is and where the other
+   * nodes take the claims for a split brain.
    */
-  private static boolean onDownLink(InetAddress vip, InterfaceTable table, Map<String, Exclusion> excluded) {
-    return table.all().stream().anyMatch(i -> excluded.get(i.name()) == Exclusion.DOWN
+  private static boolean onUnusableLink(InetAddress vip, InterfaceTable table, Map<String, Exclusion> excluded) {
+    Set<Exclusion> holdsItsSubnet = EnumSet.of(Exclusion.DOWN, Exclusion.EXCLUDED_BY_CONFIGMAP);
+    return table.all().stream().anyMatch(i -> holdsItsSubnet.contains(excluded.get(i.name()))
         && i.addresses().stream().anyMatch(a -> a.subnetContains(vip)));
   }
 }

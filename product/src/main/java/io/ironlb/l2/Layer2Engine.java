@@ -31,7 +31,7 @@ public final class Layer2Engine {
       LongSupplier nanoTime, Consumer<String> log) {
     this.stats = stats;
     this.config = config;
-    this.announcer = new Announcer(link, this::interfaces, stats, config.announce(), scheduler, nanoTime, log);
+    this.announcer = new Announcer(link, this::interfaces, stats, config.announce(), config.excludedInterfaces(), scheduler, nanoTime, log);
     this.responder = new Responder(announcer, link, stats, new RateLimiter(config.rateLimit(), nanoTime));
     this.probe = new ConflictProbe(link, this::interfaces, scheduler);
     this.watch = new ConflictWatch(announcer, this::interfaces, claims, config.claimQuietPeriod(), nanoTime);
@@ -96,7 +96,7 @@ public final class Layer2Engine {
   }
 
   public CompletableFuture<ProbeResult> probe(InetAddress vip, List<String> explicitInterfaces, Set<io.ironlb.l2.packet.MacAddress> clusterMacs) {
-    List<NetInterface> on = InterfaceSelection.select(vip, interfaces, explicitInterfaces).interfaces();
+    List<NetInterface> on = InterfaceSelection.select(vip, interfaces, explicitInterfaces, config.excludedInterfaces()).interfaces();
     return probe.probe(vip, on, clusterMacs, config.probe());
   }
 

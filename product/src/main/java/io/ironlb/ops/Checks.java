@@ -29,6 +29,7 @@ import io.ironlb.k8s.L2Advertisement;
 import io.ironlb.k8s.PoolTranslation;
 import io.ironlb.k8s.ServiceTranslation;
 import io.ironlb.k8s.SpeakerFacts;
+import io.ironlb.l2.ExcludedInterfaces;
 import io.ironlb.l2.InterfaceSelection;
 import io.ironlb.l2.InterfaceTable;
 import io.ironlb.l2.NetInterface;
@@ -479,7 +480,7 @@ public final class Checks {
       return Optional.of("loopback");
     }
     NetInterface byName = new NetInterface(name, 1, MacAddress.parse("02:00:00:00:00:01"), true, true, false, false, "", 0, List.of());
-    return InterfaceSelection.ineligible(byName, InterfaceTable.of(List.of(byName)))
+    return InterfaceSelection.ineligible(byName, InterfaceTable.of(List.of(byName)), ExcludedInterfaces.none())
         .map(e -> e.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
   }
 

@@ -3,6 +3,7 @@ package io.ironlb.speaker;
 import io.ironlb.election.AdvertisementFacts;
 import io.ironlb.k8s.L2Advertisement;
 import io.ironlb.k8s.SpeakerFacts;
+import io.ironlb.k8s.UnsupportedFields;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,14 +14,17 @@ import java.util.Set;
 /**
  * The L2Advertisements the speaker plans with. A malformed one (a selector the API server's schema
  * would have refused) is left out, or kept in its last valid version, and reported once: its
- * exception must not fail every plan, or no other change would be announced.
+ * exception must not fail every plan, or no other change would be announced. A field IronLB does
+ * not support is never ignored silently: it is reported once per set of such fields.
  */
 final class AdvertisementsInForce {
-  /** One advertisement that cannot be read, and what is said about it. */
-  record Problem(L2Advertisement advertisement, String message) {}
+  /** One advertisement that cannot be read, or sets fields IronLB ignores, and what is said about it. */
+  record Problem(L2Advertisement advertisement, String reason, String message) {}
 
   private final Map<String, AdvertisementFacts> lastValid = new HashMap<>();
   private final Map<String, String> problems = new HashMap<>();
+  /** Fields IronLB ignores, by advertisement, as last reported: said again only when they change. */
+  private final Map<String, List<String>> unsupported = new HashMap<>();
 
   /** Reads every advertisement; {@code newProblems} are those not reported before. */
   List<AdvertisementFacts> read(List<L2Advertisement> advertisements, List<Problem> newProblems) {
@@ -37,8 +41,14 @@ final class AdvertisementsInForce {
             : "cannot be read (" + e + ")") + (lastValid.containsKey(name) ? " (the last valid configuration stays in force)"
             : "; it is left out until corrected");
         if (!problem.equals(problems.put(name, problem))) {
-          newProblems.add(new Problem(ad, problem));
+          newProblems.add(new Problem(ad, "InvalidConfiguration", problem));
         }
+      }
+      List<String> ignored = UnsupportedFields.of(ad);
+      if (!ignored.isEmpty() && !ignored.equals(unsupported.put(name, ignored))) {
+        newProblems.add(new Problem(ad, UnsupportedFields.EVENT_REASON, UnsupportedFields.message(ad, ignored)));
+      } else if (ignored.isEmpty()) {
+        unsupported.remove(name);
       }
       AdvertisementFacts facts = lastValid.get(name);
       if (facts != null) {
@@ -47,6 +57,7 @@ final class AdvertisementsInForce {
     }
     lastValid.keySet().retainAll(present);
     problems.keySet().retainAll(present);
+    unsupported.keySet().retainAll(present);
     return out;
   }
 }

@@ -63,9 +63,11 @@ public final class Speaker implements AutoCloseable {
    * @param drainCordoned {@code --drain-cordoned-nodes}: a cordoned node's addresses move as with {@code ironlb drain}
    * @param verifyPeriod {@code --verify-period}: how often this node checks each owner it would succeed (zero: never)
    * @param verifyPerSecond {@code --verify-rate}: at most this many checks a second
+   * @param ignoreExcludeLb {@code --ignore-exclude-lb}: nodes with the exclude label stay candidates
    */
   public record Config(String nodeName, String namespace, String loadBalancerClass, List<String> interfaces,
-      Duration reprobeAfterConflict, Duration failbackHoldDown, boolean drainCordoned, Duration verifyPeriod, int verifyPerSecond) {
+      Duration reprobeAfterConflict, Duration failbackHoldDown, boolean drainCordoned, Duration verifyPeriod, int verifyPerSecond,
+      boolean ignoreExcludeLb) {
     public Config {
       Objects.requireNonNull(nodeName, "nodeName");
       interfaces = interfaces == null ? List.of() : List.copyOf(interfaces);
@@ -73,7 +75,7 @@ public final class Speaker implements AutoCloseable {
 
     /** The defaults of every flag but the node's name and namespace. */
     public static Config defaults(String nodeName, String namespace) {
-      return new Config(nodeName, namespace, "", List.of(), Duration.ofSeconds(30), Duration.ZERO, false, Duration.ofSeconds(5), 20);
+      return new Config(nodeName, namespace, "", List.of(), Duration.ofSeconds(30), Duration.ZERO, false, Duration.ofSeconds(5), 20, false);
     }
 
     SpeakerCore.Config core() {
@@ -115,7 +117,8 @@ public final class Speaker implements AutoCloseable {
     this.metrics = metrics;
     this.clock = clock;
     this.core = new SpeakerCore(config.core());
-    this.informers = new SpeakerInformers(client, config.namespace(), config.loadBalancerClass(), config.drainCordoned());
+    this.informers = new SpeakerInformers(client, config.namespace(), config.loadBalancerClass(), config.drainCordoned(),
+        config.ignoreExcludeLb());
     this.api = new ApiWrites(client, config.namespace(), events, new ServiceL2StatusWriter(client, config.namespace(), config.nodeName()));
   }
 
@@ -217,9 +220,9 @@ public final class Speaker implements AutoCloseable {
       List<AdvertisementsInForce.Problem> problems = new ArrayList<>();
       step(new Event.AdvertisementsUpdated(advertisements.read(informers.advertisements(), problems)));
       for (AdvertisementsInForce.Problem p : problems) {
-        log.warn("advertisement left out: {}", p.message(), kv("event", "advertisementRejected"),
-            kv("advertisement", p.advertisement().getMetadata().getName()));
-        api.event(p.advertisement(), Type.Warning, "InvalidConfiguration", p.message());
+        log.warn("advertisement: {}", p.message(), kv("event", p.reason().equals("InvalidConfiguration") ? "advertisementRejected"
+            : "unsupportedField"), kv("advertisement", p.advertisement().getMetadata().getName()));
+        api.event(p.advertisement(), Type.Warning, p.reason(), p.message());
       }
     }
     batch.sort((a, b) -> Integer.compare(order(a), order(b)));

@@ -2,6 +2,7 @@ package io.ironlb.speaker;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -9,6 +10,7 @@ import io.ironlb.runtime.DurationConverter;
 import io.ironlb.runtime.MetricsServer;
 import io.ironlb.k8s.ApiRetry;
 import io.ironlb.k8s.EventRecorder;
+import io.ironlb.k8s.ExcludeL2ConfigMap;
 import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.Kube;
 import io.ironlb.k8s.MembershipAddressAnnotation;
@@ -16,6 +18,7 @@ import io.ironlb.k8s.MembershipSecret;
 import io.ironlb.k8s.NodeMacsAnnotation;
 import io.ironlb.k8s.PoolTranslation;
 import io.ironlb.l2.Announcer;
+import io.ironlb.l2.ExcludedInterfaces;
 import io.ironlb.l2.Layer2Config;
 import io.ironlb.l2.NetInterface;
 import io.ironlb.l2.linux.LinuxLayer2;
@@ -125,6 +128,9 @@ public final class SpeakerCommand implements Callable<Integer> {
       description = "At most this many gratuitous frames per second, all addresses together; a mass takeover announces every "
           + "address once before it repeats any (default: ${DEFAULT-VALUE}).")
   int gratuitousRate;
+  @Option(names = "--ignore-exclude-lb", description = "Ignore the node.kubernetes.io/exclude-from-external-load-balancers label: "
+      + "labelled nodes may announce too (MetalLB's flag).")
+  boolean ignoreExcludeLb;
 
   @Override
   public Integer call() throws Exception {
@@ -147,7 +153,7 @@ public final class SpeakerCommand implements Callable<Integer> {
       return s == null ? Optional.of("starting: reading its Node and the membership Secret, joining the other speakers") : s.notReadyBecause();
     });
     try (KubernetesClient client = Kube.client(kubeconfig);
-        LinuxLayer2 layer2 = LinuxLayer2.open(layer2Config(announce), metrics, claim -> {
+        LinuxLayer2 layer2 = LinuxLayer2.open(layer2Config(announce).withExcludedInterfaces(excludedInterfaces(client, me)), metrics, claim -> {
           Speaker s = speakerRef.get();
           if (s != null) {
             s.onClaim(claim);
@@ -183,7 +189,7 @@ public final class SpeakerCommand implements Callable<Integer> {
           log.warn("membership did not form at start: {}", e.toString(), kv("event", "membershipFallback"));
         }
         Speaker speaker = new Speaker(client, new Speaker.Config(me, namespace, loadBalancerClass, interfaces, reprobeAfterConflict,
-            failbackHoldDown, drainCordoned, verifyPeriod, verifyRate),
+            failbackHoldDown, drainCordoned, verifyPeriod, verifyRate, ignoreExcludeLb),
             layer2, membership, new EventRecorder(client, IronLb.SPEAKER_COMPONENT, me, Clock.systemUTC()), metrics, Clock.systemUTC());
         speakerRef.set(speaker);
         CountDownLatch stop = new CountDownLatch(1);
@@ -215,9 +221,29 @@ public final class SpeakerCommand implements Callable<Integer> {
    * partition (seen in the end-to-end partition test).
    */
   static Layer2Config layer2Config(Announcer.Config announce) {
-    Layer2Config d = Layer2Config.defaults();
-    return new Layer2Config(announce, d.probe(), d.rateLimit(), Speaker.CLAIM_EVIDENCE.minusSeconds(1), d.interfacePoll(),
-        d.receiveTimeout());
+    return Layer2Config.defaults().withAnnounce(announce).withClaimQuietPeriod(Speaker.CLAIM_EVIDENCE.minusSeconds(1));
+  }
+
+  /**
+   * The interfaces MetalLB's {@code metallb-excludel2} ConfigMap excludes. A malformed one is
+   * reported (log and a Warning event on it) and the speaker runs with the built-in exclusions:
+   * refusing to start would take every address this node announces down with it.
+   */
+  private ExcludedInterfaces excludedInterfaces(KubernetesClient client, String me) throws InterruptedException {
+    return switch (ExcludeL2ConfigMap.read(client, namespace, API_PATIENCE)) {
+      case ExcludeL2ConfigMap.Result.Loaded(ExcludedInterfaces excluded, String source) -> {
+        log.info("interfaces excluded by name: {} ({}), besides the built-in exclusions", excluded.patterns(), source,
+            kv("event", "excludedInterfaces"), kv("patterns", excluded.patterns()));
+        yield excluded;
+      }
+      case ExcludeL2ConfigMap.Result.Invalid(String problem, Optional<ConfigMap> configMap) -> {
+        String message = problem + "; using only the built-in interface exclusions until it is fixed and the speaker restarted";
+        log.error(message, kv("event", "excludedInterfacesInvalid"));
+        configMap.ifPresent(c -> new EventRecorder(client, IronLb.SPEAKER_COMPONENT, me, Clock.systemUTC())
+            .record(c, EventRecorder.Type.Warning, "InvalidConfiguration", message));
+        yield ExcludedInterfaces.none();
+      }
+    };
   }
 
   static final int MAX_BURST_ROUNDS = 16;

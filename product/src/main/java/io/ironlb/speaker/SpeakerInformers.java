@@ -58,6 +58,7 @@ final class SpeakerInformers implements AutoCloseable {
   private final String namespace;
   private final String loadBalancerClass;
   private final boolean drainCordoned;
+  private final boolean ignoreExcludeLb;
   private final List<SharedIndexInformer<?>> all = new ArrayList<>();
   /** Status object names seen, with their Services: a deleted object's name must still lead to its Service. */
   private final Map<String, ServiceKey> names = new HashMap<>();
@@ -68,11 +69,12 @@ final class SpeakerInformers implements AutoCloseable {
   private SharedIndexInformer<L2Advertisement> advertisements;
   private SharedIndexInformer<ServiceL2Status> statuses;
 
-  SpeakerInformers(KubernetesClient client, String namespace, String loadBalancerClass, boolean drainCordoned) {
+  SpeakerInformers(KubernetesClient client, String namespace, String loadBalancerClass, boolean drainCordoned, boolean ignoreExcludeLb) {
     this.client = client;
     this.namespace = namespace;
     this.loadBalancerClass = loadBalancerClass;
     this.drainCordoned = drainCordoned;
+    this.ignoreExcludeLb = ignoreExcludeLb;
   }
 
   /** Starts every informer (each returns once its cache is filled); {@code changed} hears every change from then on. */
@@ -157,10 +159,10 @@ final class SpeakerInformers implements AutoCloseable {
 
   Event node(String name, Consumer<String> unreadable) {
     Node n = nodes.getStore().getByKey(name);
-    return n == null ? new Event.NodeRemoved(name) : new Event.NodeUpdated(nodeInfo(n, drainCordoned, unreadable));
+    return n == null ? new Event.NodeRemoved(name) : new Event.NodeUpdated(nodeInfo(n, drainCordoned, ignoreExcludeLb, unreadable));
   }
 
-  static NodeInfo nodeInfo(Node n, boolean drainCordoned, Consumer<String> unreadable) {
+  static NodeInfo nodeInfo(Node n, boolean drainCordoned, boolean ignoreExcludeLb, Consumer<String> unreadable) {
     Map<String, String> a = n.getMetadata().getAnnotations();
     Set<MacAddress> macs = new HashSet<>();
     NodeMacsAnnotation.read(a).forEach(m -> macs.add(m.mac()));
@@ -173,7 +175,7 @@ final class SpeakerInformers implements AutoCloseable {
     }
     boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
     boolean draining = NodeDrainAnnotation.isSet(a) || (drainCordoned && cordoned);
-    return new NodeInfo(SpeakerFacts.node(n), SpeakerFacts.ready(n), macs, runsSpeaker, draining,
+    return new NodeInfo(SpeakerFacts.node(n, ignoreExcludeLb), SpeakerFacts.ready(n), macs, runsSpeaker, draining,
         SpeakerJoinedAnnotation.read(a).orElse(null));
   }
 

@@ -4,8 +4,10 @@ import static io.ironlb.testing.MockCluster.loadBalancer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.IPAddressPoolSpec;
@@ -69,6 +71,31 @@ class AllocationControllerTest {
     assertThat(s.getMetadata().getAnnotations()).containsEntry("metallb.io/ip-allocated-from-pool", "lan-pool");
     await().atMost(SOON).until(() -> cluster.events("default", "openwebui"),
         e -> e.contains("Normal IPAllocated: Assigned IP [198.51.100.200]"));
+  }
+
+  @Test
+  void aPoolFieldIronLbDoesNotKnowGetsAWarningEventOncePerVersion() throws Exception {
+    // The mock API server prunes nothing, like a cluster that still runs MetalLB's CRDs.
+    GenericKubernetesResource pool = Serialization.unmarshal("""
+        apiVersion: metallb.io/v1beta1
+        kind: IPAddressPool
+        metadata: {name: lan-pool, namespace: metallb-system}
+        spec:
+          addresses: [198.51.100.200-198.51.100.220]
+          allocateTo: {priority: 1}
+          serviceAllocation: {priority: 5, namespace: [apps]}
+        """, GenericKubernetesResource.class);
+    var pools = cluster.client().genericKubernetesResources("metallb.io/v1beta1", "IPAddressPool").inNamespace(MockCluster.CONFIG_NAMESPACE);
+    pools.resource(pool).create();
+    startController();
+    String warning = "Warning UnsupportedField: IPAddressPool lan-pool: IronLB does not support spec.allocateTo, "
+        + "spec.serviceAllocation.namespace; they are ignored (remove them, or check the spelling against MetalLB's IPAddressPool)";
+
+    await().atMost(SOON).until(() -> cluster.events(MockCluster.CONFIG_NAMESPACE, "lan-pool"), e -> e.contains(warning));
+    cluster.create(loadBalancer("default", "web").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> !ips.isEmpty());
+    assertThat(cluster.events(MockCluster.CONFIG_NAMESPACE, "lan-pool")).as("the pool still works, and is warned about once")
+        .filteredOn(e -> e.contains("UnsupportedField")).hasSize(1);
   }
 
   @Test

@@ -115,7 +115,7 @@ class CrdManifestsTest {
             if (schema.path("properties").has("matchLabels")) selectors.add(schema);
         });
 
-        assertThat(selectors).as("two in IPAddressPool, three in L2Advertisement").hasSize(5);
+        assertThat(selectors).as("two in IPAddressPool, four in L2Advertisement").hasSize(6);
         assertThat(Set.copyOf(selectors)).hasSize(1);
     }
 

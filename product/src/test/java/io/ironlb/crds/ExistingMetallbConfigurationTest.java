@@ -64,6 +64,7 @@ class ExistingMetallbConfigurationTest {
 
         assertThat(all).contains("\"kind\":\"IPAddressPool\"", "\"kind\":\"L2Advertisement\"", "\"kind\":\"ServiceL2Status\"",
                 "fc00:f853:0ccd:e799::/124", "2001:db8:1::10-2001:db8:1::20", "192.168.9.1-192.168.9.5",
-                "\"priority\":50", "namespaceSelectors", "serviceSelectors", "nodeSelectors", "interfaces", "ipAddressPoolSelectors");
+                "\"priority\":50", "namespaceSelectors", "serviceSelectors", "nodeSelectors", "interfaces", "ipAddressPoolSelectors",
+                "preferredNodeSelectors");
     }
 }

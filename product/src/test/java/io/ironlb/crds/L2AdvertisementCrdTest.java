@@ -55,7 +55,25 @@ class L2AdvertisementCrdTest {
                         "spec.serviceSelectors[0].matchExpressions[0]: Invalid value: \"object\": "
                                 + "matchExpressions: operator Exists takes no values"),
                 refused("interfaces written as one string are refused", advertisement("interfaces: eth0"),
-                        "spec.interfaces: Invalid value: \"eth0\": "));
+                        "spec.interfaces: Invalid value: \"eth0\": "),
+                accepted("MetalLB's preferredNodeSelectors example is accepted", advertisement(
+                        "ipAddressPools: [production-pool]\nnodeSelectors: [{matchLabels: {role: lb}}]\n"
+                                + "preferredNodeSelectors:\n- weight: 100\n  preference: {matchLabels: {node-role: edge}}")),
+                accepted("weights 1 and 100 and an empty preference are accepted", advertisement(
+                        "preferredNodeSelectors: [{weight: 1, preference: {}}, {weight: 100, preference: "
+                                + "{matchExpressions: [{key: zone, operator: In, values: [a]}]}}]")),
+                refused("a preference of weight 0 is refused", advertisement("preferredNodeSelectors: [{weight: 0, preference: {}}]"),
+                        "spec.preferredNodeSelectors[0].weight: Invalid value: 0: "),
+                refused("a preference of weight 101 is refused", advertisement("preferredNodeSelectors: [{weight: 101, preference: {}}]"),
+                        "spec.preferredNodeSelectors[0].weight: Invalid value: 101: "),
+                refused("a preference without a weight is refused", advertisement("preferredNodeSelectors: [{preference: {}}]"),
+                        "spec.preferredNodeSelectors[0].weight: Required value"),
+                refused("a weight without a preference is refused", advertisement("preferredNodeSelectors: [{weight: 10}]"),
+                        "spec.preferredNodeSelectors[0].preference: Required value"),
+                refused("a preference with In and no values is refused",
+                        advertisement("preferredNodeSelectors: [{weight: 10, preference: {matchExpressions: [{key: zone, operator: In}]}}]"),
+                        "spec.preferredNodeSelectors[0].preference.matchExpressions[0]: Invalid value: \"object\": "
+                                + "matchExpressions: operator In needs at least one value"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -55,6 +55,7 @@ class RbacMatchesCodeTest {
       new Use(SPEAKER, "list nodes", "Speaker.start: Node informer; SpeakerCommand.call: Node informer for membership peers"),
       new Use(SPEAKER, "watch nodes", "Speaker.start and SpeakerCommand.call: Node informers"),
       new Use(SPEAKER, "get secrets", "MembershipSecret.read: the membership key"),
+      new Use(SPEAKER, "get configmaps", "ExcludeL2ConfigMap.read: metallb-excludel2, interfaces excluded by name, at start"),
       new Use(SPEAKER, "list services", "Speaker.start: Service informer, all namespaces"),
       new Use(SPEAKER, "watch services", "Speaker.start: Service informer"),
       new Use(SPEAKER, "get services", "Speaker.reportConflict and clearConflict: edit reads the Service first"),
@@ -171,9 +172,9 @@ class RbacMatchesCodeTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("components")
   void namedObjectsAreTheOnesTheManifestsConfigure(String component) {
-    // resourceNames pin the Lease and the Secret: the names the code used must be the names granted.
+    // resourceNames pin the Lease, the Secret and the ConfigMap: the names the code used must be the names granted.
     Set<String> named = CALLS.get(component).stream().filter(c -> c.name() != null
-            && (c.resource().equals("secrets") || c.resource().equals("leases")))
+            && (c.resource().equals("secrets") || c.resource().equals("leases") || c.resource().equals("configmaps")))
         .map(c -> c.resource() + "/" + c.name()).collect(Collectors.toCollection(TreeSet::new));
     Set<String> granted = rbac(component).grants().stream().filter(g -> !g.resourceNames().isEmpty())
         .flatMap(g -> g.resources().stream().flatMap(r -> g.resourceNames().stream().map(n -> r + "/" + n)))

@@ -7,6 +7,7 @@ import io.ironlb.election.ElectionOutcome.Reason;
 import io.ironlb.election.ElectionOutcome.Winner;
 import io.ironlb.model.LabelSelector;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -48,7 +49,8 @@ class ElectionTest {
 
   private static ElectionInput input(Set<String> live, Map<String, NodeFacts> nodes, List<List<LabelSelector>> selectors,
       boolean local, List<EndpointFacts> endpoints) {
-    return new ElectionInput("10.0.0.1", live, nodes, selectors, local, endpoints);
+    return new ElectionInput("10.0.0.1", live, nodes, selectors, local, endpoints, selectors.stream()
+        .map(s -> List.<PreferredNodeSelector>of()).toList());
   }
 
   private static Winner winner(String node) {
@@ -81,7 +83,20 @@ class ElectionTest {
             input(Set.of("node-a", "node-b"), THREE_NODES, ALL_NODES, true, List.of(new EndpointFacts("node-c", true))),
             new Nobody(Reason.NO_ELIGIBLE_NODE)),
         new Case("a live member the API does not know is not a candidate",
-            input(Set.of("node-x", "node-a"), THREE_NODES, ALL_NODES, false, EVERYWHERE), winner("node-a")));
+            input(Set.of("node-x", "node-a"), THREE_NODES, ALL_NODES, false, EVERYWHERE), winner("node-a")),
+        new Case("an endpoint that names no node serves under Cluster policy (MetalLB counts it)",
+            input(all, THREE_NODES, ALL_NODES, false, List.of(new EndpointFacts(null, true))), winner("node-b")),
+        new Case("an endpoint that names no node makes no node eligible under Local policy",
+            input(all, THREE_NODES, ALL_NODES, true, List.of(new EndpointFacts(null, true))), new Nobody(Reason.NO_ELIGIBLE_NODE)),
+        new Case("the exclude label counts whatever its value, even \"false\"",
+            input(all, Map.of("node-b", new NodeFacts("node-b", Map.of(NodeFacts.EXCLUDE_LABEL, "false"), false),
+                "node-a", THREE_NODES.get("node-a")), ALL_NODES, false, EVERYWHERE), winner("node-a")),
+        new Case("an exclude label the speaker ignores (--ignore-exclude-lb) leaves the node a candidate",
+            input(all, Map.of("node-b", new NodeFacts("node-b", Map.of(NodeFacts.EXCLUDE_LABEL, ""), false, false),
+                "node-a", THREE_NODES.get("node-a")), ALL_NODES, false, EVERYWHERE), winner("node-b")),
+        new Case("NetworkUnavailable excludes even when the exclude label is ignored",
+            input(all, Map.of("node-b", new NodeFacts("node-b", Map.of(), true, false), "node-a", THREE_NODES.get("node-a")),
+                ALL_NODES, false, EVERYWHERE), winner("node-a")));
   }
 
   @ParameterizedTest
@@ -109,7 +124,11 @@ class ElectionTest {
       Set<String> live = new HashSet<>();
       for (int i = 0; i < n; i++) {
         String name = "node-" + i;
-        nodes.put(name, new NodeFacts(name, random.nextInt(10) == 0 ? Map.of(NodeFacts.EXCLUDE_LABEL, "") : Map.of(), random.nextInt(10) == 0));
+        Map<String, String> labels = new HashMap<>(Map.of("tier", random.nextBoolean() ? "edge" : "worker"));
+        if (random.nextInt(10) == 0) {
+          labels.put(NodeFacts.EXCLUDE_LABEL, "");
+        }
+        nodes.put(name, new NodeFacts(name, labels, random.nextInt(10) == 0));
         if (random.nextInt(3) > 0) {
           endpoints.add(new EndpointFacts(name, random.nextInt(5) > 0));
         }
@@ -119,12 +138,18 @@ class ElectionTest {
       }
       String ip = "198.51.100." + random.nextInt(256);
       boolean local = random.nextBoolean();
-      ElectionInput in = new ElectionInput(ip, live, nodes, ALL_NODES, local, endpoints);
+      // Some rounds prefer edge nodes: preferences reorder candidates but must keep every property.
+      List<List<PreferredNodeSelector>> preferred = List.of(random.nextBoolean() ? List.of()
+          : List.of(new PreferredNodeSelector(1 + random.nextInt(100), LabelSelector.ofLabels(Map.of("tier", "edge")))));
+      ElectionInput in = new ElectionInput(ip, live, nodes, ALL_NODES, local, endpoints, preferred);
 
       // Speakers see the live set in different orders; the winner must not depend on it.
       List<String> shuffled = new ArrayList<>(live);
-      java.util.Collections.shuffle(shuffled, random);
+      Collections.shuffle(shuffled, random);
       assertThat(Election.order(ip, shuffled)).isEqualTo(Election.order(ip, live));
+      Map<String, Integer> scores = new HashMap<>();
+      live.forEach(node -> scores.put(node, Election.score(nodes.get(node), in)));
+      assertThat(Election.order(ip, shuffled, scores)).isEqualTo(Election.order(ip, live, scores));
       if (Election.decide(in) instanceof Winner w) {
         NodeFacts facts = nodes.get(w.node());
         assertThat(live).contains(w.node());
@@ -132,11 +157,14 @@ class ElectionTest {
         if (local) {
           assertThat(endpoints).contains(new EndpointFacts(w.node(), true));
         }
+        if (!preferred.getFirst().isEmpty() && facts.labels().get("tier").equals("worker")) {
+          assertThat(w.candidatesInOrder()).as("an edge candidate would have won").allMatch(c -> nodes.get(c).labels().get("tier").equals("worker"));
+        }
         for (String other : live) {
           if (!other.equals(w.node())) {
             Set<String> without = new HashSet<>(live);
             without.remove(other);
-            ElectionOutcome after = Election.decide(new ElectionInput(ip, without, nodes, ALL_NODES, local, endpoints));
+            ElectionOutcome after = Election.decide(new ElectionInput(ip, without, nodes, ALL_NODES, local, endpoints, preferred));
             assertThat(after).isInstanceOfSatisfying(Winner.class, a -> assertThat(a.node()).isEqualTo(w.node()));
           }
         }

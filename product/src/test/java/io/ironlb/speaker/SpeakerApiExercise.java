@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.ironlb.k8s.NodeMacsAnnotation;
 import io.ironlb.k8s.EventRecorder;
+import io.ironlb.k8s.ExcludeL2ConfigMap;
 import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.L2Advertisement;
 import io.ironlb.k8s.L2AdvertisementSpec;
@@ -84,12 +85,13 @@ public final class SpeakerApiExercise {
     admin.resources(ServiceL2Status.class).inNamespace(ns).resource(previous).create();
 
     // SpeakerCommand.call(), the parts before the data plane is needed.
+    ExcludeL2ConfigMap.read(client, ns, SOON);
     client.nodes().withName(NODE).get();
     NodeAnnouncement.publish(client, NODE, List.of(new NodeMacsAnnotation.InterfaceMac("lan0", OWN_MAC)), IpText.parse("198.51.100.11").orElseThrow(), 7946);
     MembershipSecret.read(client, ns, MembershipSecret.DEFAULT_NAME);
     client.nodes().inform().close(); // the peer cache membership reads
 
-    try (Speaker speaker = new Speaker(client, new Speaker.Config(NODE, ns, "", List.of(), Duration.ofMinutes(10), Duration.ZERO, false, Duration.ZERO, 0),
+    try (Speaker speaker = new Speaker(client, new Speaker.Config(NODE, ns, "", List.of(), Duration.ofMinutes(10), Duration.ZERO, false, Duration.ZERO, 0, false),
         new FakeLayer2(), new AloneMembership(), new EventRecorder(client, IronLb.SPEAKER_COMPONENT, NODE, Clock.systemUTC()),
         new SpeakerMetrics(new PrometheusRegistry()), Clock.systemUTC())) {
       speaker.start();

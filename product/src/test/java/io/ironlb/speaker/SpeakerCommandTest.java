@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ironlb.l2.Announcer;
+import io.ironlb.l2.Layer2Config;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
@@ -79,5 +80,23 @@ class SpeakerCommandTest {
     SpeakerCommand cmd = new SpeakerCommand();
     new CommandLine(cmd).parseArgs(args);
     return cmd;
+  }
+
+  @Test
+  void theDataPlaneKeepsItsOtherDefaults() {
+    Layer2Config defaults = Layer2Config.defaults();
+
+    assertThat(SpeakerCommand.layer2Config(defaults.announce()).withClaimQuietPeriod(defaults.claimQuietPeriod())).isEqualTo(defaults);
+  }
+
+  @Test
+  void theExcludeLabelIsHonouredUnlessMetalLbsFlagSaysOtherwise() {
+    SpeakerCommand byDefault = new SpeakerCommand();
+    new CommandLine(byDefault).parseArgs("--node", "n1");
+    SpeakerCommand ignoring = new SpeakerCommand();
+    new CommandLine(ignoring).parseArgs("--node", "n1", "--ignore-exclude-lb");
+
+    assertThat(byDefault.ignoreExcludeLb).isFalse();
+    assertThat(ignoring.ignoreExcludeLb).isTrue();
   }
 }

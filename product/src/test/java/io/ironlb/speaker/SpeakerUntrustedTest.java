@@ -43,7 +43,7 @@ class SpeakerUntrustedTest {
   }
 
   private Speaker speaker(KubernetesClient client) {
-    return new Speaker(client, new Speaker.Config(NODE, MockCluster.CONFIG_NAMESPACE, "", List.of(), Duration.ofMinutes(10), Duration.ZERO, false, Duration.ZERO, 0),
+    return new Speaker(client, new Speaker.Config(NODE, MockCluster.CONFIG_NAMESPACE, "", List.of(), Duration.ofMinutes(10), Duration.ZERO, false, Duration.ZERO, 0, false),
         new SpeakerApiExercise.FakeLayer2(), new SpeakerApiExercise.AloneMembership(),
         new EventRecorder(client, IronLb.SPEAKER_COMPONENT, NODE, Clock.systemUTC()), new SpeakerMetrics(new PrometheusRegistry()),
         Clock.systemUTC());
