@@ -47,6 +47,13 @@ app: {{ include "ironlb.name" .root }}
 component: {{ .component }}
 {{- end }}
 
+{{/* What a workload's metadata adds to ironlb.labels (which has the name already). */}}
+{{- define "ironlb.componentLabels" -}}
+app.kubernetes.io/component: {{ .component }}
+app: {{ include "ironlb.name" .root }}
+component: {{ .component }}
+{{- end }}
+
 {{- define "ironlb.controller.serviceAccountName" -}}
 {{- if .Values.controller.serviceAccount.create }}
 {{- default (printf "%s-controller" (include "ironlb.fullname" .)) .Values.controller.serviceAccount.name }}
