@@ -14,6 +14,7 @@ import io.ironlb.deploy.promql.Prometheus;
 import io.ironlb.deploy.promql.Prometheus.Alert;
 import io.ironlb.deploy.promql.Prometheus.Target;
 import io.ironlb.deploy.promql.Value.Sample;
+import io.ironlb.k8s.IPAddressPoolSpec;
 import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.L2Advertisement;
 import io.ironlb.k8s.L2AdvertisementSpec;
@@ -95,19 +96,21 @@ class AlertRulesTest {
   @Test
   void anAddressNoSpeakerAnnouncesFiresUntilOneDoesAndWhenTheSpeakersAreDown() throws Exception {
     cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
-    cluster.pool("dark-pool", "198.51.100.230-198.51.100.239"); // no L2Advertisement names it
+    // Only for Services that ask for it, and no L2Advertisement names it.
+    cluster.pool("dark-pool", new IPAddressPoolSpec(List.of("198.51.100.230-198.51.100.239"), false, null, null));
     advertisement("lan", "lan-pool");
     Running a = speaker("node-a", 11, Map.of(), NODES);
     Running b = speaker("node-b", 12, Map.of(), NODES);
-    controller();
+    Target controller = controller();
     service("web", Map.of());
     service("hidden", Map.of(MetalLb.ANNOTATION_ADDRESS_POOL, "dark-pool"));
     await().atMost(SOON).until(() -> cluster.ingress("apps", "hidden"), ips -> ips.equals(List.of("198.51.100.230")));
     awaitAnnouncedOnce(List.of(a, b), "web");
+    await().atMost(SOON).until(() -> exported(controller, "metallb_allocator_addresses_in_use_total") == 2.0);
 
-    prometheus.run(Duration.ofSeconds(90));
+    prometheus.run(Duration.ofMinutes(2)); // evaluations at 0 s ... 90 s after it began
     assertThat(prometheus.firing()).as("pending for 2m").isEmpty();
-    prometheus.run(Duration.ofSeconds(30));
+    prometheus.run(Prometheus.INTERVAL); // 120 s
     assertThat(prometheus.firing()).containsOnlyKeys("IronLBAddressNotAnnounced");
     assertThat(prometheus.firing().get("IronLBAddressNotAnnounced")).extracting(Alert::value).containsExactly(1.0);
 
@@ -196,17 +199,17 @@ class AlertRulesTest {
     awaitAnnouncedOnce(List.of(a, b), "web");
 
     a.speaker().healthy(false);
-    await().atMost(SOON).until(() -> exported(a, "ironlb_membership_fallback") == 1.0);
-    prometheus.run(Duration.ofSeconds(90));
+    await().atMost(SOON).until(() -> exported(a.target(), "ironlb_membership_fallback") == 1.0);
+    prometheus.run(Duration.ofMinutes(2));
     assertThat(prometheus.firing()).as("pending for 2m").isEmpty();
-    prometheus.run(Duration.ofSeconds(30));
+    prometheus.run(Prometheus.INTERVAL);
 
     assertThat(prometheus.firing()).containsOnlyKeys("IronLBMembershipFallback");
     assertThat(prometheus.firing().get("IronLBMembershipFallback")).extracting(x -> x.labels().get("pod"))
         .containsExactly("ironlb-speaker-node-a");
 
     a.speaker().healthy(true);
-    await().atMost(SOON).until(() -> exported(a, "ironlb_membership_fallback") == 0.0);
+    await().atMost(SOON).until(() -> exported(a.target(), "ironlb_membership_fallback") == 0.0);
     prometheus.run(Prometheus.INTERVAL);
     assertThat(prometheus.firing()).isEmpty();
   }
@@ -222,11 +225,13 @@ class AlertRulesTest {
       service("web-" + i, Map.of());
     }
     awaitAnnouncedOnce(List.of(a, b), "web-1", "web-2", "web-3");
+    await().atMost(SOON).until(() -> exported(controller, "metallb_allocator_addresses_in_use_total") == 3.0);
     prometheus.run(Duration.ofMinutes(2));
     assertThat(prometheus.firing()).as("75% is not past 75%").isEmpty();
 
     service("web-4", Map.of());
     awaitAnnouncedOnce(List.of(a, b), "web-1", "web-2", "web-3", "web-4");
+    await().atMost(SOON).until(() -> exported(controller, "metallb_allocator_addresses_in_use_total") == 4.0);
     prometheus.run(Prometheus.INTERVAL);
     assertThat(prometheus.firing()).as("usage alerts have no 'for'")
         .containsOnlyKeys("MetalLBAddressPoolUsage75Percent", "MetalLBAddressPoolUsage85Percent", "MetalLBAddressPoolUsage95Percent");
@@ -367,10 +372,10 @@ class AlertRulesTest {
     });
   }
 
-  /** A gauge's value as a speaker serves it now. */
-  private double exported(Running speaker, String name) {
-    return prometheus.peek(speaker.target()).stream().filter(s -> name.equals(s.labels().get(Labels.NAME)))
-        .mapToDouble(Sample::value).findFirst().orElse(Double.NaN);
+  /** A metric as a process serves it now, summed over its series (NaN when it has none). */
+  private double exported(Target target, String name) {
+    List<Double> values = prometheus.peek(target).stream().filter(s -> name.equals(s.labels().get(Labels.NAME))).map(Sample::value).toList();
+    return values.isEmpty() ? Double.NaN : values.stream().mapToDouble(Double::doubleValue).sum();
   }
 
   private double value(String expr) {

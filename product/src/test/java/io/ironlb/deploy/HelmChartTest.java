@@ -378,17 +378,18 @@ class HelmChartTest {
       for (String f : fields) {
         JsonNode k = kustomized.path(f);
         JsonNode c = charted.path(f);
+        String at = path.endsWith(" ") ? path + f : path + "." + f;
         if (k.isMissingNode()) {
-          out.add(path + f + ": only in the chart: " + c);
+          out.add(at + ": only in the chart: " + c);
         } else if (c.isMissingNode()) {
-          out.add(path + f + ": only in deploy/default: " + k);
+          out.add(at + ": only in deploy/default: " + k);
         } else {
-          diff(path + f + ".", k, c, out);
+          diff(at, k, c, out);
         }
       }
     } else if (kustomized.isArray() && charted.isArray() && kustomized.size() == charted.size()) {
       for (int i = 0; i < kustomized.size(); i++) {
-        diff(path + i + ".", kustomized.get(i), charted.get(i), out);
+        diff(path + "[" + i + "]", kustomized.get(i), charted.get(i), out);
       }
     } else if (!kustomized.equals(charted)) {
       out.add(path + ": deploy/default " + kustomized + ", chart " + charted);
