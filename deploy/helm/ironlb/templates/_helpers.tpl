@@ -124,3 +124,20 @@ Call with (dict "component" "speaker" "resources" .Values.speaker.resources "hea
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+MetalLB's logLevel as IronLB's IRONLB_LOG_LEVEL (logback's root level), set only when it is not the
+default info. Call with (list "speaker.logLevel" .Values.speaker.logLevel).
+*/}}
+{{- define "ironlb.logLevelEnv" -}}
+{{- $field := index . 0 }}
+{{- $level := toString (index . 1 | default "info") }}
+{{- $levels := dict "all" "ALL" "debug" "DEBUG" "info" "INFO" "warn" "WARN" "error" "ERROR" "none" "OFF" }}
+{{- if not (hasKey $levels $level) }}
+{{- fail (printf "%s: %q is not a log level; use one of all, debug, info, warn, error, none" $field $level) }}
+{{- end }}
+{{- if ne $level "info" }}
+- name: IRONLB_LOG_LEVEL
+  value: {{ get $levels $level }}
+{{- end }}
+{{- end }}

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ironlb.cli.Main;
 import io.ironlb.crds.CrdValidator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -186,6 +189,13 @@ class HelmChartTest {
                     .isEqualTo(Integer.toString(port));
               }
             }),
+        new Case("MetalLB's log level as IronLB's root log level, for the component it names",
+            Map.of("speaker.logLevel", "debug"),
+            r -> {
+              assertThat(env(r.one("DaemonSet", "ironlb-speaker"))).containsEntry("IRONLB_LOG_LEVEL", "DEBUG");
+              assertThat(env(r.one("Deployment", "ironlb-controller"))).doesNotContainKey("IRONLB_LOG_LEVEL");
+              assertThat(logbackConfiguration()).contains("${IRONLB_LOG_LEVEL:-INFO}");
+            }),
         new Case("no RBAC objects with rbac.create false",
             Map.of("rbac.create", "false"),
             r -> assertThat(Stream.of("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding").flatMap(k -> r.ofKind(k).stream()))
@@ -273,7 +283,8 @@ class HelmChartTest {
         List.of("speaker.resources.limits.memory", "100Mi", "speaker.resources.limits.memory: 100Mi is below what the speaker's JVM needs"),
         List.of("controller.resources.limits.memory", "0.25Gi", "set at least 288Mi"),
         List.of("speaker.resources.limits.memory", "lots", "\"lots\" is not a memory quantity"),
-        List.of("image.repository", "", "image.repository must name the IronLB image"));
+        List.of("image.repository", "", "image.repository must name the IronLB image"),
+        List.of("controller.logLevel", "verbose", "controller.logLevel: \"verbose\" is not a log level; use one of all, debug"));
   }
 
   @ParameterizedTest(name = "{0}={1}")
@@ -319,6 +330,20 @@ class HelmChartTest {
       }
     }
     throw new AssertionError(workload.path("metadata").path("name").asString() + " has no port " + name);
+  }
+
+  private static Map<String, String> env(JsonNode workload) {
+    Map<String, String> out = new TreeMap<>();
+    Manifests.container(workload).path("env").forEach(e -> out.put(e.path("name").asString(), e.path("value").asString()));
+    return out;
+  }
+
+  private static String logbackConfiguration() {
+    try {
+      return Files.readString(Path.of("product/src/main/resources/logback.xml"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static List<String> tolerations(HelmChart.Rendered r) {
