@@ -3,6 +3,8 @@ package io.ironlb.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
 import io.ironlb.cli.Main;
 import io.ironlb.crds.CrdValidator;
 import java.io.IOException;
@@ -284,13 +286,25 @@ class HelmChartTest {
         List.of("controller.resources.limits.memory", "0.25Gi", "set at least 288Mi"),
         List.of("speaker.resources.limits.memory", "lots", "\"lots\" is not a memory quantity"),
         List.of("image.repository", "", "image.repository must name the IronLB image"),
-        List.of("controller.logLevel", "verbose", "controller.logLevel: \"verbose\" is not a log level; use one of all, debug"));
+        // values.schema.json
+        List.of("controller.logLevel", "verbose", "'/controller/logLevel': value must be one of 'all', 'debug'"),
+        List.of("speaker.tolerations", "NoSchedule", "'/speaker/tolerations': got string, want array"),
+        List.of("speaker.memberlist.mlBindPort", "65500", "'/speaker/memberlist/mlBindPort'"),
+        List.of("speaker.extraArgs[0]", "interfaces=eno1", "'/speaker/extraArgs/0'"));
   }
 
   @ParameterizedTest(name = "{0}={1}")
   @MethodSource("refusedValues")
   void valuesThatCannotWorkAreRefusedWithTheFieldAndTheFix(List<String> c) {
     assertThat(HelmChart.failure(Map.of(c.get(0), c.get(1)))).contains(c.get(2));
+  }
+
+  @Test
+  void helmLintFindsNothingWrong() {
+    LintResult lint = new Helm(HelmChart.CHART).lint().strict().call();
+
+    assertThat(lint.isFailed()).as(lint.getMessages().toString()).isFalse();
+    assertThat(lint.getMessages()).allSatisfy(m -> assertThat(m).startsWith("[INFO]"));
   }
 
   @Test
