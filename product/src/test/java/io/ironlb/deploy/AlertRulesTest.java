@@ -71,18 +71,14 @@ class AlertRulesTest {
 
   @Test
   void aHealthyClusterWithASharedAddressAndAnInvalidPoolFiresNothing() throws Exception {
-    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
     cluster.pool("pool-on-a-node", "198.51.100.11/32"); // out of service: it contains node-a's address
-    advertisement("lan", "lan-pool");
-    Running a = speaker("node-a", 11, Map.of(), NODES);
-    Running b = speaker("node-b", 12, Map.of(), NODES);
-    controller();
+    Lan lan = lan("198.51.100.200-198.51.100.220", Map.of());
     service("web", Map.of());
     // Two Services on one address (TCP and UDP 53): announced together, from one node.
     service("dns-tcp", Map.of(MetalLb.ANNOTATION_ALLOW_SHARED_IP, "dns", MetalLb.ANNOTATION_LOAD_BALANCER_IPS, "198.51.100.210"));
     service("dns-udp", Map.of(MetalLb.ANNOTATION_ALLOW_SHARED_IP, "dns", MetalLb.ANNOTATION_LOAD_BALANCER_IPS, "198.51.100.210"),
         "UDP", 53);
-    awaitAnnouncedOnce(List.of(a, b), "web", "dns-tcp", "dns-udp");
+    lan.awaitAnnouncedOnce("web", "dns-tcp", "dns-udp");
 
     prometheus.run(Duration.ofMinutes(5));
 
@@ -95,18 +91,14 @@ class AlertRulesTest {
 
   @Test
   void anAddressNoSpeakerAnnouncesFiresUntilOneDoesAndWhenTheSpeakersAreDown() throws Exception {
-    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
     // Only for Services that ask for it, and no L2Advertisement names it.
     cluster.pool("dark-pool", new IPAddressPoolSpec(List.of("198.51.100.230-198.51.100.239"), false, null, null));
-    advertisement("lan", "lan-pool");
-    Running a = speaker("node-a", 11, Map.of(), NODES);
-    Running b = speaker("node-b", 12, Map.of(), NODES);
-    Target controller = controller();
+    Lan lan = lan("198.51.100.200-198.51.100.220", Map.of());
     service("web", Map.of());
     service("hidden", Map.of(MetalLb.ANNOTATION_ADDRESS_POOL, "dark-pool"));
     await().atMost(SOON).until(() -> cluster.ingress("apps", "hidden"), ips -> ips.equals(List.of("198.51.100.230")));
-    awaitAnnouncedOnce(List.of(a, b), "web");
-    await().atMost(SOON).until(() -> exported(controller, "metallb_allocator_addresses_in_use_total") == 2.0);
+    lan.awaitAnnouncedOnce("web");
+    await().atMost(SOON).until(() -> exported(lan.controller(), "metallb_allocator_addresses_in_use_total") == 2.0);
 
     prometheus.run(Duration.ofMinutes(2)); // evaluations at 0 s ... 90 s after it began
     assertThat(prometheus.firing()).as("pending for 2m").isEmpty();
@@ -115,13 +107,13 @@ class AlertRulesTest {
     assertThat(prometheus.firing().get("IronLBAddressNotAnnounced")).extracting(Alert::value).containsExactly(1.0);
 
     advertisement("dark", "dark-pool");
-    awaitAnnouncedOnce(List.of(a, b), "web", "hidden");
+    lan.awaitAnnouncedOnce("web", "hidden");
     prometheus.run(Prometheus.INTERVAL);
     assertThat(prometheus.firing()).isEmpty();
 
     // No speaker answers a scrape: both addresses count as unannounced ("or vector(0)").
-    a.metrics().close();
-    b.metrics().close();
+    lan.a().metrics().close();
+    lan.b().metrics().close();
     prometheus.run(Duration.ofMinutes(3));
     assertThat(prometheus.firing()).containsOnlyKeys("IronLBAddressNotAnnounced");
     assertThat(prometheus.firing().get("IronLBAddressNotAnnounced")).extracting(Alert::value).containsExactly(2.0);
@@ -129,20 +121,20 @@ class AlertRulesTest {
 
   @Test
   void twoNodesAnnouncingOneAddressAfterAPartitionFireForEachAddressUntilItHeals() throws Exception {
-    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
-    advertisement("lan", "lan-pool");
-    Running a = speaker("node-a", 11, Map.of(), NODES);
-    Running b = speaker("node-b", 12, Map.of(), NODES);
-    controller();
-    List<String> services = List.of("web-1", "web-2", "web-3", "web-4");
-    services.forEach(s -> service(s, Map.of()));
-    awaitAnnouncedOnce(List.of(a, b), services.toArray(String[]::new));
+    Lan lan = lan("198.51.100.200-198.51.100.220", Map.of());
+    SpeakerOnFakes a = lan.a().speaker();
+    SpeakerOnFakes b = lan.b().speaker();
+    String[] services = {"web-1", "web-2", "web-3", "web-4"};
+    for (String name : services) {
+      service(name, Map.of());
+    }
+    lan.awaitAnnouncedOnce(services);
     prometheus.run(Duration.ofMinutes(2));
     assertThat(prometheus.firing()).isEmpty();
 
-    a.speaker().view(Set.of("node-a"));
-    b.speaker().view(Set.of("node-b"));
-    await().atMost(SOON).until(() -> a.speaker().announced().size() == 4 && b.speaker().announced().size() == 4);
+    a.view(Set.of("node-a"));
+    b.view(Set.of("node-b"));
+    await().atMost(SOON).until(() -> a.announced().size() == 4 && b.announced().size() == 4);
     prometheus.run(Prometheus.INTERVAL);
     assertThat(prometheus.firing()).as("pending for 1m").isEmpty();
     prometheus.run(Duration.ofMinutes(1));
@@ -152,27 +144,22 @@ class AlertRulesTest {
         .extracting(alert -> alert.labels().get("ip") + "=" + alert.value())
         .containsExactlyInAnyOrder("198.51.100.200=2.0", "198.51.100.201=2.0", "198.51.100.202=2.0", "198.51.100.203=2.0");
 
-    a.speaker().view(NODES);
-    b.speaker().view(NODES);
-    awaitAnnouncedOnce(List.of(a, b), services.toArray(String[]::new));
+    a.view(NODES);
+    b.view(NODES);
+    lan.awaitAnnouncedOnce(services);
     prometheus.run(Prometheus.INTERVAL);
     assertThat(prometheus.firing()).isEmpty();
   }
 
   @Test
   void aForeignDeviceOnAnAddressFiresAtOnceAndForFifteenMinutes() throws Exception {
-    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
-    advertisement("lan", "lan-pool");
-    Map<String, MacAddress> foreign = Map.of("198.51.100.200", FOREIGN);
-    Running a = speaker("node-a", 11, foreign, NODES);
-    Running b = speaker("node-b", 12, foreign, NODES);
-    controller();
+    Lan lan = lan("198.51.100.200-198.51.100.220", Map.of("198.51.100.200", FOREIGN));
     prometheus.run(Duration.ofMinutes(2)); // history without the conflict
 
     // .200 is the first free address: the announcer's probe finds the foreign device, the Service moves.
     service("web", Map.of());
     await().atMost(SOON).until(() -> cluster.ingress("apps", "web"), ips -> ips.equals(List.of("198.51.100.201")));
-    awaitAnnouncedOnce(List.of(a, b), "web");
+    lan.awaitAnnouncedOnce("web");
     assertThat(cluster.service("apps", "web").getMetadata().getAnnotations()).containsKey(IronLb.ANNOTATION_IP_CONFLICT);
     prometheus.run(Prometheus.INTERVAL);
 
@@ -190,13 +177,10 @@ class AlertRulesTest {
 
   @Test
   void aSpeakerWithoutMembershipFiresAfterTwoMinutesAndResolvesWhenItRecovers() throws Exception {
-    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
-    advertisement("lan", "lan-pool");
-    Running a = speaker("node-a", 11, Map.of(), NODES);
-    Running b = speaker("node-b", 12, Map.of(), NODES);
-    controller();
+    Lan lan = lan("198.51.100.200-198.51.100.220", Map.of());
+    Running a = lan.a();
     service("web", Map.of());
-    awaitAnnouncedOnce(List.of(a, b), "web");
+    lan.awaitAnnouncedOnce("web");
 
     a.speaker().healthy(false);
     await().atMost(SOON).until(() -> exported(a.target(), "ironlb_membership_fallback") == 1.0);
@@ -216,21 +200,18 @@ class AlertRulesTest {
 
   @Test
   void aFilledPoolFiresMetalLbsPoolAlertsAndTheChartsExcludePoolsSilencesThem() throws Exception {
-    cluster.pool("small-pool", "198.51.100.200-198.51.100.203");
-    advertisement("lan", "small-pool");
-    Running a = speaker("node-a", 11, Map.of(), NODES);
-    Running b = speaker("node-b", 12, Map.of(), NODES);
-    Target controller = controller();
+    Lan lan = lan("198.51.100.200-198.51.100.203", Map.of()); // 4 addresses
+    Target controller = lan.controller();
     for (int i = 1; i <= 3; i++) {
       service("web-" + i, Map.of());
     }
-    awaitAnnouncedOnce(List.of(a, b), "web-1", "web-2", "web-3");
+    lan.awaitAnnouncedOnce("web-1", "web-2", "web-3");
     await().atMost(SOON).until(() -> exported(controller, "metallb_allocator_addresses_in_use_total") == 3.0);
     prometheus.run(Duration.ofMinutes(2));
     assertThat(prometheus.firing()).as("75% is not past 75%").isEmpty();
 
     service("web-4", Map.of());
-    awaitAnnouncedOnce(List.of(a, b), "web-1", "web-2", "web-3", "web-4");
+    lan.awaitAnnouncedOnce("web-1", "web-2", "web-3", "web-4");
     await().atMost(SOON).until(() -> exported(controller, "metallb_allocator_addresses_in_use_total") == 4.0);
     prometheus.run(Prometheus.INTERVAL);
     assertThat(prometheus.firing()).as("usage alerts have no 'for'")
@@ -238,11 +219,11 @@ class AlertRulesTest {
     prometheus.run(Duration.ofMinutes(1));
     assertThat(prometheus.firing()).containsKey("MetalLBAddressPoolExhausted");
     assertThat(prometheus.firing().values()).allSatisfy(alerts -> assertThat(alerts).extracting(x -> x.labels().get("pool"))
-        .containsExactly("small-pool"));
+        .containsExactly("lan-pool"));
 
     JsonNode excluding = HelmChart.render(Map.of("prometheus.prometheusRule.enabled", "true",
-        "prometheus.prometheusRule.addressPoolExhausted.excludePools", "small.*",
-        "prometheus.prometheusRule.addressPoolUsage.excludePools", "small-pool")).one("PrometheusRule", "ironlb");
+        "prometheus.prometheusRule.addressPoolExhausted.excludePools", "lan.*",
+        "prometheus.prometheusRule.addressPoolUsage.excludePools", "lan-pool")).one("PrometheusRule", "ironlb");
     try (Prometheus withExclusions = new Prometheus(PrometheusRules.of(excluding))) {
       withExclusions.scrape(controller);
       withExclusions.run(Duration.ofMinutes(2));
@@ -302,6 +283,30 @@ class AlertRulesTest {
 
   private record Running(SpeakerOnFakes speaker, HTTPServer metrics, Target target) {}
 
+  /** The seed's cluster: lan-pool with its L2Advertisement, speakers on node-a and node-b that see each other, the controller. */
+  private record Lan(Running a, Running b, Target controller) {
+    /** Waits until each Service is announced by exactly one of the speakers, and no other Service is. */
+    void awaitAnnouncedOnce(String... services) {
+      Set<ServiceKey> wanted = new HashSet<>();
+      for (String s : services) {
+        wanted.add(new ServiceKey("apps", s));
+      }
+      await().atMost(SOON).until(() -> {
+        List<ServiceKey> all = new ArrayList<>(a.speaker().announced());
+        all.addAll(b.speaker().announced());
+        return all.size() == wanted.size() && new HashSet<>(all).equals(wanted);
+      });
+    }
+  }
+
+  private Lan lan(String range, Map<String, MacAddress> foreignHeld) throws Exception {
+    cluster.pool("lan-pool", range);
+    advertisement("lan", "lan-pool");
+    Running a = speaker("node-a", 11, foreignHeld, NODES);
+    Running b = speaker("node-b", 12, foreignHeld, NODES);
+    return new Lan(a, b, controller());
+  }
+
   private Running speaker(String node, int host, Map<String, MacAddress> foreignHeld, Set<String> view) throws Exception {
     PrometheusRegistry registry = new PrometheusRegistry();
     SpeakerOnFakes speaker = SpeakerOnFakes.start(cluster, node, host, foreignHeld, registry, view);
@@ -357,19 +362,6 @@ class AlertRulesTest {
         .withNewMetadata().withName(name + "-1").withLabels(Map.of("kubernetes.io/service-name", name)).endMetadata()
         .withAddressType("IPv4").addNewEndpoint().withAddresses("10.0.0.1").withNodeName("node-a").withNewConditions().withReady(true)
         .endConditions().endEndpoint().build()).create();
-  }
-
-  /** Waits until each Service is announced by exactly one of the speakers, and no other Service is. */
-  private static void awaitAnnouncedOnce(List<Running> speakers, String... services) {
-    Set<ServiceKey> wanted = new HashSet<>();
-    for (String s : services) {
-      wanted.add(new ServiceKey("apps", s));
-    }
-    await().atMost(SOON).until(() -> {
-      List<ServiceKey> all = new ArrayList<>();
-      speakers.forEach(r -> all.addAll(r.speaker().announced()));
-      return all.size() == wanted.size() && new HashSet<>(all).equals(wanted);
-    });
   }
 
   /** A metric as a process serves it now, summed over its series (NaN when it has none). */

@@ -338,12 +338,7 @@ class HelmChartTest {
   }
 
   private static int port(JsonNode workload, String name) {
-    for (JsonNode p : Manifests.container(workload).path("ports")) {
-      if (name.equals(p.path("name").asString())) {
-        return p.path("containerPort").asInt();
-      }
-    }
-    throw new AssertionError(workload.path("metadata").path("name").asString() + " has no port " + name);
+    return Manifests.port(Manifests.container(workload), name);
   }
 
   private static Map<String, String> env(JsonNode workload) {
@@ -368,13 +363,7 @@ class HelmChartTest {
   }
 
   private static List<String> resourceNames(HelmChart.Rendered r, String role, String resource) {
-    List<String> out = new ArrayList<>();
-    for (JsonNode rule : r.one("Role", role).path("rules")) {
-      if (Manifests.strings(rule.path("resources")).contains(resource)) {
-        out.addAll(Manifests.strings(rule.path("resourceNames")));
-      }
-    }
-    return out;
+    return Manifests.resourceNames(r.one("Role", role), resource);
   }
 
   /** Whether a selector's labels are all on the object (a workload: its pod template). */

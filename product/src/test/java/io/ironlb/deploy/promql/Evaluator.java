@@ -136,30 +136,10 @@ public final class Evaluator {
       return new Scalar(arithmetic(op, l.value(), r.value()));
     }
     if (lhs instanceof Vector l && rhs instanceof Scalar r) {
-      List<Sample> out = new ArrayList<>();
-      for (Sample s : l.samples()) {
-        if (comparison) {
-          if (compare(op, s.value(), r.value())) {
-            out.add(s);
-          }
-        } else {
-          out.add(new Sample(s.labels().withoutName(), arithmetic(op, s.value(), r.value())));
-        }
-      }
-      return new Vector(out);
+      return withScalar(op, l, r.value(), false);
     }
     if (lhs instanceof Scalar l && rhs instanceof Vector r) {
-      List<Sample> out = new ArrayList<>();
-      for (Sample s : r.samples()) {
-        if (comparison) {
-          if (compare(op, l.value(), s.value())) {
-            out.add(s);
-          }
-        } else {
-          out.add(new Sample(s.labels().withoutName(), arithmetic(op, l.value(), s.value())));
-        }
-      }
-      return new Vector(out);
+      return withScalar(op, r, l.value(), true);
     }
     Vector l = vector(lhs, op);
     Map<Labels, Sample> right = unique(vector(rhs, op), op);
@@ -176,6 +156,21 @@ public final class Evaluator {
         }
       } else {
         out.add(new Sample(s.labels().withoutName(), arithmetic(op, s.value(), match.value())));
+      }
+    }
+    return new Vector(out);
+  }
+
+  /** A vector and a scalar: a comparison keeps the vector's samples (name included) that hold, arithmetic drops the name. */
+  private static Vector withScalar(String op, Vector v, double scalar, boolean scalarOnLeft) {
+    List<Sample> out = new ArrayList<>();
+    for (Sample s : v.samples()) {
+      double a = scalarOnLeft ? scalar : s.value();
+      double b = scalarOnLeft ? s.value() : scalar;
+      if (!COMPARISONS.contains(op)) {
+        out.add(new Sample(s.labels().withoutName(), arithmetic(op, a, b)));
+      } else if (compare(op, a, b)) {
+        out.add(s);
       }
     }
     return new Vector(out);
