@@ -48,6 +48,15 @@ final class HelmChart {
     return RENDERED.computeIfAbsent(release + " " + sorted, k -> new Rendered(parse(template(release, sorted))));
   }
 
+  /** A render with a values file (then {@code values} on top, as {@code --set} does). */
+  static Rendered render(Path valuesFile, Map<String, String> values) {
+    Map<String, String> sorted = new TreeMap<>(values);
+    return RENDERED.computeIfAbsent(valuesFile + " " + sorted, k -> {
+      TemplateCommand t = command(RELEASE, sorted).withValuesFile(valuesFile);
+      return new Rendered(parse(t.call()));
+    });
+  }
+
   /** The error {@code helm template} ends with for these values; fails the test if it renders. */
   static String failure(Map<String, String> values) {
     try {
@@ -59,11 +68,15 @@ final class HelmChart {
   }
 
   private static String template(String release, Map<String, String> values) {
+    return command(release, values).call();
+  }
+
+  private static TemplateCommand command(String release, Map<String, String> values) {
     TemplateCommand t = new Helm(CHART).template().withName(release).withNamespace(Manifests.NAMESPACE).withKubeVersion(KUBE_VERSION);
     for (Map.Entry<String, String> v : values.entrySet()) {
       t = t.set(v.getKey(), v.getValue());
     }
-    return t.call();
+    return t;
   }
 
   private static List<JsonNode> parse(String yaml) {

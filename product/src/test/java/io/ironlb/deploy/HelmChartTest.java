@@ -300,6 +300,32 @@ class HelmChartTest {
   }
 
   @Test
+  void aMetalLbValuesFileInstallsWithTheKeysThatApply() {
+    HelmChart.Rendered r = HelmChart.render(Path.of("product/src/test/resources/helm/metallb-values.yaml"),
+        Map.of("image.repository", "registry.example/ironlb"));
+    JsonNode speaker = r.one("DaemonSet", "ironlb-speaker");
+    JsonNode controller = r.one("Deployment", "ironlb-controller");
+
+    // MetalLB's per-component images are not IronLB's: the one image value wins.
+    assertThat(workloads(r)).allSatisfy(w -> assertThat(Manifests.container(w).path("image").asString()).startsWith("registry.example/ironlb:"));
+    assertThat(tolerations(r)).containsExactly("node-role.kubernetes.io/control-plane:Exists:NoSchedule",
+        "node-role.kubernetes.io/master:Exists:NoSchedule", "dedicated:Equal:NoSchedule");
+    assertThat(podSpec(controller).path("nodeSelector").has("node-role.kubernetes.io/infra")).isTrue();
+    assertThat(podSpec(controller).path("priorityClassName").asString()).isEqualTo("system-cluster-critical");
+    assertThat(Manifests.container(speaker).path("resources").path("limits").path("memory").asString()).isEqualTo("512Mi");
+    assertThat(env(speaker)).containsEntry("IRONLB_LOG_LEVEL", "DEBUG");
+    assertThat(r.one("PodMonitor", "ironlb").path("metadata").path("labels").path("release").asString()).isEqualTo("kube-prometheus-stack");
+    JsonNode rules = r.one("PrometheusRule", "ironlb");
+    assertThat(rules.path("metadata").path("labels").path("release").asString()).isEqualTo("kube-prometheus-stack");
+    Map<String, String> exprs = new TreeMap<>();
+    rules.path("spec").path("groups").get(0).path("rules").forEach(x -> exprs.put(x.path("alert").asString(), x.path("expr").asString()));
+    assertThat(exprs.get("MetalLBAddressPoolExhausted")).contains("pool!~\"test-.*\"");
+    assertThat(exprs).doesNotContainKeys("MetalLBStaleConfig", "MetalLBBGPSessionDown");
+    assertThat(speaker.path("spec").path("template").path("metadata").has("annotations")).as("scrapeAnnotations false").isFalse();
+    workloads(r).forEach(HelmChartTest::parsed);
+  }
+
+  @Test
   void helmLintFindsNothingWrong() {
     LintResult lint = new Helm(HelmChart.CHART).lint().strict().call();
 
