@@ -120,7 +120,10 @@ public final class Prometheus implements AutoCloseable {
         Map<String, String> labels = new TreeMap<>(s.labels().withoutName().map());
         labels.putAll(rule.labels());
         labels.put("alertname", rule.name());
-        result.put(Labels.of(labels), s.value());
+        if (result.put(Labels.of(labels), s.value()) != null) {
+          // Prometheus fails such a rule evaluation ("same labelset after applying alert labels").
+          throw new IllegalStateException(rule.name() + ": two results with the labels " + labels);
+        }
       }
       since.keySet().retainAll(result.keySet());
       result.keySet().forEach(l -> since.putIfAbsent(l, now));
