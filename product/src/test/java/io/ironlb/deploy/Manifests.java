@@ -68,6 +68,27 @@ final class Manifests {
     return containers.get(0);
   }
 
+  /** A container's port number by the port's name. */
+  static int port(JsonNode container, String name) {
+    for (JsonNode p : container.path("ports")) {
+      if (name.equals(p.path("name").asString())) {
+        return p.path("containerPort").asInt();
+      }
+    }
+    throw new AssertionError("container " + container.path("name").asString() + " has no port named " + name);
+  }
+
+  /** The resourceNames a Role's rules name for one resource. */
+  static List<String> resourceNames(JsonNode role, String resource) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode rule : role.path("rules")) {
+      if (strings(rule.path("resources")).contains(resource)) {
+        out.addAll(strings(rule.path("resourceNames")));
+      }
+    }
+    return out;
+  }
+
   static List<String> strings(JsonNode array) {
     List<String> out = new ArrayList<>();
     array.forEach(n -> out.add(n.asString()));

@@ -62,12 +62,7 @@ class ManifestsTest {
     }
 
     int port(String name) {
-      for (JsonNode p : container().path("ports")) {
-        if (name.equals(p.path("name").asString())) {
-          return p.path("containerPort").asInt();
-        }
-      }
-      throw new AssertionError(this.name + " has no port named " + name);
+      return Manifests.port(container(), name);
     }
   }
 
@@ -270,13 +265,7 @@ class ManifestsTest {
   }
 
   private static List<String> resourceNames(String role, String resource) {
-    List<String> out = new ArrayList<>();
-    for (JsonNode rule : MANIFESTS.one("Role", role).path("rules")) {
-      if (Manifests.strings(rule.path("resources")).contains(resource)) {
-        out.addAll(Manifests.strings(rule.path("resourceNames")));
-      }
-    }
-    return out;
+    return Manifests.resourceNames(MANIFESTS.one("Role", role), resource);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -129,15 +129,24 @@ public final class SpeakerApiExercise {
     return s == null || s.getStatus() == null ? null : s.getStatus().node();
   }
 
-  /** One LAN interface; probes find {@link #TAKEN_IP} taken by a foreign MAC and everything else free. */
+  /**
+   * One LAN interface; probes find the foreign-held addresses taken by their MAC and everything else
+   * free. By default {@link #TAKEN_IP} is held by 02:00:00:00:00:99.
+   */
   static final class FakeLayer2 implements Layer2 {
     private final Set<InetAddress> announced = ConcurrentHashMap.newKeySet();
     private final InterfaceTable table;
+    private final Map<String, MacAddress> foreignHeld;
 
     FakeLayer2() {
-      NetInterface lan = new NetInterface("lan0", 2, OWN_MAC, true, true, false, false, "", 0,
-          List.of(new InterfaceAddress(IpText.parse("198.51.100.11").orElseThrow(), 24)));
+      this(OWN_MAC, "198.51.100.11", Map.of(TAKEN_IP, MacAddress.parse("02:00:00:00:00:99")));
+    }
+
+    FakeLayer2(MacAddress mac, String lanIp, Map<String, MacAddress> foreignHeld) {
+      NetInterface lan = new NetInterface("lan0", 2, mac, true, true, false, false, "", 0,
+          List.of(new InterfaceAddress(IpText.parse(lanIp).orElseThrow(), 24)));
       table = InterfaceTable.of(List.of(lan));
+      this.foreignHeld = Map.copyOf(foreignHeld);
     }
 
     @Override
@@ -157,8 +166,9 @@ public final class SpeakerApiExercise {
 
     @Override
     public CompletableFuture<ProbeResult> probe(InetAddress vip, List<String> interfaces, Set<MacAddress> clusterMacs) {
-      return CompletableFuture.completedFuture(IpText.format(vip).equals(TAKEN_IP)
-          ? new ProbeResult.Taken(MacAddress.parse("02:00:00:00:00:99"), "lan0", "test")
+      MacAddress holder = foreignHeld.get(IpText.format(vip));
+      return CompletableFuture.completedFuture(holder != null
+          ? new ProbeResult.Taken(holder, "lan0", "test")
           : new ProbeResult.Free(List.of("lan0")));
     }
 
