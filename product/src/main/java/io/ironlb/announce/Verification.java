@@ -5,7 +5,10 @@ import io.ironlb.model.Vip;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Which addresses this node checks, and when: those the election gives to another node with this
@@ -23,11 +26,13 @@ final class Verification {
   private record Checked(ServiceKey service, String owner) {}
 
   private final Map<Vip, Checked> checked = new HashMap<>();
+  /** When each watched address is due (absent while its check runs), and the same by time. */
   private final Map<Vip, Instant> due = new HashMap<>();
+  private final TreeMap<Instant, Set<Vip>> byDue = new TreeMap<>();
   private final Map<Vip, Integer> unanswered = new HashMap<>();
   /** Addresses whose owner was found silent, with that owner: excluded from their election here. */
   private final Map<Vip, String> silent = new HashMap<>();
-  private final Map<Vip, Boolean> running = new HashMap<>();
+  private final Set<Vip> running = new HashSet<>();
   private Instant windowStart = Instant.EPOCH;
   private int inWindow;
 
@@ -48,15 +53,32 @@ final class Verification {
     if (!c.equals(before)) {
       unanswered.remove(ip);
       long spread = Math.floorMod(ip.text().hashCode(), Math.max(1, period.toMillis()));
-      due.put(ip, now.plusMillis(spread));
+      schedule(ip, now.plusMillis(spread));
     }
   }
 
   void unwatch(Vip ip) {
     checked.remove(ip);
-    due.remove(ip);
+    unschedule(ip);
     unanswered.remove(ip);
     running.remove(ip);
+  }
+
+  private void schedule(Vip ip, Instant at) {
+    unschedule(ip);
+    due.put(ip, at);
+    byDue.computeIfAbsent(at, t -> new HashSet<>()).add(ip);
+  }
+
+  private void unschedule(Vip ip) {
+    Instant at = due.remove(ip);
+    if (at != null) {
+      Set<Vip> set = byDue.get(at);
+      set.remove(ip);
+      if (set.isEmpty()) {
+        byDue.remove(at);
+      }
+    }
   }
 
   String owner(Vip ip) {
@@ -70,27 +92,19 @@ final class Verification {
       windowStart = now;
       inWindow = 0;
     }
-    if (inWindow >= perSecond) {
+    if (inWindow >= perSecond || byDue.isEmpty() || byDue.firstKey().isAfter(now)) {
       return null;
     }
-    for (Map.Entry<Vip, Instant> e : due.entrySet()) {
-      if (!e.getValue().isAfter(now) && !running.containsKey(e.getKey())) {
-        inWindow++;
-        running.put(e.getKey(), true);
-        return e.getKey();
-      }
-    }
-    return null;
+    Vip ip = byDue.firstEntry().getValue().iterator().next();
+    unschedule(ip);
+    inWindow++;
+    running.add(ip);
+    return ip;
   }
 
   /** When the next check is due (or the next second's budget opens), or null when nothing is watched. */
   Instant nextDue() {
-    Instant earliest = null;
-    for (Map.Entry<Vip, Instant> e : due.entrySet()) {
-      if (!running.containsKey(e.getKey()) && (earliest == null || e.getValue().isBefore(earliest))) {
-        earliest = e.getValue();
-      }
-    }
+    Instant earliest = byDue.isEmpty() ? null : byDue.firstKey();
     if (earliest != null && inWindow >= perSecond && earliest.isBefore(windowStart.plusSeconds(1))) {
       return windowStart.plusSeconds(1);
     }
@@ -112,7 +126,7 @@ final class Verification {
   private void finished(Vip ip, Instant now) {
     running.remove(ip);
     if (checked.containsKey(ip)) {
-      due.put(ip, now.plus(period));
+      schedule(ip, now.plus(period));
     }
   }
 
