@@ -118,7 +118,8 @@ public final class Pool {
       return new PoolValidation.Invalid(errors);
     }
     PoolSpec normalized = new PoolSpec(name, spec.addresses().stream().map(String::strip).toList(), spec.autoAssign(),
-        spec.avoidBuggyIPs(), priority, spec.namespaces(), spec.namespaceSelectors(), spec.serviceSelectors());
+        spec.avoidBuggyIPs(), priority, spec.namespaces(), spec.namespaceSelectors(), spec.serviceSelectors(),
+        spec.hasServiceAllocation());
     return new PoolValidation.Valid(new Pool(normalized, priority, entries));
   }
 
@@ -241,6 +242,14 @@ public final class Pool {
   /** The {@code spec.addresses} entries as written (stripped), in spec order. */
   public List<String> addresses() {
     return spec.addresses();
+  }
+
+  /**
+   * Whether the pool has a {@code serviceAllocation} (even one holding only a priority, or empty):
+   * then it is tried, by priority, before every pool without one, for the services it allows.
+   */
+  public boolean hasServiceAllocation() {
+    return spec.hasServiceAllocation();
   }
 
   /** Whether {@code serviceAllocation} restricts the pool to some namespaces or services. */

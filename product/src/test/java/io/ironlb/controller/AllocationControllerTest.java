@@ -72,6 +72,30 @@ class AllocationControllerTest {
   }
 
   @Test
+  void aPoolWithOnlyAPriorityOrAnEmptyServiceAllocationIsRankedWithTheReservedPools() throws Exception {
+    // Issue 13's example, as MetalLB allocates it: B (priority 1 only) before A (namespace ns1, priority 5),
+    // and the pool whose serviceAllocation is {} before the pool without one.
+    cluster.namespace("ns1", Map.of());
+    cluster.pool("a", new IPAddressPoolSpec(List.of("198.51.100.1/32"), null, null,
+        new IPAddressPoolSpec.ServiceAllocation(5, List.of("ns1"), null, null)));
+    cluster.pool("b", new IPAddressPoolSpec(List.of("198.51.100.2/32"), null, null,
+        new IPAddressPoolSpec.ServiceAllocation(1, null, null, null)));
+    cluster.pool("aa-open", "203.0.113.0/24");
+    cluster.pool("empty", new IPAddressPoolSpec(List.of("198.51.100.3/32"), null, null,
+        new IPAddressPoolSpec.ServiceAllocation(null, null, null, null)));
+    startController();
+
+    cluster.create(loadBalancer("ns1", "first").build());
+    await().atMost(SOON).until(() -> cluster.ingress("ns1", "first"), ips -> ips.equals(List.of("198.51.100.2")));
+    cluster.create(loadBalancer("ns1", "second").build());
+    await().atMost(SOON).until(() -> cluster.ingress("ns1", "second"), ips -> ips.equals(List.of("198.51.100.1")));
+    cluster.create(loadBalancer("ns1", "third").build());
+    await().atMost(SOON).until(() -> cluster.ingress("ns1", "third"), ips -> ips.equals(List.of("198.51.100.3")));
+    cluster.create(loadBalancer("ns1", "fourth").build());
+    await().atMost(SOON).until(() -> cluster.ingress("ns1", "fourth"), ips -> ips.equals(List.of("203.0.113.0")));
+  }
+
+  @Test
   void poolStatusCountsAssignedAndAvailableAddresses() throws Exception {
     cluster.pool("lan-pool", "198.51.100.200-198.51.100.220", "2001:db8:86::200-2001:db8:86::20f");
     startController();
