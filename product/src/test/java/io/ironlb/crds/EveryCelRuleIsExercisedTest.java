@@ -17,7 +17,8 @@ class EveryCelRuleIsExercisedTest {
     @Test
     void everyRuleIsSeenBothRefusingAndPassing() {
         CrdValidator validator = CrdValidator.fromKustomization(CrdCase.CRD_DIRECTORY);
-        Stream.of(IpAddressPoolCrdTest.cases(), L2AdvertisementCrdTest.cases(), ServiceL2StatusCrdTest.cases())
+        Stream.of(IpAddressPoolCrdTest.cases(), L2AdvertisementCrdTest.cases(), ServiceL2StatusCrdTest.cases(),
+                        ConfigurationStateCrdTest.cases())
                 .flatMap(cases -> cases)
                 .forEach(c -> c.check(validator));
 
