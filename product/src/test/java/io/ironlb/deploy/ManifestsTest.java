@@ -94,7 +94,8 @@ class ManifestsTest {
         .sorted().toList();
     JsonNode namespace = MANIFESTS.one("Namespace", Manifests.NAMESPACE);
 
-    assertThat(crds).containsExactly("ipaddresspools.metallb.io", "l2advertisements.metallb.io", "servicel2statuses.metallb.io");
+    assertThat(crds).containsExactly("configurationstates.metallb.io", "ipaddresspools.metallb.io", "l2advertisements.metallb.io",
+        "servicel2statuses.metallb.io");
     // The speaker's hostNetwork and NET_RAW are allowed only at the "privileged" Pod Security level.
     assertThat(namespace.path("metadata").path("labels").path("pod-security.kubernetes.io/enforce").asString()).isEqualTo("privileged");
     for (JsonNode o : MANIFESTS.all()) {

@@ -32,9 +32,8 @@ class RbacMatchesCodeTest {
   private static final List<Use> USES = List.of(
       new Use(CONTROLLER, "list services", "AllocationController.start: Service informer, all namespaces"),
       new Use(CONTROLLER, "watch services", "AllocationController.start: Service informer, all namespaces"),
-      new Use(CONTROLLER, "get services", "AllocationController.writeAssignment: edit and editStatus read the Service first"),
-      new Use(CONTROLLER, "patch services", "AllocationController.writeAssignment: annotation metallb.io/ip-allocated-from-pool"),
-      new Use(CONTROLLER, "patch services/status", "AllocationController.writeAssignment: status.loadBalancer.ingress"),
+      new Use(CONTROLLER, "patch services", "AssignmentWriter.write: annotation metallb.io/ip-allocated-from-pool"),
+      new Use(CONTROLLER, "patch services/status", "AssignmentWriter.write: status.loadBalancer.ingress"),
       new Use(CONTROLLER, "list namespaces", "AllocationController.start: Namespace informer (serviceAllocation.namespaceSelectors)"),
       new Use(CONTROLLER, "watch namespaces", "AllocationController.start: Namespace informer"),
       new Use(CONTROLLER, "list nodes", "AllocationController.start: Node informer (node IPs must stay out of pools)"),
@@ -42,8 +41,9 @@ class RbacMatchesCodeTest {
       new Use(CONTROLLER, "create events", "EventRecorder.write: IPAllocated, ClearAssignment, InvalidConfiguration, ..."),
       new Use(CONTROLLER, "list metallb.io/ipaddresspools", "AllocationController.start: IPAddressPool informer, config namespace"),
       new Use(CONTROLLER, "watch metallb.io/ipaddresspools", "AllocationController.start: IPAddressPool informer"),
-      new Use(CONTROLLER, "get metallb.io/ipaddresspools", "AllocationController.flushPoolStatus: editStatus reads the pool first"),
       new Use(CONTROLLER, "patch metallb.io/ipaddresspools/status", "AllocationController.flushPoolStatus: counters and Ready"),
+      new Use(CONTROLLER, "create metallb.io/configurationstates", "ConfigurationStateReporter.ensureExists: object controller"),
+      new Use(CONTROLLER, "patch metallb.io/configurationstates/status", "ConfigurationStateReporter.patchStatus: result, errorSummary"),
       new Use(CONTROLLER, "get coordination.k8s.io/leases", "ControllerRunner.start: fabric8 LeaseLock reads the Lease"),
       new Use(CONTROLLER, "create coordination.k8s.io/leases", "ControllerRunner.start: LeaseLock creates it the first time"),
       new Use(CONTROLLER, "patch coordination.k8s.io/leases", "ControllerRunner.start: LeaseLock renews and releases"),
@@ -171,9 +171,9 @@ class RbacMatchesCodeTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("components")
   void namedObjectsAreTheOnesTheManifestsConfigure(String component) {
-    // resourceNames pin the Lease and the Secret: the names the code used must be the names granted.
+    // resourceNames pin the Lease, the Secret and the ConfigurationState: the names the code used must be the names granted.
     Set<String> named = CALLS.get(component).stream().filter(c -> c.name() != null
-            && (c.resource().equals("secrets") || c.resource().equals("leases")))
+            && (c.resource().equals("secrets") || c.resource().equals("leases") || c.resource().startsWith("configurationstates")))
         .map(c -> c.resource() + "/" + c.name()).collect(Collectors.toCollection(TreeSet::new));
     Set<String> granted = rbac(component).grants().stream().filter(g -> !g.resourceNames().isEmpty())
         .flatMap(g -> g.resources().stream().flatMap(r -> g.resourceNames().stream().map(n -> r + "/" + n)))
