@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.ServiceStatusBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.ironlb.k8s.ConfigurationState;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.IPAddressPoolSpec;
@@ -246,6 +247,39 @@ class AllocationControllerTest {
             && m.contains("spec.serviceAllocation.namespaceSelectors[0].matchExpressions[0].operator is missing")));
     await().atMost(SOON).until(() -> cluster.events(MockCluster.CONFIG_NAMESPACE, "empty-entry"), e -> e.stream().anyMatch(m ->
         m.startsWith("Warning InvalidConfiguration") && m.contains("spec.addresses entry \"\" is empty")));
+  }
+
+  @Test
+  void duplicatesMetalLbRefusesAreRefusedAndTheConfigurationStateSaysSo() throws Exception {
+    // Without the CRDs' schema (the lab's API server) these reach the controller: it must refuse them as MetalLB does.
+    cluster.pool("dup-values", new IPAddressPoolSpec(List.of("198.51.100.100/30"), null, null, new IPAddressPoolSpec.ServiceAllocation(
+        null, null, List.of(new LabelSelectorBuilder().addNewMatchExpression().withKey("team").withOperator("In")
+            .withValues("bar", "bar").endMatchExpression().build()), null)));
+    cluster.pool("spaced-cidr", " 198.51.100.104/30");
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
+    startController();
+
+    await().atMost(SOON).until(() -> cluster.events(MockCluster.CONFIG_NAMESPACE, "dup-values"), e -> e.stream().anyMatch(m ->
+        m.startsWith("Warning InvalidConfiguration: IPAddressPool dup-values: spec.serviceAllocation.namespaceSelectors[0]"
+            + ".matchExpressions[0]: duplicate definition of match expression value in label selector \"bar\"")));
+    await().atMost(SOON).until(() -> cluster.events(MockCluster.CONFIG_NAMESPACE, "spaced-cidr"), e -> e.stream().anyMatch(m ->
+        m.startsWith("Warning InvalidConfiguration: IPAddressPool spaced-cidr: spec.addresses entry \" 198.51.100.104/30\" is not a valid CIDR")));
+    await().atMost(SOON).until(() -> configurationState("controller"), st -> st != null && "Invalid".equals(st.result()));
+    assertThat(configurationState("controller").errorSummary().split("\n")).hasSize(2)
+        .allSatisfy(line -> assertThat(line).startsWith("configuration error: IPAddressPool "));
+    cluster.create(loadBalancer("default", "web").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> ips.equals(List.of("198.51.100.200")));
+
+    for (String name : List.of("dup-values", "spaced-cidr")) {
+      cluster.client().resources(IPAddressPool.class).inNamespace(MockCluster.CONFIG_NAMESPACE).withName(name).delete();
+    }
+    await().atMost(SOON).until(() -> configurationState("controller").result(), "Valid"::equals);
+  }
+
+  private ConfigurationState.Status configurationState(String name) {
+    ConfigurationState o = cluster.client().resources(ConfigurationState.class).inNamespace(MockCluster.CONFIG_NAMESPACE)
+        .withName(name).get();
+    return o == null ? null : o.getStatus();
   }
 
   @Test
