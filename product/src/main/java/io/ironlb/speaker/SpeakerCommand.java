@@ -22,7 +22,6 @@ import io.ironlb.membership.Membership;
 import io.ironlb.membership.MembershipConfig;
 import io.ironlb.membership.Timings;
 import io.ironlb.model.IpText;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetAddress;
@@ -103,7 +102,7 @@ public final class SpeakerCommand implements Callable<Integer> {
     JvmMetrics.builder().register(registry);
     SpeakerMetrics metrics = new SpeakerMetrics(registry);
     AtomicReference<Speaker> speakerRef = new AtomicReference<>();
-    HTTPServer metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, registry, () -> {
+    MetricsServer metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, registry, () -> {
       Speaker s = speakerRef.get();
       return s == null ? Optional.of("starting: reading its Node and the membership Secret, joining the other speakers") : s.notReadyBecause();
     });
@@ -159,7 +158,7 @@ public final class SpeakerCommand implements Callable<Integer> {
       return 0;
     } finally {
       if (metricsServer != null) {
-        metricsServer.stop();
+        metricsServer.close();
       }
     }
   }

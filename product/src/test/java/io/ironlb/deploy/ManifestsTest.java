@@ -8,7 +8,6 @@ import io.ironlb.runtime.MetricsServer;
 import io.ironlb.crds.CrdValidator;
 import io.ironlb.k8s.MembershipSecret;
 import io.ironlb.membership.MembershipConfig;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.URI;
@@ -190,7 +189,7 @@ class ManifestsTest {
     int metricsPort = w.parsed().matchedOptionValue("--metrics-port", -1);
     assertThat(w.port("metrics")).isEqualTo(metricsPort);
 
-    try (HTTPServer server = MetricsServer.start(0, new PrometheusRegistry(), Optional::empty);
+    try (MetricsServer server = MetricsServer.start(0, new PrometheusRegistry(), Optional::empty);
         HttpClient http = HttpClient.newHttpClient()) {
       for (String probe : List.of("livenessProbe", "readinessProbe")) {
         JsonNode get = w.container().path(probe).path("httpGet");
