@@ -501,6 +501,7 @@ public final class AllocationController implements AutoCloseable {
     if (s == null) {
       loggedFailures.remove(key);
       failedAllocations.remove(key);
+      writer.forget(key);
       if (owned.remove(key)) {
         allocator.release(key);
         log.info("service deleted, address released", kv("event", "ipReleased"), kv("service", key.toString()));

@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.ironlb.model.IpText;
+import io.ironlb.model.ServiceKey;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -24,9 +26,26 @@ import java.util.Objects;
  */
 public final class AssignmentWriter {
   private final KubernetesClient client;
+  /**
+   * What was last written per Service and over which version of the informer's copy: until that
+   * copy changes (the write's echo arrives), a second reconcile of the Service (two events in a
+   * row) would see the old copy and write the same again. Not thread-safe: one writer thread.
+   */
+  private final Map<String, Pending> pending = new HashMap<>();
+
+  private record Pending(String baseVersion, List<String> ips, String pool) {}
 
   public AssignmentWriter(KubernetesClient client) {
     this.client = client;
+  }
+
+  /** Forgets a deleted Service. */
+  public void forget(ServiceKey gone) {
+    pending.remove(gone.namespace() + "/" + gone.name());
+  }
+
+  private static String key(Service s) {
+    return s.getMetadata().getNamespace() + "/" + s.getMetadata().getName();
   }
 
   /** What a {@link #write} sent. */
@@ -42,6 +61,16 @@ public final class AssignmentWriter {
    * Throws KubernetesClientException when the API server refuses or does not answer.
    */
   public Written write(Service cached, List<String> ips, String pool) {
+    String key = key(cached);
+    String version = cached.getMetadata().getResourceVersion();
+    Pending before = pending.get(key);
+    if (before != null && Objects.equals(before.baseVersion(), version)) {
+      if (before.ips().equals(ips) && Objects.equals(before.pool(), pool)) {
+        return new Written(false, false); // written already; the informer has not caught up yet
+      }
+    } else {
+      pending.remove(key);
+    }
     var resource = client.services().resource(cached);
     List<String> actual = ServiceTranslation.currentIps(cached).stream().map(IpText::format).toList();
     boolean status = !ips.equals(actual);
@@ -64,6 +93,9 @@ public final class AssignmentWriter {
       } else {
         removeAnnotation(cached);
       }
+    }
+    if (status || annotation) {
+      pending.put(key, new Pending(version, List.copyOf(ips), pool));
     }
     return new Written(status, annotation);
   }
