@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceStatusBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.ironlb.k8s.ConfigurationState;
@@ -54,7 +55,10 @@ class AllocationControllerTest {
   }
 
   private AllocationController startController() throws InterruptedException {
-    var client = cluster.newClient();
+    return startController(cluster.newClient());
+  }
+
+  private AllocationController startController(KubernetesClient client) throws InterruptedException {
     var controller = new AllocationController(client, new AllocationController.Config(MockCluster.CONFIG_NAMESPACE, ""),
         new EventRecorder(client, MetalLb.CONTROLLER_COMPONENT, "test", Clock.systemUTC()),
         new ControllerMetrics(new PrometheusRegistry()));
@@ -486,14 +490,7 @@ class AllocationControllerTest {
     cluster.pool("lan-pool", "198.51.100.0/24");
     String agent = "ironlb-test/controller";
     var config = new ConfigBuilder(cluster.client().getConfiguration()).withUserAgent(agent).build();
-    var client = new KubernetesClientBuilder().withConfig(config).build();
-    var controller = new AllocationController(client, new AllocationController.Config(MockCluster.CONFIG_NAMESPACE, ""),
-        new EventRecorder(client, MetalLb.CONTROLLER_COMPONENT, "test", Clock.systemUTC()),
-        new ControllerMetrics(new PrometheusRegistry()));
-    running.add(client);
-    running.add(controller);
-    controller.start();
-    assertThat(controller.awaitReady(Duration.ofSeconds(30))).isTrue();
+    startController(new KubernetesClientBuilder().withConfig(config).build());
     await().atMost(SOON).until(() -> pool("lan-pool").getStatus() != null);
     drain(agent);
 
