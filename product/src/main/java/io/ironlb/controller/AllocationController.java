@@ -4,15 +4,13 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
-import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
-import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
-import io.fabric8.kubernetes.api.model.LoadBalancerStatus;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.ironlb.ipam.AllocationResult;
@@ -22,14 +20,20 @@ import io.ironlb.ipam.Pool;
 import io.ironlb.ipam.PoolSet;
 import io.ironlb.ipam.PoolUsage;
 import io.ironlb.ipam.PoolValidation;
+import io.ironlb.ipam.ServiceRequest;
+import io.ironlb.k8s.AssignmentWriter;
+import io.ironlb.k8s.ConfigurationStateReporter;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.EventRecorder.Type;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.IPAddressPoolStatus;
 import io.ironlb.announce.ConflictMark;
 import io.ironlb.k8s.IpConflictAnnotation;
+import io.ironlb.k8s.IronLb;
+import io.ironlb.k8s.LastValid;
 import io.ironlb.k8s.MetalLb;
 import io.ironlb.k8s.PoolTranslation;
+import io.ironlb.k8s.ServiceAnnotations;
 import io.ironlb.k8s.ServiceTranslation;
 import io.ironlb.k8s.UnsupportedFields;
 import io.ironlb.model.IpText;
@@ -42,7 +46,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -53,6 +56,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +72,8 @@ import org.slf4j.LoggerFactory;
 public final class AllocationController implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AllocationController.class);
   private static final Duration RETRY = Duration.ofSeconds(1);
-  private static final Duration POOL_STATUS_DEBOUNCE = Duration.ofMillis(200);
+  /** Pool status (counters, Ready) is written at most this often: a burst of allocations writes each pool once. */
+  private static final Duration POOL_STATUS_INTERVAL = Duration.ofSeconds(1);
 
   public record Config(String namespace, String loadBalancerClass) {
     public Config {
@@ -79,6 +85,8 @@ public final class AllocationController implements AutoCloseable {
   private final Config config;
   private final EventRecorder events;
   private final ControllerMetrics metrics;
+  private final AssignmentWriter writer;
+  private final ConfigurationStateReporter configurationState;
   private final Allocator allocator = new Allocator();
   private final ScheduledExecutorService worker =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("allocation").daemon().factory());
@@ -86,8 +94,12 @@ public final class AllocationController implements AutoCloseable {
   private final CountDownLatch ready = new CountDownLatch(1);
 
   // Owned by the worker thread.
-  private final Map<String, Pool> lastValidPools = new HashMap<>();
-  private final Map<String, String> poolProblems = new HashMap<>();
+  /** Each pool's last valid version, and why its latest one is refused, if it is. */
+  private final LastValid<Pool> parsedPools = new LastValid<>();
+  /** Pools left out of service by a cross-pool check (overlap, a node's IP), with the reason last reported. */
+  private final Map<String, String> poolSetProblems = new HashMap<>();
+  /** The pools the allocator works with, as last handed to it. */
+  private List<Pool> usablePools = List.of();
   /** Each pool's unsupported fields as last reported: a pool is reported again only when they change. */
   private final Map<String, List<String>> unsupportedReported = new HashMap<>();
   private final Set<ServiceKey> owned = new HashSet<>();
@@ -97,9 +109,14 @@ public final class AllocationController implements AutoCloseable {
    * invalid Services in a 20 s burst. Like events, a failure is logged when it is new.
    */
   private final Map<ServiceKey, String> loggedFailures = new HashMap<>();
+  /**
+   * Services whose last allocation failed: they are tried again when an address is freed (as
+   * MetalLB retries them when another service goes), not on every unrelated change.
+   */
+  private final Set<ServiceKey> failedAllocations = new HashSet<>();
+  private final AtomicLong serviceReconciles = new AtomicLong();
   /** Addresses marked foreign because of a speaker's conflict report on that service. */
   private final Map<ServiceKey, InetAddress> conflictMarks = new HashMap<>();
-  private Set<InetAddress> lastNodeIps = Set.of();
   private boolean poolStatusFlushScheduled;
   private volatile boolean started;
 
@@ -109,18 +126,30 @@ public final class AllocationController implements AutoCloseable {
   private SharedIndexInformer<Node> nodes;
 
   public AllocationController(KubernetesClient client, Config config, EventRecorder events, ControllerMetrics metrics) {
+    this(client, config, events, metrics, ConfigurationStateReporter.forController(client, config.namespace()));
+  }
+
+  public AllocationController(KubernetesClient client, Config config, EventRecorder events, ControllerMetrics metrics,
+      ConfigurationStateReporter configurationState) {
     this.client = client;
     this.config = config;
     this.events = events;
     this.metrics = metrics;
+    this.writer = new AssignmentWriter(client);
+    this.configurationState = configurationState;
   }
 
   /** Starts the informers and, once their caches are full, rebuilds state and begins reconciling. */
   public void start() {
     services = client.services().inAnyNamespace().inform(handler(s -> enqueue(new Work.ServiceChanged(ServiceTranslation.key(s)))));
-    pools = client.resources(IPAddressPool.class).inNamespace(config.namespace()).inform(handler(p -> enqueue(new Work.PoolsChanged())));
-    namespaces = client.namespaces().inform(handler(this::namespaceChanged));
-    nodes = client.nodes().inform(handler(n -> enqueue(new Work.PoolsChanged())));
+    // The controller's own status writes come back as pool updates: only a spec change is worth a pool pass.
+    pools = client.resources(IPAddressPool.class).inNamespace(config.namespace())
+        .inform(handler(p -> enqueue(new Work.PoolsChanged()), (a, b) -> Objects.equals(a.getSpec(), b.getSpec())));
+    namespaces = client.namespaces().inform(handler(this::namespaceChanged, (a, b) -> false));
+    // Only a Node's addresses matter here (a pool must not contain them); its status and the
+    // speakers' annotations change far more often.
+    nodes = client.nodes().inform(handler(n -> enqueue(new Work.PoolsChanged()),
+        (a, b) -> PoolTranslation.nodeIps(a).equals(PoolTranslation.nodeIps(b))));
     started = true;
     worker.execute(this::rebuild);
   }
@@ -138,6 +167,7 @@ public final class AllocationController implements AutoCloseable {
   @Override
   public void close() {
     worker.shutdownNow();
+    configurationState.close();
     for (SharedIndexInformer<?> i : new SharedIndexInformer<?>[] {services, pools, namespaces, nodes}) {
       if (i != null) {
         i.close();
@@ -146,6 +176,11 @@ public final class AllocationController implements AutoCloseable {
   }
 
   private <T> ResourceEventHandler<T> handler(Consumer<T> onChange) {
+    return handler(onChange, (a, b) -> false);
+  }
+
+  /** {@code irrelevant} tells an update that changes nothing the controller reads, which is ignored. */
+  private <T> ResourceEventHandler<T> handler(Consumer<T> onChange, BiPredicate<T, T> irrelevant) {
     return new ResourceEventHandler<>() {
       @Override
       public void onAdd(T obj) {
@@ -154,7 +189,9 @@ public final class AllocationController implements AutoCloseable {
 
       @Override
       public void onUpdate(T oldObj, T newObj) {
-        onChange.accept(newObj);
+        if (!irrelevant.test(oldObj, newObj)) {
+          onChange.accept(newObj);
+        }
       }
 
       @Override
@@ -187,10 +224,13 @@ public final class AllocationController implements AutoCloseable {
         case Work.ServiceChanged s -> reconcileService(s.key());
         case Work.PoolsChanged p -> reconcilePools();
       }
+      metrics.client().updated();
     } catch (KubernetesClientException e) {
+      metrics.client().updateFailed();
       log.warn("write to the API server failed, retrying in {}: {}", RETRY, e.getMessage(), kv("event", "retry"), kv("work", work.toString()));
       worker.schedule(() -> enqueue(work), RETRY.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
+      metrics.client().updateFailed();
       // One bad object must never stop the controller; log it and keep serving the others.
       log.error("reconcile of {} failed", work, e);
     }
@@ -227,7 +267,7 @@ public final class AllocationController implements AutoCloseable {
       }
       schedulePoolStatusFlush();
       log.info("state rebuilt from the cluster", kv("event", "controllerReady"), kv("services", all.size()), kv("restored", restored),
-          kv("pools", lastValidPools.size()), kv("ms", Duration.between(begin, Instant.now()).toMillis()));
+          kv("pools", usablePools.size()), kv("ms", Duration.between(begin, Instant.now()).toMillis()));
       ready.countDown();
     } catch (RuntimeException e) {
       log.error("rebuild failed; retrying", e);
@@ -255,8 +295,16 @@ public final class AllocationController implements AutoCloseable {
     }
     ServiceKey key = ServiceTranslation.key(s);
     applyConflictReport(key, s);
-    if (ServiceTranslation.toRequest(s, namespaceLabels(key.namespace())) instanceof ServiceTranslation.Result.Request r
-        && allocator.restore(r.request(), current) instanceof AllocationResult.Allocated) {
+    if (ServiceTranslation.ingressProblem(s).isPresent()) {
+      return false; // allocated afresh by the normal pass, as MetalLB does
+    }
+    ServiceRequest request = switch (ServiceTranslation.toRequest(s, namespaceLabels(key.namespace()))) {
+      case ServiceTranslation.Result.Request r -> r.request();
+      // An unreadable request keeps the addresses held (see reconcileService).
+      case ServiceTranslation.Result.Invalid invalid -> invalid.rest();
+      case ServiceTranslation.Result.NotEnoughClusterIps n -> null;
+    };
+    if (request != null && allocator.restore(request, current) instanceof AllocationResult.Allocated) {
       owned.add(key);
       return true;
     }
@@ -270,85 +318,100 @@ public final class AllocationController implements AutoCloseable {
   // ---- pools ---------------------------------------------------------------------------------
 
   private void reconcilePools() {
+    List<Pool> before = usablePools;
     List<ServiceKey> released = applyPools();
     for (ServiceKey key : released) {
       Service s = service(key);
       if (s != null) {
         String why = allocator.lastMoveReason(key).orElse("its pool no longer contains it");
-        events.record(s, Type.Normal, "ClearAssignment",
-            "current IP " + ServiceTranslation.currentIps(s).stream().map(IpText::format).toList()
-                + " not allowed by config, clearing: " + why);
+        events.record(s, Type.Normal, "ClearAssignment", clearAssignmentText(key, ServiceTranslation.currentIps(s), why));
       }
     }
-    // A pool change can free, move or newly allow addresses: look at every service once more,
-    // those holding an address first.
-    List<Service> all = new ArrayList<>(services.getStore().list());
-    all.sort(Comparator.comparing((Service s) -> ServiceTranslation.currentIps(s).isEmpty()));
-    for (Service s : all) {
-      reconcileService(ServiceTranslation.key(s));
+    // A change of the usable pools can free, move or newly allow addresses: look at every service
+    // once more, those holding an address first. A pass that changed nothing (a refused edit, a
+    // node whose addresses stayed) leaves the services alone.
+    if (!released.isEmpty() || !usablePools.equals(before)) {
+      List<Service> all = new ArrayList<>(services.getStore().list());
+      all.sort(Comparator.comparing((Service s) -> ServiceTranslation.currentIps(s).isEmpty()));
+      for (Service s : all) {
+        reconcileService(ServiceTranslation.key(s));
+      }
     }
     schedulePoolStatusFlush();
   }
 
-  /** Validates every pool, keeps the last valid version of a pool that became invalid, and hands the usable ones to the allocator. */
+  /**
+   * Validates every pool, keeps the last valid version of a pool whose latest one is refused,
+   * leaves out pools that overlap an older one or contain a node's address, reports problems once
+   * (event, log, ConfigurationState) and hands the usable pools to the allocator.
+   */
   private List<ServiceKey> applyPools() {
     List<IPAddressPool> crs = new ArrayList<>(pools.getStore().list());
     crs.sort(Comparator.comparing((IPAddressPool p) -> Objects.requireNonNullElse(p.getMetadata().getCreationTimestamp(), ""))
         .thenComparing(p -> p.getMetadata().getName()));
-    Map<String, String> problems = new HashMap<>();
     Set<String> present = new HashSet<>();
-    List<Pool> candidates = new ArrayList<>();
     for (IPAddressPool cr : crs) {
       String name = cr.getMetadata().getName();
       present.add(name);
       reportUnsupportedFields(cr);
-      PoolValidation validation;
-      try {
-        validation = Pool.parse(PoolTranslation.toSpec(cr));
-      } catch (IllegalArgumentException e) {
-        validation = new PoolValidation.Invalid(List.of("IPAddressPool " + name + ": " + e.getMessage()));
-      } catch (RuntimeException e) {
-        // Anything else this pool's content trips must cost only this pool: thrown out of here, it
-        // stopped every pool change (and a restart's rebuild) for as long as the pool existed.
-        log.error("IPAddressPool {} cannot be read", name, e);
-        validation = new PoolValidation.Invalid(List.of("IPAddressPool " + name + ": cannot be read (" + e + ")"));
-      }
-      switch (validation) {
-        case PoolValidation.Valid v -> lastValidPools.put(name, v.pool());
+      switch (parse(cr)) {
+        case PoolValidation.Valid v -> parsedPools.valid(name, v.pool());
         case PoolValidation.Invalid invalid -> {
-          String errors = String.join("; ", invalid.errors());
-          problems.put(name, lastValidPools.containsKey(name) ? errors + " (the last valid configuration stays in force)" : errors);
+          LastValid.Rejection r = parsedPools.invalid(name, String.join("; ", invalid.errors()));
+          if (r.isNew()) {
+            log.warn("pool refused: {}", r.message(), kv("event", "poolRejected"), kv("pool", name));
+            events.record(cr, Type.Warning, "InvalidConfiguration", r.message());
+          }
         }
       }
-      if (lastValidPools.containsKey(name)) {
-        candidates.add(lastValidPools.get(name));
-      }
     }
-    lastValidPools.keySet().retainAll(present);
     unsupportedReported.keySet().retainAll(present);
+    parsedPools.retainOnly(present);
+    List<Pool> candidates = new ArrayList<>();
+    for (IPAddressPool cr : crs) {
+      parsedPools.inForce(cr.getMetadata().getName()).ifPresent(candidates::add);
+    }
     Set<InetAddress> nodeIps = new HashSet<>();
     for (Node n : nodes.getStore().list()) {
       nodeIps.addAll(PoolTranslation.nodeIps(n));
     }
-    lastNodeIps = Set.copyOf(nodeIps);
     PoolSet set = PoolSet.of(candidates, nodeIps);
-    set.problems().forEach((pool, why) -> problems.merge(pool, why, (a, b) -> a + "; " + b));
     for (IPAddressPool cr : crs) {
-      String problem = problems.get(cr.getMetadata().getName());
-      if (problem != null && !problem.equals(poolProblems.get(cr.getMetadata().getName()))) {
-        log.warn("pool left out of service: {}", problem, kv("event", "poolRejected"), kv("pool", cr.getMetadata().getName()));
+      String name = cr.getMetadata().getName();
+      String problem = set.problems().get(name);
+      if (problem != null && !problem.equals(poolSetProblems.get(name))) {
+        log.warn("pool left out of service: {}", problem, kv("event", "poolRejected"), kv("pool", name));
         events.record(cr, Type.Warning, "InvalidConfiguration", problem);
       }
     }
-    poolProblems.clear();
-    poolProblems.putAll(problems);
+    poolSetProblems.clear();
+    poolSetProblems.putAll(set.problems());
     for (String gone : new HashSet<>(knownPoolMetrics)) {
       if (!present.contains(gone)) {
         metrics.poolGone(gone);
         knownPoolMetrics.remove(gone);
       }
     }
-    return allocator.setPools(set.usable());
+    List<String> errors = new ArrayList<>(parsedPools.problemMessages());
+    poolSetProblems.forEach((name, why) -> errors.add("IPAddressPool " + name + ": " + why));
+    configurationState.report(errors);
+    metrics.client().configuration(!errors.isEmpty());
+    usablePools = set.usable();
+    return allocator.setPools(usablePools);
+  }
+
+  private static PoolValidation parse(IPAddressPool cr) {
+    String name = cr.getMetadata().getName();
+    try {
+      return Pool.parse(PoolTranslation.toSpec(cr));
+    } catch (IllegalArgumentException e) {
+      return new PoolValidation.Invalid(List.of("IPAddressPool " + name + ": " + e.getMessage()));
+    } catch (RuntimeException e) {
+      // Anything else this pool's content trips must cost only this pool: thrown out of here, it
+      // stopped every pool change (and a restart's rebuild) for as long as the pool existed.
+      log.error("IPAddressPool {} cannot be read", name, e);
+      return new PoolValidation.Invalid(List.of("IPAddressPool " + name + ": cannot be read (" + e + ")"));
+    }
   }
 
   private final Set<String> knownPoolMetrics = new HashSet<>();
@@ -370,38 +433,47 @@ public final class AllocationController implements AutoCloseable {
   private void schedulePoolStatusFlush() {
     if (!poolStatusFlushScheduled) {
       poolStatusFlushScheduled = true;
-      worker.schedule(this::flushPoolStatus, POOL_STATUS_DEBOUNCE.toMillis(), TimeUnit.MILLISECONDS);
+      worker.schedule(this::flushPoolStatus, POOL_STATUS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 
+  /** Writes each pool's status that changed (one PATCH, no read first) and the allocator gauges. */
   private void flushPoolStatus() {
     poolStatusFlushScheduled = false;
+    Set<String> usable = new HashSet<>();
+    usablePools.forEach(p -> usable.add(p.name()));
     for (IPAddressPool cr : pools.getStore().list()) {
       String name = cr.getMetadata().getName();
-      String problem = poolProblems.get(name);
-      boolean usable = lastValidPools.containsKey(name) && !problemLeavesPoolOut(name);
-      PoolUsage usage = usable ? allocator.usage(name) : new PoolUsage(0, 0, 0, 0);
+      String parseProblem = parsedPools.problem(name).orElse(null);
+      String setProblem = poolSetProblems.get(name);
+      boolean inService = usable.contains(name);
+      List<String> problems = new ArrayList<>();
+      if (parseProblem != null) {
+        problems.add(parseProblem + (parsedPools.inForce(name).isPresent() ? " (the last valid configuration stays in force)" : ""));
+      }
+      if (setProblem != null) {
+        problems.add(setProblem);
+      }
+      PoolUsage usage = inService ? allocator.usage(name) : PoolUsage.NONE;
       Condition condition = new ConditionBuilder()
           .withType("Ready")
-          .withStatus(problem == null ? "True" : usable ? "True" : "False")
-          .withReason(problem == null ? "Valid" : usable ? "KeptLastValid" : "Invalid")
-          .withMessage(problem == null ? "pool is in service" : problem)
+          .withStatus(inService ? "True" : "False")
+          .withReason(problems.isEmpty() ? "Valid" : inService ? "KeptLastValid" : "Invalid")
+          .withMessage(problems.isEmpty() ? "pool is in service" : String.join("; ", problems))
           .withObservedGeneration(cr.getMetadata().getGeneration())
           .build();
       IPAddressPoolStatus desired = new IPAddressPoolStatus(
           usage.assignedIPv4(), usage.assignedIPv6(), usage.availableIPv4(), usage.availableIPv6(), List.of(condition));
-      Pool pool = lastValidPools.get(name);
-      double total = usable ? size(pool, IpFamily.IPV4) + size(pool, IpFamily.IPV6) : 0;
-      metrics.pool(name, total, usage.assignedIPv4() + usage.assignedIPv6());
+      Pool pool = parsedPools.inForce(name).orElse(null);
+      metrics.pool(name, new ControllerMetrics.PoolFigures(inService ? size(pool, IpFamily.IPV4) : 0,
+          inService ? size(pool, IpFamily.IPV6) : 0, usage.assignedIPv4(), usage.assignedIPv6()));
       knownPoolMetrics.add(name);
       if (!sameStatus(cr.getStatus(), desired)) {
         try {
           condition.setLastTransitionTime(Instant.now().toString());
-          client.resources(IPAddressPool.class).inNamespace(config.namespace()).withName(name)
-              .editStatus(p -> {
-                p.setStatus(desired);
-                return p;
-              });
+          String patch = client.getKubernetesSerialization().asJson(List.of(Map.of("op", "add", "path", "/status", "value", desired)));
+          client.resources(IPAddressPool.class).inNamespace(config.namespace()).resource(cr).status()
+              .patch(PatchContext.of(PatchType.JSON), patch);
         } catch (KubernetesClientException e) {
           log.warn("could not write status of pool {}: {}", name, e.getMessage());
           schedulePoolStatusFlush();
@@ -410,14 +482,10 @@ public final class AllocationController implements AutoCloseable {
     }
   }
 
-  private boolean problemLeavesPoolOut(String name) {
-    String problem = poolProblems.get(name);
-    return problem != null && !problem.endsWith("(the last valid configuration stays in force)");
-  }
-
+  /** MetalLB's gauges are int64: an IPv6 /64 shows the int64 maximum, as there. */
   private static double size(Pool pool, IpFamily family) {
     BigInteger n = pool.size(family);
-    return n.doubleValue();
+    return n.bitLength() >= 64 ? Long.MAX_VALUE : n.longValue();
   }
 
   private static boolean sameStatus(IPAddressPoolStatus current, IPAddressPoolStatus desired) {
@@ -432,6 +500,7 @@ public final class AllocationController implements AutoCloseable {
         && Objects.equals(current.availableIPv6(), desired.availableIPv6())
         && a != null
         && Objects.equals(a.getStatus(), b.getStatus())
+        && Objects.equals(a.getReason(), b.getReason())
         && Objects.equals(a.getMessage(), b.getMessage());
   }
 
@@ -441,38 +510,64 @@ public final class AllocationController implements AutoCloseable {
     return services.getStore().getByKey(key.namespace() + "/" + key.name());
   }
 
+  /** How many Service reconciles ran; for tests that check a change costs work for the Services it concerns only. */
+  long serviceReconciles() {
+    return serviceReconciles.get();
+  }
+
   private void reconcileService(ServiceKey key) {
+    serviceReconciles.incrementAndGet();
     Service s = service(key);
     applyConflictReport(key, s);
     if (s == null) {
       loggedFailures.remove(key);
+      failedAllocations.remove(key);
+      writer.forget(key);
       if (owned.remove(key)) {
         allocator.release(key);
         log.info("service deleted, address released", kv("event", "ipReleased"), kv("service", key.toString()));
-        schedulePoolStatusFlush();
+        addressesFreed();
       }
       return;
     }
     if (!ServiceTranslation.isLoadBalancer(s) || !ServiceTranslation.hasClass(s, config.loadBalancerClass())) {
       loggedFailures.remove(key);
+      failedAllocations.remove(key);
       releaseAndClear(s, "service is no longer ours (type " + s.getSpec().getType() + ", class "
-          + s.getSpec().getLoadBalancerClass() + ")");
+          + s.getSpec().getLoadBalancerClass() + ")", false);
       return;
     }
     Map<String, String> nsLabels = namespaceLabels(key.namespace());
-    var annotations = io.ironlb.k8s.ServiceAnnotations.of(s.getMetadata().getAnnotations());
+    var annotations = ServiceAnnotations.of(s.getMetadata().getAnnotations());
     for (String deprecated : annotations.deprecatedKeysUsed()) {
       events.record(s, Type.Warning, "deprecatedAnnotation", "annotation " + deprecated + " is deprecated, use "
           + MetalLb.CURRENT_PREFIX + deprecated.substring(MetalLb.DEPRECATED_PREFIX.length()) + " instead");
     }
     List<InetAddress> current = ServiceTranslation.currentIps(s);
+    Optional<ServiceTranslation.IngressProblem> ingress = ServiceTranslation.ingressProblem(s);
+    if (ingress.isPresent()) {
+      // MetalLB: addresses that cannot be one service's (three, two of one family) are dropped and
+      // allocated afresh, with a Warning instead of ClearAssignment.
+      refuse(s, key, "nolbIPsIPFamily", ingress.get().message());
+      allocator.release(key);
+      current = List.of();
+    }
     switch (ServiceTranslation.toRequest(s, nsLabels)) {
+      case ServiceTranslation.Result.NotEnoughClusterIps n -> {
+        refuse(s, key, "not enough clusterips", n.message());
+        releaseAndClear(s, n.message(), true);
+      }
       case ServiceTranslation.Result.Invalid invalid -> {
-        events.record(s, Type.Warning, "LoadBalancerFailed", invalid.message());
-        if (!invalid.message().equals(loggedFailures.put(key, invalid.message()))) {
-          log.warn("service request is invalid: {}", invalid.message(), kv("event", "loadBalancerFailed"), kv("service", key.toString()));
+        String message = "invalid requested loadbalancer IPs: " + invalid.message();
+        refuse(s, key, "LoadBalancerFailed", message);
+        // As MetalLB does, a Service whose request became unreadable keeps the addresses it holds.
+        if (!current.isEmpty() && allocator.assign(invalid.rest(), current) instanceof AllocationResult.Allocated a
+            && Set.copyOf(a.ips()).equals(Set.copyOf(current))) {
+          owned.add(key);
+          writeAssignment(s, a.ips(), a.pool());
+        } else {
+          releaseAndClear(s, message, true);
         }
-        releaseAndClear(s, invalid.message());
       }
       case ServiceTranslation.Result.Request request -> {
         AllocationResult result = allocator.assign(request.request(), current);
@@ -480,32 +575,49 @@ public final class AllocationController implements AutoCloseable {
           case AllocationResult.Allocated a -> {
             owned.add(key);
             loggedFailures.remove(key);
+            failedAllocations.remove(key);
             // The allocator also reports a mere reordering (IPv4 first) as a change: only a
             // different set of addresses is news for the user.
             boolean different = !Set.copyOf(current).equals(Set.copyOf(a.ips()));
             if (different && !current.isEmpty()) {
-              events.record(s, Type.Normal, "ClearAssignment", "current IP " + current.stream().map(IpText::format).toList()
-                  + " not allowed by config, clearing: " + allocator.lastMoveReason(key).orElse("it is no longer valid"));
+              events.record(s, Type.Normal, "ClearAssignment", clearAssignmentText(key, current,
+                  allocator.lastMoveReason(key).orElse("it is no longer valid")));
             }
             writeAssignment(s, a.ips(), a.pool());
             if (different) {
               String ips = a.ips().stream().map(IpText::format).toList().toString();
               events.record(s, Type.Normal, "IPAllocated", "Assigned IP " + ips);
               log.info("address assigned", kv("event", "ipAllocated"), kv("service", key.toString()), kv("ips", ips), kv("pool", a.pool()));
-              schedulePoolStatusFlush();
+              if (current.isEmpty()) {
+                schedulePoolStatusFlush();
+              } else {
+                addressesFreed();
+              }
             }
           }
           case AllocationResult.Failed f -> {
-            String message = "Failed to allocate IP for \"" + key + "\": " + f.reason();
-            events.record(s, Type.Warning, "AllocationFailed", message);
-            if (!message.equals(loggedFailures.put(key, message))) {
-              log.warn(message, kv("event", "allocationFailed"), kv("service", key.toString()));
-            }
-            releaseAndClear(s, f.reason());
+            refuse(s, key, "AllocationFailed", "Failed to allocate IP for \"" + key + "\": " + f.reason());
+            releaseAndClear(s, f.reason(), true);
+            failedAllocations.add(key);
           }
         }
       }
     }
+  }
+
+  /** A Warning event on the Service, logged when it is news (a pool change re-reconciles every Service). */
+  private void refuse(Service s, ServiceKey key, String reason, String message) {
+    events.record(s, Type.Warning, reason, message);
+    String logged = reason + ": " + message;
+    if (!logged.equals(loggedFailures.put(key, logged))) {
+      log.warn("{}", logged, kv("event", reason), kv("service", key.toString()));
+    }
+  }
+
+  /** MetalLB's ClearAssignment text, with the addresses taken back. */
+  private static String clearAssignmentText(ServiceKey key, List<InetAddress> ips, String why) {
+    return "current IP for \"" + key + "\" " + ips.stream().map(IpText::format).toList()
+        + " not allowed by config, will attempt for new IP assignment: " + why;
   }
 
   /**
@@ -524,6 +636,7 @@ public final class AllocationController implements AutoCloseable {
     if (marked != null) {
       allocator.clearForeign(marked);
       conflictMarks.remove(key);
+      addressesFreed();
       log.info("conflict on {} cleared", IpText.format(marked), kv("event", "conflictCleared"), kv("service", key.toString()));
     }
     if (reported != null) {
@@ -549,48 +662,38 @@ public final class AllocationController implements AutoCloseable {
     return ns.getMetadata().getLabels();
   }
 
-  /** Releases whatever the service held and removes the address the controller wrote, if any. */
-  private void releaseAndClear(Service s, String why) {
+  /**
+   * Releases whatever the service held and clears its addresses and pool annotation: always for a
+   * Service of ours (as MetalLB clears the state it manages), and for one that stopped being ours
+   * only when this controller wrote them.
+   */
+  private void releaseAndClear(Service s, String why, boolean ours) {
     ServiceKey key = ServiceTranslation.key(s);
     boolean held = owned.remove(key);
     allocator.release(key);
     boolean wroteIt = s.getMetadata().getAnnotations() != null
         && s.getMetadata().getAnnotations().containsKey(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL);
-    if (held || wroteIt) {
+    if (ours || held || wroteIt) {
       if (!ServiceTranslation.currentIps(s).isEmpty()) {
         log.info("address withdrawn from service: {}", why, kv("event", "ipCleared"), kv("service", key.toString()));
       }
       writeAssignment(s, List.of(), null);
-      schedulePoolStatusFlush();
+    }
+    if (held) {
+      addressesFreed();
     }
   }
 
-  private void writeAssignment(Service s, List<InetAddress> ips, String pool) {
-    List<String> desired = ips.stream().map(IpText::format).toList();
-    List<String> actual = ServiceTranslation.currentIps(s).stream().map(IpText::format).toList();
-    var resource = client.services().inNamespace(s.getMetadata().getNamespace()).withName(s.getMetadata().getName());
-    if (!desired.equals(actual)) {
-      resource.editStatus(svc -> {
-        List<LoadBalancerIngress> ingress = desired.stream().map(ip -> new LoadBalancerIngressBuilder().withIp(ip).build()).toList();
-        ServiceStatus status = svc.getStatus() == null ? new ServiceStatus() : svc.getStatus();
-        status.setLoadBalancer(new LoadBalancerStatus(new ArrayList<>(ingress)));
-        svc.setStatus(status);
-        return svc;
-      });
+  /** An address went back to its pool: the services still waiting for one try again, and the pool status follows. */
+  private void addressesFreed() {
+    for (ServiceKey waiting : failedAllocations) {
+      enqueue(new Work.ServiceChanged(waiting));
     }
-    Map<String, String> annotations = s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations();
-    String written = annotations.get(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL);
-    if (!Objects.equals(written, pool)) {
-      resource.edit(svc -> {
-        Map<String, String> a = new LinkedHashMap<>(svc.getMetadata().getAnnotations() == null ? Map.of() : svc.getMetadata().getAnnotations());
-        if (pool == null) {
-          a.remove(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL);
-        } else {
-          a.put(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL, pool);
-        }
-        svc.getMetadata().setAnnotations(a);
-        return svc;
-      });
-    }
+    schedulePoolStatusFlush();
   }
+
+  private void writeAssignment(Service s, List<InetAddress> ips, String pool) {
+    writer.write(s, ips.stream().map(IpText::format).toList(), pool);
+  }
+
 }

@@ -11,7 +11,6 @@ import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.Kube;
 import io.ironlb.k8s.MembershipSecret;
 import io.ironlb.k8s.MetalLb;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
@@ -73,7 +72,7 @@ public final class ControllerCommand implements Callable<Integer> {
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
     AtomicReference<ControllerRunner> runnerRef = new AtomicReference<>();
-    HTTPServer metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, registry, () -> {
+    MetricsServer metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, registry, () -> {
       ControllerRunner r = runnerRef.get();
       return r == null ? Optional.of("starting: connecting to the API server") : r.notReadyBecause();
     });
@@ -88,7 +87,7 @@ public final class ControllerCommand implements Callable<Integer> {
       return 1;
     } finally {
       if (metricsServer != null) {
-        metricsServer.stop();
+        metricsServer.close();
       }
     }
   }

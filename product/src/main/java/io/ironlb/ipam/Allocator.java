@@ -527,13 +527,17 @@ public final class Allocator {
       }
       return new AllocationResult.Failed(exhausted(List.of(ps), families, r, true));
     }
+    // MetalLB: every pool with a serviceAllocation that allows the service (one with only a
+    // priority, or an empty one, allows every service) is ranked by priority, set before unset;
+    // only when none of them has an address are the pools without a serviceAllocation tried.
+    // MetalLB leaves ties to Go's map and sort order (random); here the name decides.
     List<PoolState> pinned = new ArrayList<>();
     List<PoolState> open = new ArrayList<>();
     for (PoolState ps : pools.values()) {
       if (!ps.pool.autoAssign()) {
         continue;
       }
-      if (ps.pool.restricted()) {
+      if (ps.pool.hasServiceAllocation()) {
         if (ps.pool.allows(r)) {
           pinned.add(ps);
         }
@@ -544,13 +548,11 @@ public final class Allocator {
     if (pinned.isEmpty() && open.isEmpty()) {
       return new AllocationResult.Failed(noPoolText(r));
     }
-    // MetalLB: pools whose serviceAllocation selects the service come first, then the pools without
-    // one; inside each group by priority (unset last). MetalLB leaves ties to Go's map order; here the name decides.
     Comparator<PoolState> order = Comparator
         .comparing((PoolState ps) -> ps.pool.priority(), Comparator.nullsLast(Comparator.naturalOrder()))
         .thenComparing(PoolState::name);
     pinned.sort(order);
-    open.sort(order);
+    open.sort(Comparator.comparing(PoolState::name));
     for (List<PoolState> group : List.of(pinned, open)) {
       Pick pick = pick(group, families, r, claim);
       if (pick.held() != null) {

@@ -2,6 +2,7 @@ package io.ironlb.ipam;
 
 import io.ironlb.model.IpText;
 import io.ironlb.model.LabelSelector;
+import io.ironlb.model.SelectorDuplicates;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -82,7 +83,11 @@ public final class Pool {
     List<Entry> entries = new ArrayList<>();
     for (String raw : spec.addresses()) {
       String text = raw == null ? "" : raw.strip();
-      String problem = parseEntry(text, entries.size(), entries);
+      // MetalLB trims each end of a range but parses a CIDR as written, so " 10.0.0.0/8" is refused there.
+      String problem = text.indexOf('-') < 0 && !text.isEmpty() && raw.chars().anyMatch(Character::isWhitespace)
+          ? "spec.addresses entry \"" + raw + "\" is not a valid CIDR: it contains spaces; write it as \""
+              + text.replaceAll("\\s+", "") + "\""
+          : parseEntry(text, entries.size(), entries);
       if (problem != null) {
         errors.add(who + problem);
       }
@@ -109,30 +114,20 @@ public final class Pool {
       if (ns == null || ns.isBlank()) {
         errors.add(who + "spec.serviceAllocation.namespaces has an empty entry; remove it");
       } else if (!seen.add(ns)) {
-        errors.add(who + "spec.serviceAllocation.namespaces lists \"" + ns + "\" twice; list each namespace once");
+        errors.add(who + "spec.serviceAllocation.namespaces: duplicate definition of namespace \"" + ns + "\"; list each namespace once");
       }
     }
-    duplicates(spec.namespaceSelectors(), "namespaceSelectors", who, errors);
-    duplicates(spec.serviceSelectors(), "serviceSelectors", who, errors);
+    SelectorDuplicates.find(spec.namespaceSelectors())
+        .ifPresent(d -> errors.add(who + d.describe("spec.serviceAllocation.namespaceSelectors")));
+    SelectorDuplicates.find(spec.serviceSelectors())
+        .ifPresent(d -> errors.add(who + d.describe("spec.serviceAllocation.serviceSelectors")));
     if (!errors.isEmpty()) {
       return new PoolValidation.Invalid(errors);
     }
     PoolSpec normalized = new PoolSpec(name, spec.addresses().stream().map(String::strip).toList(), spec.autoAssign(),
-        spec.avoidBuggyIPs(), priority, spec.namespaces(), spec.namespaceSelectors(), spec.serviceSelectors());
+        spec.avoidBuggyIPs(), priority, spec.namespaces(), spec.namespaceSelectors(), spec.serviceSelectors(),
+        spec.hasServiceAllocation());
     return new PoolValidation.Valid(new Pool(normalized, priority, entries));
-  }
-
-  private static void duplicates(List<LabelSelector> selectors, String field, String who, List<String> errors) {
-    for (int i = 0; i < selectors.size(); i++) {
-      if (selectors.subList(0, i).contains(selectors.get(i))) {
-        errors.add(who + "spec.serviceAllocation." + field + " lists the selector " + describe(selectors.get(i))
-            + " twice; list each selector once");
-      }
-    }
-  }
-
-  private static String describe(LabelSelector s) {
-    return "{matchLabels: " + s.matchLabels() + ", matchExpressions: " + s.matchExpressions() + "}";
   }
 
   /** Parses one {@code spec.addresses} entry into {@code out}; returns a problem or null. */
@@ -241,6 +236,14 @@ public final class Pool {
   /** The {@code spec.addresses} entries as written (stripped), in spec order. */
   public List<String> addresses() {
     return spec.addresses();
+  }
+
+  /**
+   * Whether the pool has a {@code serviceAllocation} (even one holding only a priority, or empty):
+   * then it is tried, by priority, before every pool without one, for the services it allows.
+   */
+  public boolean hasServiceAllocation() {
+    return spec.hasServiceAllocation();
   }
 
   /** Whether {@code serviceAllocation} restricts the pool to some namespaces or services. */

@@ -19,7 +19,8 @@ public final class IronLbCrds {
   static final String RESOURCE_DIR = "io/ironlb/crds/";
   /** {@code deploy/crds/metallb.io_*.yaml}; a test keeps this list complete. */
   public static final List<String> FILES = List.of(
-      "metallb.io_ipaddresspools.yaml", "metallb.io_l2advertisements.yaml", "metallb.io_servicel2statuses.yaml");
+      "metallb.io_ipaddresspools.yaml", "metallb.io_l2advertisements.yaml", "metallb.io_servicel2statuses.yaml",
+      "metallb.io_configurationstates.yaml");
 
   private IronLbCrds() {}
 

@@ -33,7 +33,8 @@ public final class PoolTranslation {
         allocation == null ? null : allocation.priority(),
         allocation == null ? null : allocation.namespaces(),
         allocation == null ? null : selectors(allocation.namespaceSelectors(), "spec.serviceAllocation.namespaceSelectors"),
-        allocation == null ? null : selectors(allocation.serviceSelectors(), "spec.serviceAllocation.serviceSelectors"));
+        allocation == null ? null : selectors(allocation.serviceSelectors(), "spec.serviceAllocation.serviceSelectors"),
+        allocation != null);
   }
 
   /**

@@ -100,6 +100,7 @@ public final class SpeakerFacts {
     L2AdvertisementSpec spec = ad.getSpec() == null ? new L2AdvertisementSpec(null, null, null, null, null) : ad.getSpec();
     noEmptyEntry(spec.ipAddressPools(), "spec.ipAddressPools");
     noEmptyEntry(spec.interfaces(), "spec.interfaces");
+    AdvertisementDuplicates.refuse(spec);
     return new AdvertisementFacts(
         ad.getMetadata().getName(),
         spec.ipAddressPools(),

@@ -37,6 +37,16 @@ public record LabelSelector(Map<String, String> matchLabels, List<Requirement> m
   public enum Operator {
     IN, NOT_IN, EXISTS, DOES_NOT_EXIST;
 
+    /** The Kubernetes spelling: {@code In}, {@code NotIn}, {@code Exists}, {@code DoesNotExist}. */
+    public String kubernetesName() {
+      return switch (this) {
+        case IN -> "In";
+        case NOT_IN -> "NotIn";
+        case EXISTS -> "Exists";
+        case DOES_NOT_EXIST -> "DoesNotExist";
+      };
+    }
+
     /** Parses the Kubernetes spelling: {@code In}, {@code NotIn}, {@code Exists}, {@code DoesNotExist}. */
     public static Operator fromKubernetes(String text) {
       return switch (text) {

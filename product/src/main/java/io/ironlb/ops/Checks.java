@@ -3,6 +3,7 @@ package io.ironlb.ops;
 import static io.ironlb.ops.Finding.Check.ADDRESS_CONFLICTS;
 import static io.ironlb.ops.Finding.Check.ADVERTISEMENT_INTERFACES;
 import static io.ironlb.ops.Finding.Check.ADVERTISEMENT_POOLS;
+import static io.ironlb.ops.Finding.Check.CONFIGURATION;
 import static io.ironlb.ops.Finding.Check.CRDS;
 import static io.ironlb.ops.Finding.Check.KUBE_PROXY;
 import static io.ironlb.ops.Finding.Check.METALLB_LEFTOVERS;
@@ -23,6 +24,7 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.ironlb.ipam.Pool;
 import io.ironlb.ipam.PoolSet;
 import io.ironlb.ipam.PoolValidation;
+import io.ironlb.k8s.ConfigurationState;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.L2Advertisement;
@@ -67,7 +69,8 @@ public final class Checks {
   public static List<Finding> all(ClusterSnapshot snap) {
     List<Finding> out = new ArrayList<>();
     for (Function<ClusterSnapshot, List<Finding>> check : List.<Function<ClusterSnapshot, List<Finding>>>of(
-        Checks::kubeProxy, Checks::crds, Checks::metallbLeftovers, Checks::speakers, Checks::poolsValid, Checks::poolsAgainstNodes,
+        Checks::kubeProxy, Checks::crds, Checks::metallbLeftovers, Checks::speakers, Checks::configurationStates,
+        Checks::poolsValid, Checks::poolsAgainstNodes,
         Checks::poolOverlaps, Checks::poolsAdvertised, Checks::advertisementPools, Checks::advertisementInterfaces,
         Checks::conflicts)) {
       out.addAll(check.apply(snap));
@@ -108,6 +111,43 @@ public final class Checks {
         : ": strictARP matters only in IPVS mode")));
   }
 
+  // ---- ConfigurationState ---------------------------------------------------------------------
+
+  /** What the controller and each speaker say about the configuration they loaded (MetalLB's ConfigurationState). */
+  static List<Finding> configurationStates(ClusterSnapshot snap) {
+    String unreadable = snap.unreadable().get("ConfigurationStates");
+    if (unreadable != null) {
+      return List.of(Finding.note(CONFIGURATION, "ConfigurationStates", "not checked: " + unreadable));
+    }
+    if (!snap.crds().containsKey("configurationstates.metallb.io")) {
+      return List.of(); // the CRDs check says it is missing
+    }
+    List<Finding> out = new ArrayList<>();
+    List<String> valid = new ArrayList<>();
+    for (ConfigurationState s : snap.configurationStates()) {
+      String name = s.getMetadata().getName();
+      String result = s.getStatus() == null || s.getStatus().result() == null ? ConfigurationState.UNKNOWN : s.getStatus().result();
+      switch (result) {
+        case ConfigurationState.VALID -> valid.add(name);
+        case ConfigurationState.INVALID -> out.add(Finding.problem(CONFIGURATION, "ConfigurationState " + name,
+            "some objects were refused; the last valid version of each stays in force (or none): "
+                + Objects.requireNonNullElse(s.getStatus().errorSummary(), "(no summary)").replace("\n", "; "),
+            "correct or delete the objects named (kubectl get events -n " + snap.namespace()
+                + " --field-selector reason=InvalidConfiguration shows each refusal)"));
+        default -> out.add(Finding.note(CONFIGURATION, "ConfigurationState " + name, "result " + result
+            + ": the process has not reported yet"));
+      }
+    }
+    if (snap.configurationStates().isEmpty()) {
+      out.add(Finding.note(CONFIGURATION, "ConfigurationStates", "none in " + snap.namespace()
+          + ": the controller has not started yet (or is older than this tool)"));
+    } else if (!valid.isEmpty()) {
+      out.add(Finding.ok(CONFIGURATION, String.join(", ", valid) + (valid.size() == 1 ? " reports" : " report")
+          + " a valid configuration"));
+    }
+    return out;
+  }
+
   // ---- CRDs -----------------------------------------------------------------------------------
 
   static List<Finding> crds(ClusterSnapshot snap) {
@@ -119,7 +159,8 @@ public final class Checks {
         out.add(Finding.note(CRDS, "CRD " + name, "not checked: " + unreadable));
       } else if (crd == null) {
         out.add(Finding.problem(CRDS, "CRD " + name, "is missing: IronLB cannot " + (name.startsWith("servicel2")
-            ? "report which node announces a Service" : "read your configuration"), CRD_FIX));
+            ? "report which node announces a Service" : name.startsWith("configurationstates")
+            ? "report whether its configuration loaded" : "read your configuration"), CRD_FIX));
       } else {
         List<String> gaps = crdGaps(name, crd);
         if (!gaps.isEmpty()) {
@@ -154,7 +195,7 @@ public final class Checks {
     if (name.startsWith("l2advertisements") && property(schema, "spec", "interfaces").isEmpty()) {
       gaps.add("no spec.interfaces");
     }
-    if (!name.startsWith("servicel2") && !hasValidationRules(schema)) {
+    if ((name.startsWith("ipaddresspools") || name.startsWith("l2advertisements")) && !hasValidationRules(schema)) {
       gaps.add("no validation rules: without MetalLB's webhook a malformed pool or advertisement is accepted at apply time");
     }
     return gaps;

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.ironlb.k8s.ConfigurationState;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.L2Advertisement;
 import io.ironlb.k8s.ServiceL2Status;
@@ -27,6 +28,7 @@ import java.util.function.Supplier;
  *
  * @param namespace the config namespace (pools, advertisements, ServiceL2Status, speaker pods)
  * @param crds the MetalLB CRDs by name; a missing one is absent from the map
+ * @param configurationStates the ConfigurationState of each process (controller, speaker-NODE), by name
  * @param kubeProxy kube-system/kube-proxy, or null when the cluster has none (k3s, a kube-proxy replacement)
  * @param webhooks names of ValidatingWebhookConfigurations (to spot MetalLB's, left behind)
  * @param unreadable what could not be read and why (e.g. "webhooks: forbidden"); checks that need it say so
@@ -38,6 +40,7 @@ public record ClusterSnapshot(
     List<IPAddressPool> pools,
     List<L2Advertisement> advertisements,
     List<ServiceL2Status> l2Statuses,
+    List<ConfigurationState> configurationStates,
     List<Node> nodes,
     List<Pod> pods,
     List<Event> events,
@@ -48,7 +51,8 @@ public record ClusterSnapshot(
 
   /** The CRDs IronLB reads and writes, all in {@code metallb.io/v1beta1}. */
   public static final List<String> CRD_NAMES =
-      List.of("ipaddresspools.metallb.io", "l2advertisements.metallb.io", "servicel2statuses.metallb.io");
+      List.of("ipaddresspools.metallb.io", "l2advertisements.metallb.io", "servicel2statuses.metallb.io",
+          "configurationstates.metallb.io");
 
   public ClusterSnapshot {
     crds = Map.copyOf(crds);
@@ -56,6 +60,7 @@ public record ClusterSnapshot(
     pools = List.copyOf(pools);
     advertisements = List.copyOf(advertisements);
     l2Statuses = List.copyOf(l2Statuses);
+    configurationStates = List.copyOf(configurationStates);
     nodes = List.copyOf(nodes);
     pods = List.copyOf(pods);
     events = List.copyOf(events);
@@ -76,6 +81,7 @@ public record ClusterSnapshot(
     boolean pools = crds.containsKey("ipaddresspools.metallb.io");
     boolean ads = crds.containsKey("l2advertisements.metallb.io");
     boolean l2 = crds.containsKey("servicel2statuses.metallb.io");
+    boolean states = crds.containsKey("configurationstates.metallb.io");
     return new ClusterSnapshot(namespace, crds,
         sorted(read(unreadable, "services", () -> client.services().inAnyNamespace().list().getItems(), List.of())),
         byAge(pools ? read(unreadable, "IPAddressPools",
@@ -84,6 +90,8 @@ public record ClusterSnapshot(
             () -> client.resources(L2Advertisement.class).inNamespace(namespace).list().getItems(), List.of()) : List.of()),
         l2 ? read(unreadable, "ServiceL2Statuses",
             () -> client.resources(ServiceL2Status.class).inNamespace(namespace).list().getItems(), List.of()) : List.of(),
+        sorted(states ? read(unreadable, "ConfigurationStates",
+            () -> client.resources(ConfigurationState.class).inNamespace(namespace).list().getItems(), List.of()) : List.of()),
         sorted(read(unreadable, "nodes", () -> client.nodes().list().getItems(), List.of())),
         read(unreadable, "pods in " + namespace, () -> client.pods().inNamespace(namespace).list().getItems(), List.of()),
         // Events live an hour by default; field selectors are not used so that every API server

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.ironlb.k8s.ConfigurationState;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.IPAddressPoolStatus;
 import io.ironlb.k8s.IpConflictAnnotation;
@@ -29,8 +30,8 @@ import java.util.Objects;
  * addresses, pool, announcing node, interfaces, that node's MAC and any conflict; per pool its use;
  * per node its speaker and MACs (to match what {@code arp -n} shows on a client against the cluster).
  */
-public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<NodeRow> nodes, List<Note> conflicts,
-    List<Note> notes, List<Note> verified) {
+public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<NodeRow> nodes,
+    List<ConfigurationRow> configuration, List<Note> conflicts, List<Note> notes, List<Note> verified) {
 
   /**
    * @param node the announcing node, from its ServiceL2Status; null when nobody announces
@@ -46,6 +47,9 @@ public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<
       String ready, String readyMessage) {}
 
   public record NodeRow(String name, String speaker, String membership, List<String> macs) {}
+
+  /** One process's ConfigurationState: Valid, Invalid (with its errors, one per line) or Unknown. */
+  public record ConfigurationRow(String name, String result, List<String> errors) {}
 
   /** A line under the tables: a conflict event, or why a Service has no address. */
   public record Note(String subject, Instant at, String message) {}
@@ -99,7 +103,14 @@ public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<
       nodes.add(new NodeRow(n.getMetadata().getName(), speaker(snap, n.getMetadata().getName()),
           MembershipAddressAnnotation.raw(a), macs(n)));
     }
-    return new StatusReport(services, pools, nodes, conflicts, notes, verified);
+    List<ConfigurationRow> configuration = new ArrayList<>();
+    for (ConfigurationState c : snap.configurationStates()) {
+      var st = c.getStatus();
+      configuration.add(new ConfigurationRow(c.getMetadata().getName(),
+          st == null || st.result() == null ? ConfigurationState.UNKNOWN : st.result(),
+          st == null || st.errorSummary() == null || st.errorSummary().isBlank() ? List.of() : List.of(st.errorSummary().split("\n"))));
+    }
+    return new StatusReport(services, pools, nodes, configuration, conflicts, notes, verified);
   }
 
   /** The speaker's ServiceL2Status for a service (MetalLB's objects carry the same status fields). */
@@ -179,6 +190,15 @@ public record StatusReport(List<ServiceRow> services, List<PoolRow> pools, List<
       node.row(n.name(), n.speaker(), dash(n.membership()), n.macs().isEmpty() ? "-" : String.join(",", n.macs()));
     }
     node.print(out);
+    if (!configuration.isEmpty()) {
+      out.println();
+      TextTable config = new TextTable("CONFIGURATION", "RESULT", "ERRORS");
+      for (ConfigurationRow c : configuration) {
+        config.row(c.name(), c.result(), c.errors().isEmpty() ? "-" : c.errors().getFirst()
+            + (c.errors().size() > 1 ? " (+" + (c.errors().size() - 1) + " more)" : ""));
+      }
+      config.print(out);
+    }
     if (!conflicts.isEmpty()) {
       out.println();
       out.println("Conflicts (IPConflict events, newest first):");

@@ -9,6 +9,7 @@ import io.ironlb.announce.Action;
 import io.ironlb.announce.Event;
 import io.ironlb.announce.ProbeOutcome;
 import io.ironlb.announce.SpeakerCore;
+import io.ironlb.k8s.ConfigurationStateReporter;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.EventRecorder.Type;
 import io.ironlb.k8s.ServiceL2StatusWriter;
@@ -93,6 +94,8 @@ public final class Speaker implements AutoCloseable {
   private final SpeakerInformers informers;
   private final ApiWrites api;
   private final AdvertisementsInForce advertisements = new AdvertisementsInForce();
+  /** This speaker's ConfigurationState ({@code speaker-NODE}): whether its configuration loaded, and what is wrong with it. */
+  private final ConfigurationStateReporter configurationState;
   private final ScheduledExecutorService worker =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("speaker").daemon().factory());
 
@@ -110,7 +113,8 @@ public final class Speaker implements AutoCloseable {
   private Instant tickAt; // worker only
 
   public Speaker(KubernetesClient client, Config config, Layer2 layer2, Membership membership, EventRecorder events,
-      SpeakerMetrics metrics, Clock clock) {
+      SpeakerMetrics metrics, ConfigurationStateReporter configurationState, Clock clock) {
+    this.configurationState = configurationState;
     this.config = config;
     this.layer2 = layer2;
     this.membership = membership;
@@ -194,6 +198,7 @@ public final class Speaker implements AutoCloseable {
     closing = true;
     informers.close();
     worker.shutdownNow();
+    configurationState.close();
     api.close(); // the withdrawal's status deletions, if the API answers in time
   }
 
@@ -224,9 +229,13 @@ public final class Speaker implements AutoCloseable {
             : "unsupportedField"), kv("advertisement", p.advertisement().getMetadata().getName()));
         api.event(p.advertisement(), Type.Warning, p.reason(), p.message());
       }
+      List<String> wrong = advertisements.problems();
+      configurationState.report(wrong);
+      metrics.client().configuration(!wrong.isEmpty());
     }
     batch.sort((a, b) -> Integer.compare(order(a), order(b)));
     for (Change c : batch) {
+      metrics.client().updated();
       switch (c) {
         case Change.OfNode n -> step(informers.node(n.name(), problem -> log.warn("{}", problem, kv("event", "nodeUnreadable"))));
         case Change.OfService s -> step(informers.service(s.key()));
@@ -262,6 +271,7 @@ public final class Speaker implements AutoCloseable {
           task.run();
         } catch (RuntimeException e) {
           // One bad object or a bug must not stop the worker; what was not done is done at the next change.
+          metrics.client().updateFailed();
           log.error("speaker worker task failed", e);
         }
       });

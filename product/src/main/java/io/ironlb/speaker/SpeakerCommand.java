@@ -4,11 +4,14 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.ironlb.runtime.DurationConverter;
 import io.ironlb.runtime.MetricsServer;
 import io.ironlb.k8s.ApiRetry;
+import io.ironlb.k8s.ConfigurationStateReporter;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.ExcludeL2ConfigMap;
 import io.ironlb.k8s.IronLb;
@@ -28,7 +31,6 @@ import io.ironlb.membership.Membership;
 import io.ironlb.membership.MembershipConfig;
 import io.ironlb.membership.Timings;
 import io.ironlb.model.IpText;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetAddress;
@@ -148,7 +150,7 @@ public final class SpeakerCommand implements Callable<Integer> {
     JvmMetrics.builder().register(registry);
     SpeakerMetrics metrics = new SpeakerMetrics(registry);
     AtomicReference<Speaker> speakerRef = new AtomicReference<>();
-    HTTPServer metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, registry, () -> {
+    MetricsServer metricsServer = metricsPort == 0 ? null : MetricsServer.start(metricsPort, registry, () -> {
       Speaker s = speakerRef.get();
       return s == null ? Optional.of("starting: reading its Node and the membership Secret, joining the other speakers") : s.notReadyBecause();
     });
@@ -190,7 +192,8 @@ public final class SpeakerCommand implements Callable<Integer> {
         }
         Speaker speaker = new Speaker(client, new Speaker.Config(me, namespace, loadBalancerClass, interfaces, reprobeAfterConflict,
             failbackHoldDown, drainCordoned, verifyPeriod, verifyRate, ignoreExcludeLb),
-            layer2, membership, new EventRecorder(client, IronLb.SPEAKER_COMPONENT, me, Clock.systemUTC()), metrics, Clock.systemUTC());
+            layer2, membership, new EventRecorder(client, IronLb.SPEAKER_COMPONENT, me, Clock.systemUTC()), metrics,
+            ConfigurationStateReporter.forSpeaker(client, namespace, me, ownedBy(self)), Clock.systemUTC());
         speakerRef.set(speaker);
         CountDownLatch stop = new CountDownLatch(1);
         // SIGTERM: leave the group while still answering, and go quiet as the others claim each address
@@ -207,7 +210,7 @@ public final class SpeakerCommand implements Callable<Integer> {
       return 0;
     } finally {
       if (metricsServer != null) {
-        metricsServer.stop();
+        metricsServer.close();
       }
     }
   }
@@ -287,6 +290,12 @@ public final class SpeakerCommand implements Callable<Integer> {
 
   private static String text(Duration d) {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+  }
+
+  /** The speaker's ConfigurationState belongs to its Node: it goes when the node goes. */
+  private static OwnerReference ownedBy(Node self) {
+    return new OwnerReferenceBuilder().withApiVersion("v1").withKind("Node").withName(self.getMetadata().getName())
+        .withUid(self.getMetadata().getUid()).build();
   }
 
   private byte[] awaitSecret(KubernetesClient client) throws InterruptedException {

@@ -3,6 +3,8 @@ package io.ironlb.speaker;
 import io.ironlb.l2.DropReason;
 import io.ironlb.l2.Layer2Stats;
 import io.ironlb.model.IpText;
+import io.ironlb.runtime.ClientMetrics;
+import io.ironlb.runtime.MetalLbExposition;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -11,11 +13,11 @@ import java.net.InetAddress;
 
 /** MetalLB's speaker metrics under their names, so dashboards carry over, plus IronLB's own. */
 public final class SpeakerMetrics implements Layer2Stats {
-  // Gauges that only count up: Prometheus' Java client would expose a Counter as
-  // metallb_layer2_requests_received_total, and MetalLB's dashboards query the name without _total.
-  private final Gauge requestsReceived;
-  private final Gauge responsesSent;
-  private final Gauge gratuitousSent;
+  // Counters, as in MetalLB; MetricsServer shows them without the _total the Java client would add
+  // (MetalLbExposition), so MetalLB's dashboards find metallb_layer2_requests_received as there.
+  private final Counter requestsReceived;
+  private final Counter responsesSent;
+  private final Counter gratuitousSent;
   private final Counter dropped;
   private final Gauge announced;
   private final Counter conflicts;
@@ -24,12 +26,15 @@ public final class SpeakerMetrics implements Layer2Stats {
   private final Gauge membershipFallback;
   private final Histogram electionSeconds;
 
+  private final ClientMetrics client;
+
   public SpeakerMetrics(PrometheusRegistry registry) {
-    requestsReceived = Gauge.builder().name("metallb_layer2_requests_received")
+    client = new ClientMetrics(registry);
+    requestsReceived = Counter.builder().name(MetalLbExposition.LAYER2_REQUESTS_RECEIVED)
         .help("Number of layer2 requests received for owned IPs").labelNames("ip").register(registry);
-    responsesSent = Gauge.builder().name("metallb_layer2_responses_sent")
+    responsesSent = Counter.builder().name(MetalLbExposition.LAYER2_RESPONSES_SENT)
         .help("Number of layer2 responses sent for owned IPs in response to requests").labelNames("ip").register(registry);
-    gratuitousSent = Gauge.builder().name("metallb_layer2_gratuitous_sent")
+    gratuitousSent = Counter.builder().name(MetalLbExposition.LAYER2_GRATUITOUS_SENT)
         .help("Number of gratuitous layer2 packets sent for owned IPs as a result of failovers").labelNames("ip").register(registry);
     dropped = Counter.builder().name("ironlb_layer2_frames_dropped")
         .help("Frames the responder did not answer, by reason").labelNames("reason").register(registry);
@@ -83,6 +88,11 @@ public final class SpeakerMetrics implements Layer2Stats {
 
   void failover(String service) {
     failovers.labelValues(service).inc();
+  }
+
+  /** MetalLB's {@code metallb_k8s_client_*}: updates processed, failures, whether the configuration loaded. */
+  ClientMetrics client() {
+    return client;
   }
 
   void silent(String ip, String owner) {

@@ -6,8 +6,15 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.api.model.ServiceStatusBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.ironlb.k8s.ConfigurationState;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.IPAddressPoolSpec;
@@ -20,6 +27,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,7 +57,10 @@ class AllocationControllerTest {
   }
 
   private AllocationController startController() throws InterruptedException {
-    var client = cluster.newClient();
+    return startController(cluster.newClient());
+  }
+
+  private AllocationController startController(KubernetesClient client) throws InterruptedException {
     var controller = new AllocationController(client, new AllocationController.Config(MockCluster.CONFIG_NAMESPACE, ""),
         new EventRecorder(client, MetalLb.CONTROLLER_COMPONENT, "test", Clock.systemUTC()),
         new ControllerMetrics(new PrometheusRegistry()));
@@ -96,6 +108,30 @@ class AllocationControllerTest {
     await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> !ips.isEmpty());
     assertThat(cluster.events(MockCluster.CONFIG_NAMESPACE, "lan-pool")).as("the pool still works, and is warned about once")
         .filteredOn(e -> e.contains("UnsupportedField")).hasSize(1);
+  }
+
+  @Test
+  void aPoolWithOnlyAPriorityOrAnEmptyServiceAllocationIsRankedWithTheReservedPools() throws Exception {
+    // Issue 13's example, as MetalLB allocates it: B (priority 1 only) before A (namespace ns1, priority 5),
+    // and the pool whose serviceAllocation is {} before the pool without one.
+    cluster.namespace("ns1", Map.of());
+    cluster.pool("a", new IPAddressPoolSpec(List.of("198.51.100.1/32"), null, null,
+        new IPAddressPoolSpec.ServiceAllocation(5, List.of("ns1"), null, null)));
+    cluster.pool("b", new IPAddressPoolSpec(List.of("198.51.100.2/32"), null, null,
+        new IPAddressPoolSpec.ServiceAllocation(1, null, null, null)));
+    cluster.pool("aa-open", "203.0.113.0/24");
+    cluster.pool("empty", new IPAddressPoolSpec(List.of("198.51.100.3/32"), null, null,
+        new IPAddressPoolSpec.ServiceAllocation(null, null, null, null)));
+    startController();
+
+    cluster.create(loadBalancer("ns1", "first").build());
+    await().atMost(SOON).until(() -> cluster.ingress("ns1", "first"), ips -> ips.equals(List.of("198.51.100.2")));
+    cluster.create(loadBalancer("ns1", "second").build());
+    await().atMost(SOON).until(() -> cluster.ingress("ns1", "second"), ips -> ips.equals(List.of("198.51.100.1")));
+    cluster.create(loadBalancer("ns1", "third").build());
+    await().atMost(SOON).until(() -> cluster.ingress("ns1", "third"), ips -> ips.equals(List.of("198.51.100.3")));
+    cluster.create(loadBalancer("ns1", "fourth").build());
+    await().atMost(SOON).until(() -> cluster.ingress("ns1", "fourth"), ips -> ips.equals(List.of("203.0.113.0")));
   }
 
   @Test
@@ -245,6 +281,39 @@ class AllocationControllerTest {
   }
 
   @Test
+  void duplicatesMetalLbRefusesAreRefusedAndTheConfigurationStateSaysSo() throws Exception {
+    // Without the CRDs' schema (the lab's API server) these reach the controller: it must refuse them as MetalLB does.
+    cluster.pool("dup-values", new IPAddressPoolSpec(List.of("198.51.100.100/30"), null, null, new IPAddressPoolSpec.ServiceAllocation(
+        null, null, List.of(new LabelSelectorBuilder().addNewMatchExpression().withKey("team").withOperator("In")
+            .withValues("bar", "bar").endMatchExpression().build()), null)));
+    cluster.pool("spaced-cidr", " 198.51.100.104/30");
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
+    startController();
+
+    await().atMost(SOON).until(() -> cluster.events(MockCluster.CONFIG_NAMESPACE, "dup-values"), e -> e.stream().anyMatch(m ->
+        m.startsWith("Warning InvalidConfiguration: IPAddressPool dup-values: spec.serviceAllocation.namespaceSelectors[0]"
+            + ".matchExpressions[0]: duplicate definition of match expression value in label selector \"bar\"")));
+    await().atMost(SOON).until(() -> cluster.events(MockCluster.CONFIG_NAMESPACE, "spaced-cidr"), e -> e.stream().anyMatch(m ->
+        m.startsWith("Warning InvalidConfiguration: IPAddressPool spaced-cidr: spec.addresses entry \" 198.51.100.104/30\" is not a valid CIDR")));
+    await().atMost(SOON).until(() -> configurationState("controller"), st -> st != null && "Invalid".equals(st.result()));
+    assertThat(configurationState("controller").errorSummary().split("\n")).hasSize(2)
+        .allSatisfy(line -> assertThat(line).startsWith("configuration error: IPAddressPool "));
+    cluster.create(loadBalancer("default", "web").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> ips.equals(List.of("198.51.100.200")));
+
+    for (String name : List.of("dup-values", "spaced-cidr")) {
+      cluster.client().resources(IPAddressPool.class).inNamespace(MockCluster.CONFIG_NAMESPACE).withName(name).delete();
+    }
+    await().atMost(SOON).until(() -> configurationState("controller").result(), "Valid"::equals);
+  }
+
+  private ConfigurationState.Status configurationState(String name) {
+    ConfigurationState o = cluster.client().resources(ConfigurationState.class).inNamespace(MockCluster.CONFIG_NAMESPACE)
+        .withName(name).get();
+    return o == null ? null : o.getStatus();
+  }
+
+  @Test
   void anInvalidEditKeepsThePoolsLastValidConfiguration() throws Exception {
     cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
     startController();
@@ -354,6 +423,165 @@ class AllocationControllerTest {
     await().atMost(SOON).until(() -> cluster.ingress("default", "after"), ips -> ips.equals(List.of("198.51.100.201")));
     assertThat(cluster.ingress("default", "bad")).isEmpty();
     assertThat(cluster.ingress("default", "holder")).containsExactly("198.51.100.200");
+  }
+
+  /**
+   * A Service as MetalLB's controller meets it (controller_test.go and service.go; notes section 3):
+   * the event it must get, with MetalLB's type, reason and message, and the addresses it ends with.
+   */
+  record EdgeCase(String name, String policy, List<String> families, List<String> clusterIps, List<String> ingressBefore,
+      String event, List<String> ingressAfter) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<EdgeCase> serviceEdgeCases() {
+    return Stream.of(
+        new EdgeCase("RequireDualStack with one ClusterIP is refused with MetalLB's warning and gets no address",
+            "RequireDualStack", List.of("IPv4"), List.of("10.96.0.10"), List.of(),
+            "Warning not enough clusterips: Service requires dual stack but not enough clusterips [10.96.0.10]", List.of()),
+        new EdgeCase("RequireDualStack with one ClusterIP loses the addresses it had",
+            "RequireDualStack", List.of("IPv4", "IPv6"), List.of("10.96.0.10"), List.of("198.51.100.200", "2001:db8:86::200"),
+            "Warning not enough clusterips: Service requires dual stack but not enough clusterips [10.96.0.10]", List.of()),
+        new EdgeCase("RequireDualStack with one family and no ClusterIPs (an API server that assigns none) is refused too",
+            "RequireDualStack", List.of("IPv4"), List.of(), List.of(),
+            "Warning not enough clusterips: Service requires dual stack but not enough clusterips [] (no ClusterIPs; "
+                + "spec.ipFamilies lists [IPv4])", List.of()),
+        new EdgeCase("RequireDualStack with two ClusterIPs gets one address of each family",
+            "RequireDualStack", List.of("IPv4", "IPv6"), List.of("10.96.0.10", "fd00::10"), List.of(),
+            "Normal IPAllocated: Assigned IP [198.51.100.200, 2001:db8:86::200]", List.of("198.51.100.200", "2001:db8:86::200")),
+        new EdgeCase("three ingress addresses: warning nolbIPsIPFamily, then a fresh allocation (controller_test.go)",
+            "SingleStack", List.of("IPv4"), List.of("10.96.0.10"), List.of("198.51.100.200", "198.51.100.201", "198.51.100.202"),
+            "Warning nolbIPsIPFamily: Failed to retrieve LBIPs IPFamily for [\"198.51.100.200\" \"198.51.100.201\" \"198.51.100.202\"]:"
+                + " IPFamilyForAddresses: invalid ips length 3 [\"198.51.100.200\" \"198.51.100.201\" \"198.51.100.202\"]",
+            List.of("198.51.100.200")),
+        new EdgeCase("two ingress addresses of one family: warning nolbIPsIPFamily, then a fresh allocation",
+            "SingleStack", List.of("IPv4"), List.of("10.96.0.10"), List.of("198.51.100.205", "198.51.100.206"),
+            "Warning nolbIPsIPFamily: Failed to retrieve LBIPs IPFamily for [\"198.51.100.205\" \"198.51.100.206\"]:"
+                + " IPFamilyForAddresses: same address family [\"198.51.100.205\" \"198.51.100.206\"]",
+            List.of("198.51.100.200")),
+        new EdgeCase("an ingress entry that is not an address: warning nolbIPsIPFamily, then a fresh allocation",
+            "SingleStack", List.of("IPv4"), List.of("10.96.0.10"), List.of("not-an-ip"),
+            "Warning nolbIPsIPFamily: Failed to retrieve LBIPs IPFamily for [\"<nil>\"]: IPFamilyForAddresses: Invalid address [\"<nil>\"]",
+            List.of("198.51.100.200")));
+  }
+
+  @ParameterizedTest
+  @MethodSource("serviceEdgeCases")
+  void serviceEdgeCasesGetMetalLbsEventAndOutcome(EdgeCase c) throws Exception {
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220", "2001:db8:86::200-2001:db8:86::220");
+    Service created = cluster.create(loadBalancer("default", "edge").editSpec().withIpFamilyPolicy(c.policy())
+        .withIpFamilies(c.families()).withClusterIPs(c.clusterIps()).endSpec().build());
+    if (!c.ingressBefore().isEmpty()) {
+      // What another controller (or an older IronLB) left in the status before this one starts.
+      cluster.client().services().resource(created).editStatus(svc -> {
+        svc.setStatus(new ServiceStatusBuilder().withNewLoadBalancer().withIngress(c.ingressBefore().stream()
+            .map(ip -> new LoadBalancerIngressBuilder().withIp(ip).build()).toList()).endLoadBalancer().build());
+        return svc;
+      });
+    }
+    startController();
+
+    await().atMost(SOON).until(() -> cluster.events("default", "edge"), e -> e.contains(c.event()));
+    await().atMost(SOON).until(() -> cluster.ingress("default", "edge"), ips -> ips.equals(c.ingressAfter()));
+    if (c.ingressAfter().isEmpty()) {
+      assertThat(cluster.events("default", "edge")).noneMatch(e -> e.contains("IPAllocated"));
+    }
+  }
+
+  @Test
+  void aServiceHoldingAnAddressKeepsItWhenItsRequestBecomesUnreadable() throws Exception {
+    cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");
+    startController();
+    cluster.create(loadBalancer("default", "web").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "web"), ips -> ips.equals(List.of("198.51.100.200")));
+    awaitPoolAnnotation("web");
+
+    cluster.client().services().inNamespace("default").withName("web").edit(s -> {
+      s.getMetadata().getAnnotations().put("metallb.io/loadBalancerIPs", "banana");
+      return s;
+    });
+
+    // MetalLB keeps serving the Service and says why it ignores the request.
+    await().atMost(SOON).until(() -> cluster.events("default", "web"), e -> e.stream().anyMatch(m -> m.startsWith(
+        "Warning LoadBalancerFailed: invalid requested loadbalancer IPs: metallb.io/loadBalancerIPs: \"banana\" is not an IP address")));
+    assertThat(cluster.ingress("default", "web")).containsExactly("198.51.100.200");
+    cluster.create(loadBalancer("default", "other").build());
+    await().atMost(SOON).until(() -> cluster.ingress("default", "other"), ips -> ips.equals(List.of("198.51.100.201")));
+  }
+
+  @Test
+  void anAllocationCostsOneStatusPatchOneAnnotationPatchAndOneEventWithNoRead() throws Exception {
+    cluster.pool("lan-pool", "198.51.100.0/24");
+    String agent = "ironlb-test/controller";
+    var config = new ConfigBuilder(cluster.client().getConfiguration()).withUserAgent(agent).build();
+    startController(new KubernetesClientBuilder().withConfig(config).build());
+    await().atMost(SOON).until(() -> pool("lan-pool").getStatus() != null);
+    drain(agent);
+
+    int n = 20;
+    for (int i = 0; i < n; i++) {
+      cluster.create(loadBalancer("default", "svc-" + i).build());
+    }
+    await().atMost(SOON).until(() -> pool("lan-pool").getStatus().assignedIPv4() == n);
+
+    Map<String, Long> requests = drain(agent);
+    assertThat(requests).as("requests of the controller for %d allocations", n).containsOnlyKeys(
+        "PATCH services/NAME/status", "PATCH services/NAME", "POST events", "PATCH ipaddresspools/NAME/status");
+    assertThat(requests.get("PATCH services/NAME/status")).isEqualTo(n);
+    assertThat(requests.get("PATCH services/NAME")).isEqualTo(n);
+    assertThat(requests.get("POST events")).isEqualTo(n);
+    // Pool status at most about once a second: a burst of 20 allocations is a few writes, not 20.
+    assertThat(requests.get("PATCH ipaddresspools/NAME/status")).isLessThan(n / 2);
+  }
+
+  @Test
+  void aPoolStatusWriteOrANodeHeartbeatDoesNotReconcileEveryService() throws Exception {
+    cluster.pool("lan-pool", "198.51.100.0/24");
+    cluster.node("node-a", "203.0.113.11");
+    AllocationController controller = startController();
+    int n = 30;
+    for (int i = 0; i < n; i++) {
+      cluster.create(loadBalancer("default", "svc-" + i).build());
+    }
+    await().atMost(SOON).until(() -> pool("lan-pool").getStatus() != null && pool("lan-pool").getStatus().assignedIPv4() == n);
+    long before = controller.serviceReconciles();
+
+    // One more Service: its reconcile, then the pool status write it causes comes back as a pool update.
+    cluster.create(loadBalancer("default", "one-more").build());
+    await().atMost(SOON).until(() -> pool("lan-pool").getStatus().assignedIPv4() == n + 1);
+    // A Node update that leaves its addresses alone (kubelet status, a speaker's annotation).
+    cluster.client().nodes().withName("node-a").edit(node -> {
+      node.getMetadata().setAnnotations(Map.of("ironlb.io/mac-addresses", "eth0=02:00:00:00:00:01"));
+      return node;
+    });
+    // A pool edit that changes what can be handed out still reconciles them all, once.
+    cluster.client().resources(IPAddressPool.class).inNamespace(MockCluster.CONFIG_NAMESPACE).withName("lan-pool").edit(p -> {
+      p.setSpec(new IPAddressPoolSpec(List.of("198.51.100.0/24", "203.0.113.128/28"), null, null, null));
+      return p;
+    });
+    await().atMost(SOON).until(() -> controller.serviceReconciles() - before >= n + 2);
+
+    // The new Service is reconciled for its creation and for the echoes of its two writes (1 to 3),
+    // then every Service once for the pool edit; a pool status write or the Node update would add n + 1 each.
+    assertThat(controller.serviceReconciles() - before).isBetween(1L + (n + 1), 3L + (n + 1));
+  }
+
+  private Map<String, Long> drain(String agent) throws InterruptedException {
+    Map<String, Long> out = new TreeMap<>();
+    RecordedRequest r;
+    while ((r = cluster.server().takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+      if (agent.equals(r.getHeader("User-Agent"))) {
+        String path = r.getPath().replaceAll("\\?.*", "");
+        String kind = path.replaceAll("^/apis?/(v1/|[^/]+/[^/]+/)(namespaces/[^/]+/)?", "").replaceAll("^([a-z0-9]+)/[^/]+", "$1/NAME");
+        if (!r.getMethod().equals("GET") || kind.contains("/NAME")) {
+          out.merge(r.getMethod() + " " + kind, 1L, Long::sum);
+        }
+      }
+    }
+    return out;
   }
 
   /** The controller's last write for a new assignment; editing before it would race with it. */

@@ -66,7 +66,11 @@ class ControllerRestartTest {
     Map<String, List<String>> before;
     Map<String, String> poolsBefore;
     Map<String, String> versionsBefore;
-    try (KubernetesClient client = cluster.newClient(); var first = Runners.replica(client, "first")) {
+    String firstAgent = "ironlb-restart-test/first";
+    Config firstConfig = new ConfigBuilder(cluster.client().getConfiguration()).withUserAgent(firstAgent).build();
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(firstConfig).build();
+        var first = Runners.replica(client, "first")) {
+      drainRecordedRequests();
       first.start();
       long t0 = System.nanoTime();
       createConcurrently(population.services());
@@ -79,6 +83,9 @@ class ControllerRestartTest {
       long allocated = System.nanoTime();
       System.out.printf("initial allocation: %d Services created (4 threads) in %d ms, all %d addressed %d ms after the first"
           + " creation%n", count, ms(t0, created), count, ms(t0, allocated));
+      Map<String, Long> requests = requestsByKind(firstAgent);
+      System.out.printf("initial allocation: API requests of the controller for %d Services: %s (%.2f per Service)%n", count,
+          requests, requests.values().stream().mapToLong(Long::longValue).sum() / (double) count);
       assertThat(cluster.events("default", "svc-v4-0")).isNotEmpty();
     }
     List<Service> all = allServices();
@@ -181,6 +188,21 @@ class ControllerRestartTest {
     while (cluster.server().takeRequest(10, TimeUnit.MILLISECONDS) != null) {
       // requests made before the restart are not the second controller's
     }
+  }
+
+  /** The requests made with {@code agent} since the last drain, counted by method and resource ("PATCH services/status"). */
+  private Map<String, Long> requestsByKind(String agent) throws InterruptedException {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    RecordedRequest r;
+    while ((r = cluster.server().takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+      if (agent.equals(r.getHeader("User-Agent"))) {
+        String path = r.getPath().replaceAll("\\?.*", "");
+        String kind = path.replaceAll("^/apis?/(v1/|[^/]+/[^/]+/)(namespaces/[^/]+/)?", "")
+            .replaceAll("^([a-z0-9]+)/[^/]+", "$1/NAME");
+        out.merge(r.getMethod() + " " + kind, 1L, Long::sum);
+      }
+    }
+    return out;
   }
 
   /** The Service writes (create, update, patch, delete) made with {@code agent} since the last drain, as "METHOD path". */

@@ -60,7 +60,7 @@ class CrdManifestsTest {
     @Test
     void everyCrdIsMetallbsNamespacedV1beta1WithAStatusSubresource() {
         assertThat(crds()).extracting(crd -> crd.path("spec").path("names").path("kind").asString(""))
-                .containsExactlyInAnyOrder("IPAddressPool", "L2Advertisement", "ServiceL2Status");
+                .containsExactlyInAnyOrder("IPAddressPool", "L2Advertisement", "ServiceL2Status", "ConfigurationState");
         for (JsonNode crd : crds()) {
             String kind = crd.path("spec").path("names").path("kind").asString("");
             assertThat(crd.path("apiVersion").asString("")).as(kind).isEqualTo("apiextensions.k8s.io/v1");
@@ -84,7 +84,8 @@ class CrdManifestsTest {
     @Test
     void everyStringListAndMapIsBoundedSoTheApiServerCanCostTheRules() {
         Set<String> unbounded = Set.of("IPAddressPool.apiVersion", "IPAddressPool.kind",
-                "L2Advertisement.apiVersion", "L2Advertisement.kind", "ServiceL2Status.apiVersion", "ServiceL2Status.kind");
+                "L2Advertisement.apiVersion", "L2Advertisement.kind", "ServiceL2Status.apiVersion", "ServiceL2Status.kind",
+                "ConfigurationState.apiVersion", "ConfigurationState.kind");
         walkAll((path, schema) -> {
             String type = schema.path("type").asString("");
             if (unbounded.contains(path)) return;
@@ -128,7 +129,9 @@ class CrdManifestsTest {
                         "IPAddressPool Selectors=.spec.ipAddressPoolSelectors", "Interfaces=.spec.interfaces",
                         "Node Selectors=.spec.nodeSelectors", "Age=.metadata.creationTimestamp"),
                 "ServiceL2Status", List.of("Allocated Node=.status.node", "Service Name=.status.serviceName",
-                        "Service Namespace=.status.serviceNamespace", "Age=.metadata.creationTimestamp"));
+                        "Service Namespace=.status.serviceNamespace", "Age=.metadata.creationTimestamp"),
+                "ConfigurationState", List.of("Result=.status.result", "ErrorSummary=.status.errorSummary",
+                        "Age=.metadata.creationTimestamp"));
         for (JsonNode crd : crds()) {
             List<String> columns = new ArrayList<>();
             crd.path("spec").path("versions").get(0).path("additionalPrinterColumns")

@@ -17,13 +17,14 @@ class EveryCelRuleIsExercisedTest {
     @Test
     void everyRuleIsSeenBothRefusingAndPassing() {
         CrdValidator validator = CrdValidator.fromKustomization(CrdCase.CRD_DIRECTORY);
-        Stream.of(IpAddressPoolCrdTest.cases(), L2AdvertisementCrdTest.cases(), ServiceL2StatusCrdTest.cases())
+        Stream.of(IpAddressPoolCrdTest.cases(), L2AdvertisementCrdTest.cases(), ServiceL2StatusCrdTest.cases(),
+                        ConfigurationStateCrdTest.cases())
                 .flatMap(cases -> cases)
                 .forEach(c -> c.check(validator));
 
         Map<String, Set<Boolean>> outcomes = new TreeMap<>(validator.celRuleOutcomes());
 
-        assertThat(outcomes).as("rules found in the CRDs").hasSize(12);
+        assertThat(outcomes).as("rules found in the CRDs").hasSize(17);
         assertThat(outcomes).allSatisfy((rule, seen) -> assertThat(seen).as(rule).containsExactlyInAnyOrder(true, false));
     }
 

@@ -126,6 +126,35 @@ class IpAddressPoolCrdTest {
                 refused("a selector label value with a space is refused", pool("addresses: ['198.51.100.0/24']\n"
                         + "serviceAllocation: {serviceSelectors: [{matchLabels: {app: 'my web'}}]}"),
                         "spec.serviceAllocation.serviceSelectors[0].matchLabels.app: Invalid value: \"my web\": "),
+                // Duplicates MetalLB refuses (config.go validateDuplicate, validateLabelSelectorDuplicate).
+                refused("a value listed twice in one namespaceSelectors expression is refused", pool("addresses: ['198.51.100.0/24']\n"
+                        + "serviceAllocation: {namespaceSelectors: [{matchExpressions: [{key: team, operator: In, values: [bar, bar]}]}]}"),
+                        "spec.serviceAllocation.namespaceSelectors[0].matchExpressions[0].values[1]: Duplicate value: \"bar\""),
+                refused("a value listed twice in one serviceSelectors expression is refused", pool("addresses: ['198.51.100.0/24']\n"
+                        + "serviceAllocation: {serviceSelectors: [{matchExpressions: [{key: app, operator: NotIn, values: [a, b, a]}]}]}"),
+                        "spec.serviceAllocation.serviceSelectors[0].matchExpressions[0].values[2]: Duplicate value: \"a\""),
+                refused("the same namespace selector twice is refused", pool("addresses: ['198.51.100.0/24']\n"
+                        + "serviceAllocation: {namespaceSelectors: [{matchLabels: {team: a, env: prod}}, {matchLabels: {env: prod, team: a}}]}"),
+                        "spec.serviceAllocation.namespaceSelectors: Invalid value: \"array\": spec.serviceAllocation.namespaceSelectors: "
+                                + "duplicate definition of namespaceSelectors"),
+                refused("the same service selector twice is refused", pool("addresses: ['198.51.100.0/24']\n"
+                        + "serviceAllocation: {serviceSelectors: [{matchExpressions: [{key: app, operator: In, values: [web]}]},"
+                        + " {matchExpressions: [{key: app, operator: In, values: [web]}]}]}"),
+                        "spec.serviceAllocation.serviceSelectors: Invalid value: \"array\": spec.serviceAllocation.serviceSelectors: "
+                                + "duplicate definition of serviceSelectors"),
+                accepted("two different selectors in one list are accepted", pool("addresses: ['198.51.100.0/24']\n"
+                        + "serviceAllocation: {namespaceSelectors: [{matchLabels: {team: a}}, {matchLabels: {team: b}}],"
+                        + " serviceSelectors: [{matchLabels: {app: web}}, {matchLabels: {app: api}}]}")),
+                refused("a namespace listed twice is refused", pool("addresses: ['198.51.100.0/24']\n"
+                        + "serviceAllocation: {namespaces: [default, team-a, default]}"),
+                        "spec.serviceAllocation.namespaces[2]: Duplicate value: \"default\""),
+                // Ranges are trimmed, CIDRs are not (MetalLB's ParseCIDR: notes 2.3).
+                refused("a CIDR with spaces around it is refused, as MetalLB refuses it", pool("addresses: [' 198.51.100.0/24']"),
+                        ADDRESS + "spec.addresses entry \" 198.51.100.0/24\" is neither a CIDR"),
+                refused("a CIDR with a space before the prefix length is refused", pool("addresses: ['198.51.100.0 /24']"),
+                        ADDRESS + "spec.addresses entry \"198.51.100.0 /24\" is neither a CIDR"),
+                accepted("a range with spaces around it is accepted, as MetalLB trims each end",
+                        pool("addresses: [' 198.51.100.10-198.51.100.20 ']")),
                 // Status, as the controller writes it.
                 accepted("a status with counts and a condition is accepted", pool("addresses: ['198.51.100.0/24']")
                         + "status:\n  assignedIPv4: 3\n  availableIPv4: 253\n  assignedIPv6: 0\n  availableIPv6: 0\n"

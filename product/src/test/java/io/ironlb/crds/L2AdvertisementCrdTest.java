@@ -73,7 +73,34 @@ class L2AdvertisementCrdTest {
                 refused("a preference with In and no values is refused",
                         advertisement("preferredNodeSelectors: [{weight: 10, preference: {matchExpressions: [{key: zone, operator: In}]}}]"),
                         "spec.preferredNodeSelectors[0].preference.matchExpressions[0]: Invalid value: \"object\": "
-                                + "matchExpressions: operator In needs at least one value"));
+                                + "matchExpressions: operator In needs at least one value"),
+                // Duplicates MetalLB refuses (config.go validateDuplicate, validateLabelSelectorDuplicate).
+                refused("a pool named twice is refused", advertisement("ipAddressPools: [lan-pool, other, lan-pool]"),
+                        "spec.ipAddressPools[2]: Duplicate value: \"lan-pool\""),
+                refused("the same pool selector twice is refused", advertisement(
+                        "ipAddressPoolSelectors: [{matchLabels: {exposure: lan}}, {matchLabels: {exposure: lan}}]"),
+                        "spec.ipAddressPoolSelectors: Invalid value: \"array\": spec.ipAddressPoolSelectors: "
+                                + "duplicate definition of ipAddressPoolSelectors"),
+                refused("the same node selector twice (equal matchLabels, in any order) is refused", advertisement(
+                        "nodeSelectors: [{matchLabels: {kubernetes.io/hostname: spark-1, zone: a}},"
+                                + " {matchLabels: {zone: a, kubernetes.io/hostname: spark-1}}]"),
+                        "spec.nodeSelectors: Invalid value: \"array\": spec.nodeSelectors: duplicate definition of nodeSelectors"),
+                refused("the same service selector twice is refused", advertisement(
+                        "serviceSelectors: [{matchExpressions: [{key: app, operator: Exists}]}, {matchExpressions: [{key: app, operator: Exists}]}]"),
+                        "spec.serviceSelectors: Invalid value: \"array\": spec.serviceSelectors: duplicate definition of serviceSelectors"),
+                accepted("different selectors in each list are accepted", advertisement(
+                        "ipAddressPoolSelectors: [{matchLabels: {exposure: lan}}, {matchLabels: {exposure: wan}}]\n"
+                                + "nodeSelectors: [{matchLabels: {zone: a}}, {matchLabels: {zone: b}}]\n"
+                                + "serviceSelectors: [{matchLabels: {app: web}}, {matchLabels: {app: api}}]")),
+                refused("a value listed twice in a node selector expression is refused", advertisement(
+                        "nodeSelectors: [{matchExpressions: [{key: zone, operator: In, values: [a, a]}]}]"),
+                        "spec.nodeSelectors[0].matchExpressions[0].values[1]: Duplicate value: \"a\""),
+                refused("a value listed twice in a pool selector expression is refused", advertisement(
+                        "ipAddressPoolSelectors: [{matchExpressions: [{key: exposure, operator: In, values: [bar, bar]}]}]"),
+                        "spec.ipAddressPoolSelectors[0].matchExpressions[0].values[1]: Duplicate value: \"bar\""),
+                refused("a value listed twice in a service selector expression is refused", advertisement(
+                        "serviceSelectors: [{matchExpressions: [{key: app, operator: NotIn, values: [x, x]}]}]"),
+                        "spec.serviceSelectors[0].matchExpressions[0].values[1]: Duplicate value: \"x\""));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -24,7 +24,6 @@ import io.ironlb.model.ServiceKey;
 import io.ironlb.runtime.MetricsServer;
 import io.ironlb.speaker.SpeakerOnFakes;
 import io.ironlb.testing.MockCluster;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.time.Duration;
@@ -281,7 +280,7 @@ class AlertRulesTest {
 
   // ---- the cluster ---------------------------------------------------------------------------
 
-  private record Running(SpeakerOnFakes speaker, HTTPServer metrics, Target target) {}
+  private record Running(SpeakerOnFakes speaker, MetricsServer metrics, Target target) {}
 
   /** The seed's cluster: lan-pool with its L2Advertisement, speakers on node-a and node-b that see each other, the controller. */
   private record Lan(Running a, Running b, Target controller) {
@@ -311,7 +310,7 @@ class AlertRulesTest {
     PrometheusRegistry registry = new PrometheusRegistry();
     SpeakerOnFakes speaker = SpeakerOnFakes.start(cluster, node, host, foreignHeld, registry, view);
     running.add(speaker);
-    HTTPServer metrics = serve(registry);
+    MetricsServer metrics = serve(registry);
     Target target = target(metrics, "speaker", "ironlb-speaker-" + node);
     prometheus.scrape(target);
     return new Running(speaker, metrics, target);
@@ -329,14 +328,14 @@ class AlertRulesTest {
     return target;
   }
 
-  private HTTPServer serve(PrometheusRegistry registry) throws Exception {
-    HTTPServer server = MetricsServer.start(0, registry, Optional::empty);
+  private MetricsServer serve(PrometheusRegistry registry) throws Exception {
+    MetricsServer server = MetricsServer.start(0, registry, Optional::empty);
     running.add(server::close);
     return server;
   }
 
   /** The labels a PodMonitor's scrape adds (jobLabel app.kubernetes.io/name gives job="ironlb"). */
-  private static Target target(HTTPServer server, String container, String pod) {
+  private static Target target(MetricsServer server, String container, String pod) {
     String instance = "127.0.0.1:" + server.getPort();
     return new Target(URI.create("http://" + instance + "/metrics"),
         Map.of("job", "ironlb", "namespace", NS, "pod", pod, "container", container, "instance", instance, "endpoint", "metrics"));

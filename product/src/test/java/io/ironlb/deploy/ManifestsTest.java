@@ -8,7 +8,6 @@ import io.ironlb.runtime.MetricsServer;
 import io.ironlb.crds.CrdValidator;
 import io.ironlb.k8s.MembershipSecret;
 import io.ironlb.membership.MembershipConfig;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.URI;
@@ -89,7 +88,8 @@ class ManifestsTest {
         .sorted().toList();
     JsonNode namespace = MANIFESTS.one("Namespace", Manifests.NAMESPACE);
 
-    assertThat(crds).containsExactly("ipaddresspools.metallb.io", "l2advertisements.metallb.io", "servicel2statuses.metallb.io");
+    assertThat(crds).containsExactly("configurationstates.metallb.io", "ipaddresspools.metallb.io", "l2advertisements.metallb.io",
+        "servicel2statuses.metallb.io");
     // The speaker's hostNetwork and NET_RAW are allowed only at the "privileged" Pod Security level.
     assertThat(namespace.path("metadata").path("labels").path("pod-security.kubernetes.io/enforce").asString()).isEqualTo("privileged");
     for (JsonNode o : MANIFESTS.all()) {
@@ -184,7 +184,7 @@ class ManifestsTest {
     int metricsPort = w.parsed().matchedOptionValue("--metrics-port", -1);
     assertThat(w.port("metrics")).isEqualTo(metricsPort);
 
-    try (HTTPServer server = MetricsServer.start(0, new PrometheusRegistry(), Optional::empty);
+    try (MetricsServer server = MetricsServer.start(0, new PrometheusRegistry(), Optional::empty);
         HttpClient http = HttpClient.newHttpClient()) {
       for (String probe : List.of("livenessProbe", "readinessProbe")) {
         JsonNode get = w.container().path(probe).path("httpGet");

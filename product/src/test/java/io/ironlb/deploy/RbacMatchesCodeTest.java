@@ -32,9 +32,8 @@ class RbacMatchesCodeTest {
   private static final List<Use> USES = List.of(
       new Use(CONTROLLER, "list services", "AllocationController.start: Service informer, all namespaces"),
       new Use(CONTROLLER, "watch services", "AllocationController.start: Service informer, all namespaces"),
-      new Use(CONTROLLER, "get services", "AllocationController.writeAssignment: edit and editStatus read the Service first"),
-      new Use(CONTROLLER, "patch services", "AllocationController.writeAssignment: annotation metallb.io/ip-allocated-from-pool"),
-      new Use(CONTROLLER, "patch services/status", "AllocationController.writeAssignment: status.loadBalancer.ingress"),
+      new Use(CONTROLLER, "patch services", "AssignmentWriter.write: annotation metallb.io/ip-allocated-from-pool"),
+      new Use(CONTROLLER, "patch services/status", "AssignmentWriter.write: status.loadBalancer.ingress"),
       new Use(CONTROLLER, "list namespaces", "AllocationController.start: Namespace informer (serviceAllocation.namespaceSelectors)"),
       new Use(CONTROLLER, "watch namespaces", "AllocationController.start: Namespace informer"),
       new Use(CONTROLLER, "list nodes", "AllocationController.start: Node informer (node IPs must stay out of pools)"),
@@ -42,8 +41,9 @@ class RbacMatchesCodeTest {
       new Use(CONTROLLER, "create events", "EventRecorder.write: IPAllocated, ClearAssignment, InvalidConfiguration, ..."),
       new Use(CONTROLLER, "list metallb.io/ipaddresspools", "AllocationController.start: IPAddressPool informer, config namespace"),
       new Use(CONTROLLER, "watch metallb.io/ipaddresspools", "AllocationController.start: IPAddressPool informer"),
-      new Use(CONTROLLER, "get metallb.io/ipaddresspools", "AllocationController.flushPoolStatus: editStatus reads the pool first"),
       new Use(CONTROLLER, "patch metallb.io/ipaddresspools/status", "AllocationController.flushPoolStatus: counters and Ready"),
+      new Use(CONTROLLER, "create metallb.io/configurationstates", "ConfigurationStateReporter.ensureExists: object controller"),
+      new Use(CONTROLLER, "patch metallb.io/configurationstates/status", "ConfigurationStateReporter.patchStatus: result, errorSummary"),
       new Use(CONTROLLER, "get coordination.k8s.io/leases", "ControllerRunner.start: fabric8 LeaseLock reads the Lease"),
       new Use(CONTROLLER, "create coordination.k8s.io/leases", "ControllerRunner.start: LeaseLock creates it the first time"),
       new Use(CONTROLLER, "patch coordination.k8s.io/leases", "ControllerRunner.start: LeaseLock renews and releases"),
@@ -55,6 +55,8 @@ class RbacMatchesCodeTest {
       new Use(SPEAKER, "list nodes", "Speaker.start: Node informer; SpeakerCommand.call: Node informer for membership peers"),
       new Use(SPEAKER, "watch nodes", "Speaker.start and SpeakerCommand.call: Node informers"),
       new Use(SPEAKER, "get secrets", "MembershipSecret.read: the membership key"),
+      new Use(SPEAKER, "create metallb.io/configurationstates", "ConfigurationStateReporter.ensureExists: object speaker-NODE"),
+      new Use(SPEAKER, "patch metallb.io/configurationstates/status", "ConfigurationStateReporter.patchStatus: result, errorSummary"),
       new Use(SPEAKER, "get configmaps", "ExcludeL2ConfigMap.read: metallb-excludel2, interfaces excluded by name, at start"),
       new Use(SPEAKER, "list services", "Speaker.start: Service informer, all namespaces"),
       new Use(SPEAKER, "watch services", "Speaker.start: Service informer"),
@@ -172,9 +174,11 @@ class RbacMatchesCodeTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("components")
   void namedObjectsAreTheOnesTheManifestsConfigure(String component) {
-    // resourceNames pin the Lease, the Secret and the ConfigMap: the names the code used must be the names granted.
+    // resourceNames pin the Lease, the Secret, the ConfigMap and the controller's ConfigurationState (a
+    // speaker's is named after its node, which no Role can list): the names the code used must be the names granted.
     Set<String> named = CALLS.get(component).stream().filter(c -> c.name() != null
-            && (c.resource().equals("secrets") || c.resource().equals("leases") || c.resource().equals("configmaps")))
+            && (c.resource().equals("secrets") || c.resource().equals("leases") || c.resource().equals("configmaps")
+                || (component.equals(CONTROLLER) && c.resource().startsWith("configurationstates"))))
         .map(c -> c.resource() + "/" + c.name()).collect(Collectors.toCollection(TreeSet::new));
     Set<String> granted = rbac(component).grants().stream().filter(g -> !g.resourceNames().isEmpty())
         .flatMap(g -> g.resources().stream().flatMap(r -> g.resourceNames().stream().map(n -> r + "/" + n)))

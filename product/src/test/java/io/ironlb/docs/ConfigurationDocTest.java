@@ -130,8 +130,8 @@ class ConfigurationDocTest {
   void everyEventReasonAndEnvironmentVariableIsDocumented() throws IOException {
     Set<String> reasons = new TreeSet<>();
     Set<String> env = new TreeSet<>();
-    // EventRecorder.Type in the shells, Action.EventType in the speaker's core.
-    Pattern reason = Pattern.compile("Type\\.(?:Normal|Warning), \"([A-Za-z]+)\"");
+    // Type.Normal, "reason" and the controller's refuse(service, key, "reason", ...); a reason may have spaces (MetalLB's do).
+    Pattern reason = Pattern.compile("(?:Type\\.(?:Normal|Warning)|refuse\\(\\w+, \\w+), \"([A-Za-z][A-Za-z ]*)\"");
     Pattern getenv = Pattern.compile("getenv\\(\"([A-Z_]+)\"\\)");
     try (Stream<Path> files = Files.walk(Path.of("product/src/main/java"))) {
       for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
@@ -148,7 +148,7 @@ class ConfigurationDocTest {
     }
     String doc = doc();
 
-    assertThat(reasons).contains("IPAllocated", "IPConflict", "nodeAssigned");
+    assertThat(reasons).contains("IPAllocated", "IPConflict", "nodeAssigned", "AllocationFailed", "not enough clusterips");
     assertThat(reasons).allSatisfy(r -> assertThat(doc).contains("`" + r + "`"));
     assertThat(env).allSatisfy(v -> assertThat(doc).contains("`" + v + "`"));
   }

@@ -69,8 +69,8 @@ class AllocatorTest {
         story("a pool with autoAssign false hands out an address asked for by IP",
             List.of(manual(pool("manual", "198.51.100.0/30"))),
             assign(wants(svc("a"), "198.51.100.2"), gets("manual", "198.51.100.2"))),
-        story("a pool reserved for a namespace comes before open pools, even without a priority",
-            List.of(priority(1, pool("open", "203.0.113.0/24")), namespaces(pool("team", "198.51.100.0/24"), "team")),
+        story("a pool reserved for a namespace comes before pools without serviceAllocation, even without a priority",
+            List.of(pool("open", "203.0.113.0/24"), namespaces(pool("team", "198.51.100.0/24"), "team")),
             assign(svc("team/a"), gets("team", "198.51.100.0")),
             assign(svc("other/b"), gets("open", "203.0.113.0"))),
         story("a reserved pool that is full falls back to the open pools",
@@ -109,6 +109,81 @@ class AllocatorTest {
             assign(inPool(svc("b"), "lan"), fails("no available IPs in pool \"lan\" for IPv4"))),
         story("no pools at all is said plainly", List.of(),
             assign(svc("a"), fails("no usable IPAddressPool"))));
+  }
+
+  /**
+   * serviceAllocation with only a priority (or empty) matches every service and is ranked together
+   * with the reserved pools: the expected pools are MetalLB's (allocator.go pinnedPoolsForService,
+   * sortPools and the fallback; notes section 1). Ties, which MetalLB leaves to map and sort order,
+   * go by name here.
+   */
+  static Stream<Case> serviceAllocationRanking() {
+    PoolSpec a = priority(5, namespaces(pool("a", "198.51.100.1/32"), "ns1"));
+    PoolSpec b = priority(1, pool("b", "198.51.100.2/32"));
+    Map<String, String> team = Map.of("team", "metallb");
+    // MetalLB's controller_test.go pools 6 to 12 (addresses moved into documentation ranges).
+    List<PoolSpec> metallbFixture = List.of(
+        priority(10, namespaces(pool("pool6", "198.51.100.0/31"), "test-ns1")),
+        priority(11, namespaces(pool("pool7", "198.51.100.2/31"), "test-ns1")),
+        priority(9, serviceSelector(pool("pool8", "198.51.100.4/31"), team)),
+        namespaces(pool("pool9", "198.51.100.6/31"), "test-ns2"),
+        priority(8, serviceSelector(pool("pool10", "198.51.100.8/31"), team)),
+        priority(8, serviceSelector(namespaces(pool("pool11", "198.51.100.10/31"), "test-ns1"), team)),
+        priority(5, serviceSelector(namespaces(pool("pool12", "198.51.100.12/31"), "test-ns1"), team)),
+        pool("pool1", "203.0.113.0/31"));
+    return Stream.of(
+        story("issue 13's example: a priority-only pool beats a namespace pool of a higher number", List.of(a, b),
+            assign(svc("ns1/s1"), gets("b", "198.51.100.2")),
+            assign(svc("ns1/s2"), gets("a", "198.51.100.1")),
+            assign(svc("ns1/s3"), fails("no available IPs for IPv4"))),
+        story("a priority-only pool serves every namespace; another namespace's pool is never its fallback", List.of(a, b),
+            assign(svc("ns2/s1"), gets("b", "198.51.100.2")),
+            assign(svc("ns2/s2"), fails("no available IPs for IPv4", "reserved by serviceAllocation"))),
+        story("a priority-only pool comes before a namespace pool without priority (set beats unset)",
+            List.of(namespaces(pool("a", "198.51.100.1/32"), "ns1"), b),
+            assign(svc("ns1/s1"), gets("b", "198.51.100.2")),
+            assign(svc("ns1/s2"), gets("a", "198.51.100.1"))),
+        story("pools with a serviceAllocation are all tried before any pool without one",
+            List.of(pool("open", "203.0.113.0/24"), b, priority(7, pool("c", "198.51.100.3/32"))),
+            assign(svc("s1"), gets("b", "198.51.100.2")),
+            assign(svc("s2"), gets("c", "198.51.100.3")),
+            assign(svc("s3"), gets("open", "203.0.113.0"))),
+        story("an empty serviceAllocation matches every service, after the positive priorities and before the rest",
+            List.of(pool("open", "203.0.113.0/24"), emptyServiceAllocation(pool("empty", "198.51.100.5/32")), b),
+            assign(svc("s1"), gets("b", "198.51.100.2")),
+            assign(svc("s2"), gets("empty", "198.51.100.5")),
+            assign(svc("s3"), gets("open", "203.0.113.0"))),
+        story("serviceAllocation with priority 0 is present but unset: after positive priorities, before the rest",
+            List.of(pool("open", "203.0.113.0/24"), priority(0, pool("zero", "198.51.100.5/32")), b),
+            assign(svc("s1"), gets("b", "198.51.100.2")),
+            assign(svc("s2"), gets("zero", "198.51.100.5")),
+            assign(svc("s3"), gets("open", "203.0.113.0"))),
+        story("equal priorities and unset ones are tried by name (MetalLB: unspecified order)",
+            List.of(priority(3, pool("m", "198.51.100.1/32")), priority(3, pool("k", "198.51.100.2/32")),
+                emptyServiceAllocation(pool("z", "198.51.100.3/32")), emptyServiceAllocation(pool("y", "198.51.100.4/32"))),
+            assign(svc("s1"), gets("k", "198.51.100.2")),
+            assign(svc("s2"), gets("m", "198.51.100.1")),
+            assign(svc("s3"), gets("y", "198.51.100.4")),
+            assign(svc("s4"), gets("z", "198.51.100.3"))),
+        story("a priority-only pool without the service's family is passed over for the next one",
+            List.of(priority(1, pool("v6only", "2001:db8::/120")), priority(2, pool("v4", "198.51.100.0/24"))),
+            assign(svc("s1"), gets("v4", "198.51.100.0")),
+            assign(v6(svc("s2")), gets("v6only", "2001:db8::"))),
+        story("a priority-only pool with autoAssign false is not tried automatically",
+            List.of(manual(b), pool("open", "203.0.113.0/24")),
+            assign(svc("s1"), gets("open", "203.0.113.0")),
+            assign(inPool(svc("s2"), "b"), gets("b", "198.51.100.2"))),
+        story("MetalLB controller_test: test-ns1 without labels gets pool6 (priority 10 beats 11)", metallbFixture,
+            assign(svc("test-ns1/s"), gets("pool6", "198.51.100.0"))),
+        story("MetalLB controller_test: test-ns2 gets pool9 (namespace pool without priority)", metallbFixture,
+            assign(svc("test-ns2/s"), gets("pool9", "198.51.100.6"))),
+        story("MetalLB controller_test: label team=metallb elsewhere gets pool10 (priority 8 beats pool8's 9)", metallbFixture,
+            assign(labels(svc("s"), team, Map.of()), gets("pool10", "198.51.100.8"))),
+        story("MetalLB controller_test: test-ns1 with team=metallb gets pool12 (priority 5)", metallbFixture,
+            assign(labels(svc("test-ns1/s"), team, Map.of()), gets("pool12", "198.51.100.12"))),
+        story("MetalLB controller_test: no namespace or label match falls back to pools without serviceAllocation",
+            metallbFixture,
+            assign(svc("other/s"), gets("pool1", "203.0.113.0"))));
   }
 
   static Stream<Case> requestedAddresses() {
@@ -383,6 +458,12 @@ class AllocatorTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("poolChoice")
   void poolsAreChosenAsMetalLbChoosesThem(Case c) {
+    run(c.pools(), c.steps());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("serviceAllocationRanking")
+  void poolsWithAServiceAllocationAreRankedByPriorityBeforeTheOthers(Case c) {
     run(c.pools(), c.steps());
   }
 

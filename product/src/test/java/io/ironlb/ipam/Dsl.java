@@ -42,32 +42,38 @@ final class Dsl {
 
   static PoolSpec manual(PoolSpec p) {
     return new PoolSpec(p.name(), p.addresses(), false, p.avoidBuggyIPs(), p.priority(), p.namespaces(),
-        p.namespaceSelectors(), p.serviceSelectors());
+        p.namespaceSelectors(), p.serviceSelectors(), p.hasServiceAllocation());
   }
 
   static PoolSpec avoidBuggy(PoolSpec p) {
     return new PoolSpec(p.name(), p.addresses(), p.autoAssign(), true, p.priority(), p.namespaces(),
-        p.namespaceSelectors(), p.serviceSelectors());
+        p.namespaceSelectors(), p.serviceSelectors(), p.hasServiceAllocation());
   }
 
   static PoolSpec priority(int priority, PoolSpec p) {
     return new PoolSpec(p.name(), p.addresses(), p.autoAssign(), p.avoidBuggyIPs(), priority, p.namespaces(),
-        p.namespaceSelectors(), p.serviceSelectors());
+        p.namespaceSelectors(), p.serviceSelectors(), p.hasServiceAllocation());
+  }
+
+  /** {@code serviceAllocation: {}}: present, but with nothing set. */
+  static PoolSpec emptyServiceAllocation(PoolSpec p) {
+    return new PoolSpec(p.name(), p.addresses(), p.autoAssign(), p.avoidBuggyIPs(), p.priority(), p.namespaces(),
+        p.namespaceSelectors(), p.serviceSelectors(), true);
   }
 
   static PoolSpec namespaces(PoolSpec p, String... namespaces) {
     return new PoolSpec(p.name(), p.addresses(), p.autoAssign(), p.avoidBuggyIPs(), p.priority(),
-        List.of(namespaces), p.namespaceSelectors(), p.serviceSelectors());
+        List.of(namespaces), p.namespaceSelectors(), p.serviceSelectors(), p.hasServiceAllocation());
   }
 
   static PoolSpec namespaceSelector(PoolSpec p, Map<String, String> labels) {
     return new PoolSpec(p.name(), p.addresses(), p.autoAssign(), p.avoidBuggyIPs(), p.priority(), p.namespaces(),
-        List.of(LabelSelector.ofLabels(labels)), p.serviceSelectors());
+        List.of(LabelSelector.ofLabels(labels)), p.serviceSelectors(), p.hasServiceAllocation());
   }
 
   static PoolSpec serviceSelector(PoolSpec p, Map<String, String> labels) {
     return new PoolSpec(p.name(), p.addresses(), p.autoAssign(), p.avoidBuggyIPs(), p.priority(), p.namespaces(),
-        p.namespaceSelectors(), List.of(LabelSelector.ofLabels(labels)));
+        p.namespaceSelectors(), List.of(LabelSelector.ofLabels(labels)), p.hasServiceAllocation());
   }
 
   static Pool parsed(PoolSpec spec) {

@@ -54,17 +54,73 @@ class PoolTest {
         new Bad("a negative priority is refused",
             new PoolSpec("p", List.of("192.168.1.0/24"), true, false, -1, List.of(), List.of(), List.of()),
             List.of("spec.serviceAllocation.priority -1 is negative")),
-        new Bad("a namespace listed twice is refused",
+        // MetalLB's duplicate checks (config.go), each with MetalLB's wording and the field it is in.
+        new Bad("a namespace listed twice is refused (MetalLB: duplicate definition in namespaces field)",
             new PoolSpec("p", List.of("192.168.1.0/24"), true, false, null, List.of("a", "a"), List.of(), List.of()),
-            List.of("spec.serviceAllocation.namespaces lists \"a\" twice")),
-        new Bad("a service selector listed twice is refused",
+            List.of("IPAddressPool p: spec.serviceAllocation.namespaces: duplicate definition of namespace \"a\"")),
+        new Bad("a service selector listed twice is refused (MetalLB: duplicate definition of serviceSelectors)",
             new PoolSpec("p", List.of("192.168.1.0/24"), true, false, null, List.of(), List.of(),
-                List.of(LabelSelector.ofLabels(Map.of("a", "b")), LabelSelector.ofLabels(Map.of("a", "b")))),
-            List.of("spec.serviceAllocation.serviceSelectors lists the selector")),
+                List.of(LabelSelector.ofLabels(Map.of("a", "b", "c", "d")), LabelSelector.ofLabels(Map.of("c", "d", "a", "b")))),
+            List.of("IPAddressPool p: spec.serviceAllocation.serviceSelectors[1]: duplicate definition of serviceSelectors "
+                + "{matchLabels: {a=b, c=d}} (the same as spec.serviceAllocation.serviceSelectors[0])")),
+        new Bad("a value twice in one namespaceSelectors expression is refused (MetalLB: In [bar, bar])",
+            new PoolSpec("p", List.of("192.168.1.0/24"), true, false, null, List.of(), List.of(selector("team", IN, "bar", "bar")),
+                List.of()),
+            List.of("IPAddressPool p: spec.serviceAllocation.namespaceSelectors[0].matchExpressions[0]: duplicate definition of "
+                + "match expression value in label selector \"bar\"")),
+        new Bad("a value twice in one serviceSelectors expression is refused",
+            new PoolSpec("p", List.of("192.168.1.0/24"), true, false, null, List.of(), List.of(),
+                List.of(selector("app", NOT_IN, "a", "b", "a"))),
+            List.of("spec.serviceAllocation.serviceSelectors[0].matchExpressions[0]: duplicate definition of match expression value"
+                + " in label selector \"a\"")),
+        new Bad("the same expression twice in one selector is refused, values in any order",
+            new PoolSpec("p", List.of("192.168.1.0/24"), true, false, null, List.of(), List.of(),
+                List.of(new LabelSelector(Map.of(), List.of(requirement("app", IN, "a", "b"), requirement("app", IN, "b", "a"))))),
+            List.of("spec.serviceAllocation.serviceSelectors[0].matchExpressions[1]: duplicate definition of match expressions "
+                + "{app In [b, a]} (the same as matchExpressions[0])")),
+        new Bad("two selectors whose expressions differ only in value order are the same selector",
+            new PoolSpec("p", List.of("192.168.1.0/24"), true, false, null, List.of(),
+                List.of(selector("team", IN, "x", "y"), selector("team", IN, "y", "x")), List.of()),
+            List.of("spec.serviceAllocation.namespaceSelectors[1]: duplicate definition of namespaceSelectors")),
+        new Bad("a CIDR with a space before it is refused, as MetalLB parses a CIDR as written", pool("p", " 192.168.1.0/24"),
+            List.of("IPAddressPool p: spec.addresses entry \" 192.168.1.0/24\" is not a valid CIDR: it contains spaces;"
+                + " write it as \"192.168.1.0/24\"")),
+        new Bad("a CIDR with a space after it is refused", pool("p", "192.168.1.0/24 "),
+            List.of("spec.addresses entry \"192.168.1.0/24 \" is not a valid CIDR: it contains spaces")),
+        new Bad("a CIDR with a space inside is refused", pool("p", "192.168.1.0 /24"),
+            List.of("spec.addresses entry \"192.168.1.0 /24\" is not a valid CIDR: it contains spaces")),
         new Bad("a pool without a name is refused", pool("", "192.168.1.0/24"),
             List.of("metadata.name is empty")),
         new Bad("every problem is reported at once", pool("p", "nope", "10.0.0.9-10.0.0.1"),
             List.of("\"nope\" is not a CIDR", "range 10.0.0.9-10.0.0.1 starts after it ends")));
+  }
+
+  private static final LabelSelector.Operator IN = LabelSelector.Operator.IN;
+  private static final LabelSelector.Operator NOT_IN = LabelSelector.Operator.NOT_IN;
+
+  private static LabelSelector.Requirement requirement(String key, LabelSelector.Operator op, String... values) {
+    return new LabelSelector.Requirement(key, op, List.of(values));
+  }
+
+  private static LabelSelector selector(String key, LabelSelector.Operator op, String... values) {
+    return new LabelSelector(Map.of(), List.of(requirement(key, op, values)));
+  }
+
+  static Stream<PoolSpec> acceptedLikeMetalLb() {
+    return Stream.of(
+        // A range with spaces around it and its dash: MetalLB trims each end.
+        pool("spaced-range", " 192.168.1.10 - 192.168.1.20 "),
+        new PoolSpec("different-selectors", List.of("192.168.1.0/24"), true, false, null, List.of("a", "b"),
+            List.of(selector("team", IN, "x"), selector("team", IN, "y")),
+            List.of(LabelSelector.ofLabels(Map.of("a", "b")), LabelSelector.ofLabels(Map.of("a", "c")))),
+        new PoolSpec("a-selector-and-a-longer-one", List.of("192.168.1.0/24"), true, false, null, List.of(), List.of(),
+            List.of(LabelSelector.ofLabels(Map.of("a", "1")), LabelSelector.ofLabels(Map.of("a", "1", "b", "2")))));
+  }
+
+  @ParameterizedTest
+  @MethodSource("acceptedLikeMetalLb")
+  void poolsMetalLbAcceptsAreAccepted(PoolSpec spec) {
+    assertThat(Pool.parse(spec)).isInstanceOf(PoolValidation.Valid.class);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -3,6 +3,7 @@ package io.ironlb.ops;
 import static io.ironlb.ops.Finding.Check.ADDRESS_CONFLICTS;
 import static io.ironlb.ops.Finding.Check.ADVERTISEMENT_INTERFACES;
 import static io.ironlb.ops.Finding.Check.ADVERTISEMENT_POOLS;
+import static io.ironlb.ops.Finding.Check.CONFIGURATION;
 import static io.ironlb.ops.Finding.Check.CRDS;
 import static io.ironlb.ops.Finding.Check.KUBE_PROXY;
 import static io.ironlb.ops.Finding.Check.METALLB_LEFTOVERS;
@@ -97,6 +98,18 @@ class CheckTest {
         new Case("a Windows node without a speaker", SPEAKERS,
             c -> OpsFixture.node(c, "win-1", "192.168.86.13", Map.of("kubernetes.io/os", "windows"), null), NOTE, "Linux only"),
         new Case("a running speaker on every node", SPEAKERS, c -> {}, OK, "each of 1 node"),
+
+        new Case("a speaker reports an invalid configuration (MetalLB's ConfigurationState)", CONFIGURATION,
+            c -> OpsFixture.configurationState(c, "speaker-spark-2959", "Invalid",
+                "configuration error: L2Advertisement dup: spec.ipAddressPools[1]: duplicate definition of ipAddressPools \"lan-pool\""),
+            PROBLEM, "ConfigurationState speaker-spark-2959: some objects were refused"),
+        new Case("a process that has not reported yet", CONFIGURATION,
+            c -> OpsFixture.configurationState(c, "speaker-spark-2959", "Unknown", null), NOTE, "has not reported yet"),
+        new Case("the controller and a speaker report a valid configuration", CONFIGURATION,
+            c -> OpsFixture.configurationState(c, "speaker-spark-2959", "Valid", null), OK,
+            "controller, speaker-spark-2959 report a valid configuration"),
+        new Case("the ConfigurationState CRD is missing", CRDS, c -> c.client().apiextensions().v1().customResourceDefinitions()
+            .withName("configurationstates.metallb.io").delete(), PROBLEM, "cannot report whether its configuration loaded"),
 
         new Case("no pool at all", POOLS_VALID, c -> OpsFixture.deleteAll(c, IPAddressPool.class), PROBLEM, "has no IPAddressPool"),
         new Case("a pool whose range starts after it ends", POOLS_VALID,

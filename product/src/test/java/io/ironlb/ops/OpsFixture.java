@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.ironlb.k8s.ConfigurationState;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.IPAddressPoolSpec;
 import io.ironlb.k8s.IronLb;
@@ -33,6 +34,21 @@ final class OpsFixture {
     c.pool("lan-pool", "192.168.86.200-192.168.86.220");
     advertisement(c, "lan-advertisement", List.of("lan-pool"), null);
     kubeProxy(c, "mode: ipvs\nipvs:\n  strictARP: true\n");
+    configurationState(c, "controller", "Valid", null);
+  }
+
+  /** A process's ConfigurationState as ConfigurationStateReporter writes it: the object, then its status. */
+  static void configurationState(MockCluster c, String name, String result, String errorSummary) {
+    ConfigurationState o = new ConfigurationState();
+    o.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+    var resource = c.client().resources(ConfigurationState.class).inNamespace(NS);
+    if (resource.withName(name).get() == null) {
+      resource.resource(o).create();
+    }
+    resource.withName(name).editStatus(x -> {
+      x.setStatus(new ConfigurationState.Status(result, errorSummary, null));
+      return x;
+    });
   }
 
   static void node(MockCluster c, String name, String ip, Map<String, String> labels, String macs) {

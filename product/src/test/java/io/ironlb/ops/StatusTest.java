@@ -127,6 +127,26 @@ class StatusTest {
   }
 
   @Test
+  void eachProcessesConfigurationStateIsShownWithItsFirstError() {
+    try (MockCluster cluster = new MockCluster()) {
+      OpsFixture.healthy(cluster);
+      OpsFixture.configurationState(cluster, "speaker-spark-2959", "Invalid",
+          "configuration error: L2Advertisement a: bad\nconfiguration error: L2Advertisement b: bad");
+
+      StatusReport report = StatusReport.of(ClusterSnapshot.read(cluster.client(), OpsFixture.NS));
+      StringWriter text = new StringWriter();
+      report.print(new PrintWriter(text, true), Instant.now());
+
+      assertThat(report.configuration()).containsExactly(
+          new StatusReport.ConfigurationRow("controller", "Valid", List.of()),
+          new StatusReport.ConfigurationRow("speaker-spark-2959", "Invalid",
+              List.of("configuration error: L2Advertisement a: bad", "configuration error: L2Advertisement b: bad")));
+      assertThat(text.toString()).contains("CONFIGURATION       RESULT   ERRORS", "controller          Valid    -",
+          "speaker-spark-2959  Invalid  configuration error: L2Advertisement a: bad (+1 more)");
+    }
+  }
+
+  @Test
   void statusCommandReadsTheKubeconfigAndExitsZero(@TempDir Path dir) throws Exception {
     try (MockCluster cluster = new MockCluster()) {
       OpsFixture.healthy(cluster);

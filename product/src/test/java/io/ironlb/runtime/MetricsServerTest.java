@@ -3,7 +3,6 @@ package io.ironlb.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,12 +19,12 @@ class MetricsServerTest {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final AtomicReference<Optional<String>> why = new AtomicReference<>(Optional.of("caches not synced yet"));
   private final HttpClient http = HttpClient.newHttpClient();
-  private HTTPServer server;
+  private MetricsServer server;
 
   @AfterEach
   void stop() {
     if (server != null) {
-      server.stop();
+      server.close();
     }
     http.close();
   }
@@ -60,9 +59,18 @@ class MetricsServerTest {
   @Test
   void metricsAreStillScrapedAndUnknownPathsSayWhatIsServed() throws Exception {
     Counter.builder().name("ironlb_test_total").help("test").register(registry).inc();
+    Counter.builder().name(MetalLbExposition.LAYER2_REQUESTS_RECEIVED).help("Number of layer2 requests received for owned IPs")
+        .labelNames("ip").register(registry).labelValues("198.51.100.200").inc();
     server = MetricsServer.start(0, registry, Optional::empty);
 
-    assertThat(get("/metrics").body()).contains("ironlb_test_total 1.0");
+    HttpResponse<String> metrics = get("/metrics");
+    assertThat(metrics.headers().firstValue("Content-Type")).contains("text/plain; version=0.0.4; charset=utf-8");
+    assertThat(metrics.body()).contains("# TYPE ironlb_test_total counter", "ironlb_test_total 1.0",
+        // MetalLB's layer 2 counters keep their names: no _total, as MetalLB's Go client shows them.
+        "# HELP metallb_layer2_requests_received Number of layer2 requests received for owned IPs",
+        "# TYPE metallb_layer2_requests_received counter", "metallb_layer2_requests_received{ip=\"198.51.100.200\"} 1.0");
+    assertThat(metrics.body()).doesNotContain("metallb_layer2_requests_received_total");
+    assertThat(get("/-/healthy").body()).isEqualTo("Exporter is healthy.\n");
     HttpResponse<String> unknown = get("/-/readyz");
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(unknown.body()).contains("/metrics", "/-/healthy", "/-/ready");

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.ironlb.k8s.NodeMacsAnnotation;
+import io.ironlb.k8s.ConfigurationStateReporter;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.ExcludeL2ConfigMap;
 import io.ironlb.k8s.IronLb;
@@ -93,7 +94,8 @@ public final class SpeakerApiExercise {
 
     try (Speaker speaker = new Speaker(client, new Speaker.Config(NODE, ns, "", List.of(), Duration.ofMinutes(10), Duration.ZERO, false, Duration.ZERO, 0, false),
         new FakeLayer2(), new AloneMembership(), new EventRecorder(client, IronLb.SPEAKER_COMPONENT, NODE, Clock.systemUTC()),
-        new SpeakerMetrics(new PrometheusRegistry()), Clock.systemUTC())) {
+        new SpeakerMetrics(new PrometheusRegistry()),
+        ConfigurationStateReporter.forSpeaker(client, ns, NODE, null), Clock.systemUTC())) {
       speaker.start();
       await().atMost(SOON).until(() -> speaker.announcements().keySet(),
           k -> k.containsAll(List.of(new ServiceKey("apps", "web"), new ServiceKey("apps", "cleared"), moved)));

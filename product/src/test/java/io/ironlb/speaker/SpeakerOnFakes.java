@@ -2,6 +2,7 @@ package io.ironlb.speaker;
 
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.ironlb.k8s.ConfigurationStateReporter;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.NodeMacsAnnotation;
@@ -53,7 +54,8 @@ public final class SpeakerOnFakes implements AutoCloseable {
     SettableMembership membership = new SettableMembership(view);
     Speaker speaker = new Speaker(client, Speaker.Config.defaults(node, MockCluster.CONFIG_NAMESPACE),
         new SpeakerApiExercise.FakeLayer2(mac, ip, foreignHeld), membership,
-        new EventRecorder(client, IronLb.SPEAKER_COMPONENT, node, Clock.systemUTC()), new SpeakerMetrics(registry), Clock.systemUTC());
+        new EventRecorder(client, IronLb.SPEAKER_COMPONENT, node, Clock.systemUTC()), new SpeakerMetrics(registry),
+        ConfigurationStateReporter.forSpeaker(client, MockCluster.CONFIG_NAMESPACE, node, null), Clock.systemUTC());
     speaker.start();
     return new SpeakerOnFakes(client, membership, speaker);
   }

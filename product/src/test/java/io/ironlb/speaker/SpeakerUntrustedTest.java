@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.ironlb.model.IpText;
 import io.ironlb.k8s.NodeMacsAnnotation;
 import io.ironlb.election.Election;
+import io.ironlb.k8s.ConfigurationStateReporter;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.L2Advertisement;
@@ -46,6 +47,7 @@ class SpeakerUntrustedTest {
     return new Speaker(client, new Speaker.Config(NODE, MockCluster.CONFIG_NAMESPACE, "", List.of(), Duration.ofMinutes(10), Duration.ZERO, false, Duration.ZERO, 0, false),
         new SpeakerApiExercise.FakeLayer2(), new SpeakerApiExercise.AloneMembership(),
         new EventRecorder(client, IronLb.SPEAKER_COMPONENT, NODE, Clock.systemUTC()), new SpeakerMetrics(new PrometheusRegistry()),
+        ConfigurationStateReporter.forSpeaker(client, MockCluster.CONFIG_NAMESPACE, NODE, null),
         Clock.systemUTC());
   }
 

@@ -1,0 +1,58 @@
+package io.ironlb.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.ironlb.testing.MockCluster;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The controller's Service writes: one PATCH per field that differs, never a read, never the same write twice. */
+class AssignmentWriterTest {
+  private static final String AGENT = "ironlb-test/assignment-writer";
+
+  @Test
+  void anAssignmentIsTwoPatchesAndARepeatBeforeTheEchoIsNone() throws Exception {
+    try (MockCluster cluster = new MockCluster();
+        KubernetesClient client = new KubernetesClientBuilder()
+            .withConfig(new ConfigBuilder(cluster.client().getConfiguration()).withUserAgent(AGENT).build()).build()) {
+      Service cached = cluster.create(MockCluster.loadBalancer("default", "web").build());
+      AssignmentWriter writer = new AssignmentWriter(client);
+      drain(cluster);
+
+      assertThat(writer.write(cached, List.of("198.51.100.200"), "lan-pool").requests()).isEqualTo(2);
+      // A second reconcile before the informer has the write: the same copy, the same decision.
+      assertThat(writer.write(cached, List.of("198.51.100.200"), "lan-pool").requests()).isZero();
+      Service echoed = cluster.service("default", "web");
+      assertThat(MockCluster.ingress(echoed)).containsExactly("198.51.100.200");
+      assertThat(echoed.getMetadata().getAnnotations()).containsEntry(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL, "lan-pool");
+      assertThat(writer.write(echoed, List.of("198.51.100.200"), "lan-pool").requests()).isZero();
+
+      assertThat(writer.write(echoed, List.of(), null).requests()).isEqualTo(2);
+      Service cleared = cluster.service("default", "web");
+      assertThat(MockCluster.ingress(cleared)).isEmpty();
+      assertThat(cleared.getMetadata().getAnnotations()).doesNotContainKey(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL);
+
+      assertThat(drain(cluster)).containsExactly(
+          "PATCH /api/v1/namespaces/default/services/web/status", "PATCH /api/v1/namespaces/default/services/web",
+          "PATCH /api/v1/namespaces/default/services/web/status", "PATCH /api/v1/namespaces/default/services/web");
+    }
+  }
+
+  private static List<String> drain(MockCluster cluster) throws InterruptedException {
+    List<String> out = new ArrayList<>();
+    RecordedRequest r;
+    while ((r = cluster.server().takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+      if (AGENT.equals(r.getHeader("User-Agent"))) {
+        out.add(r.getMethod() + " " + r.getPath());
+      }
+    }
+    return out;
+  }
+}
