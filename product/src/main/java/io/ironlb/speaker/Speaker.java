@@ -1,13 +1,10 @@
 package io.ironlb.speaker;
 
-import static net.logstash.logback.argument.StructuredArguments.entries;
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
-import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.ironlb.announce.Action;
 import io.ironlb.announce.Event;
-import io.ironlb.announce.ProbeOutcome;
 import io.ironlb.announce.SpeakerCore;
 import io.ironlb.k8s.ConfigurationStateReporter;
 import io.ironlb.k8s.EventRecorder;
@@ -15,7 +12,6 @@ import io.ironlb.k8s.EventRecorder.Type;
 import io.ironlb.k8s.ServiceL2StatusWriter;
 import io.ironlb.l2.Claim;
 import io.ironlb.l2.Layer2;
-import io.ironlb.l2.ProbeResult;
 import io.ironlb.membership.Membership;
 import io.ironlb.model.ServiceKey;
 import io.ironlb.model.Vip;
@@ -93,6 +89,7 @@ public final class Speaker implements AutoCloseable {
   private final SpeakerCore core;
   private final SpeakerInformers informers;
   private final ApiWrites api;
+  private final SpeakerActions actions;
   private final AdvertisementsInForce advertisements = new AdvertisementsInForce();
   /** This speaker's ConfigurationState ({@code speaker-NODE}): whether its configuration loaded, and what is wrong with it. */
   private final ConfigurationStateReporter configurationState;
@@ -124,6 +121,8 @@ public final class Speaker implements AutoCloseable {
     this.informers = new SpeakerInformers(client, config.namespace(), config.loadBalancerClass(), config.drainCordoned(),
         config.ignoreExcludeLb());
     this.api = new ApiWrites(client, config.namespace(), events, new ServiceL2StatusWriter(client, config.namespace(), config.nodeName()));
+    this.actions = new SpeakerActions(config.nodeName(), layer2, api, metrics, informers, e -> core.step(e, clock.instant()),
+        e -> execute(() -> step(e)), this::recheckAt);
   }
 
   public void start() {
@@ -290,12 +289,12 @@ public final class Speaker implements AutoCloseable {
     }
   }
 
-  private void carryOutAll(List<Action> actions) {
-    Deque<Action> todo = new ArrayDeque<>(actions);
+  private void carryOutAll(List<Action> asked) {
+    Deque<Action> todo = new ArrayDeque<>(asked);
     while (!todo.isEmpty()) {
       Action a = todo.poll();
       try {
-        List<Action> more = carryOut(a);
+        List<Action> more = actions.carryOut(a);
         for (int i = more.size() - 1; i >= 0; i--) {
           todo.push(more.get(i)); // an answer's actions come before the rest
         }
@@ -303,75 +302,6 @@ public final class Speaker implements AutoCloseable {
         log.error("could not carry out {}", a, e);
       }
     }
-  }
-
-  /** Carries out one action; returns the actions of the core's answer to its result, if it has one. */
-  private List<Action> carryOut(Action action) {
-    switch (action) {
-      case Action.Announce a -> {
-        List<String> used = new ArrayList<>();
-        for (Vip ip : a.ips()) {
-          layer2.announce(ip.address(), a.interfaces());
-          for (String i : layer2.announcedOn(ip.address())) {
-            if (!used.contains(i)) {
-              used.add(i);
-            }
-          }
-          metrics.announced(ip.text(), config.nodeName(), a.service().toString(), true);
-        }
-        used.sort(null);
-        return core.step(new Event.Announced(a.service(), used), clock.instant());
-      }
-      case Action.Withdraw w -> {
-        for (Vip ip : w.ips()) {
-          layer2.withdraw(ip.address());
-          metrics.announced(ip.text(), config.nodeName(), w.service().toString(), false);
-        }
-      }
-      case Action.Probe p -> layer2.probe(p.ip().address(), p.interfaces(), p.ignoredMacs()).whenComplete((result, error) ->
-          execute(() -> step(new Event.ProbeFinished(p.ip(), p.purpose(), outcome(result, error)))));
-      case Action.WriteStatus w -> api.writeStatus(w.service(), w.interfaces(),
-          written -> execute(() -> step(new Event.StatusWriteFinished(w.service(), written))));
-      case Action.DeleteStatus d -> api.deleteStatus(d.service());
-      case Action.MarkConflict m -> api.markConflict(m.service(), new io.ironlb.announce.ConflictMark(m.ip(), m.mac()));
-      case Action.ClearConflict c -> api.clearConflict(c.service(), c.ip());
-      case Action.Emit e -> {
-        Service s = informers.service(e.service().namespace(), e.service().name());
-        if (s != null) {
-          api.event(s, e.type() == Action.EventType.Warning ? Type.Warning : Type.Normal, e.reason(), e.message());
-        }
-      }
-      case Action.Log l -> {
-        if (l.level() == Action.Level.WARN) {
-          log.warn(l.message(), kv("event", l.event()), entries(l.fields()));
-        } else {
-          log.info(l.message(), kv("event", l.event()), entries(l.fields()));
-        }
-      }
-      case Action.CountFailover f -> metrics.failover(f.service().toString());
-      case Action.CountConflict c -> metrics.conflict(c.ip().text(), c.mac().toString());
-      case Action.SetFallback f -> metrics.membershipFallback(f.on());
-      case Action.RecheckAt r -> recheckAt(r.at());
-      case Action.Verify v -> layer2.probe(v.ip().address(), v.interfaces(), Set.of()).whenComplete((result, error) ->
-          execute(() -> step(new Event.VerifyFinished(v.ip(), v.owner(), outcome(result, error)))));
-      case Action.Defend d -> layer2.defend(d.ip().address());
-      case Action.PeerMacs p -> layer2.peers(p.macs());
-      case Action.RecordVerified r -> api.recordVerified(r.service(), r.owner(), config.nodeName(), r.at());
-      case Action.CountSilent c -> metrics.silent(c.ip().text(), c.owner());
-      case Action.PublishJoined j -> api.publishJoined(config.nodeName(), j.at());
-    }
-    return List.of();
-  }
-
-  private static ProbeOutcome outcome(ProbeResult result, Throwable error) {
-    if (error != null) {
-      return new ProbeOutcome.Failed(error.toString());
-    }
-    return switch (result) {
-      case ProbeResult.Free f -> new ProbeOutcome.Free();
-      case ProbeResult.NotProbed n -> new ProbeOutcome.NotProbed();
-      case ProbeResult.Taken t -> new ProbeOutcome.Taken(t.mac(), t.interfaceName());
-    };
   }
 
   private void recheckAt(Instant at) {
