@@ -78,6 +78,8 @@ class AlertRulesTest {
     service("dns-udp", Map.of(MetalLb.ANNOTATION_ALLOW_SHARED_IP, "dns", MetalLb.ANNOTATION_LOAD_BALANCER_IPS, "198.51.100.210"),
         "UDP", 53);
     lan.awaitAnnouncedOnce("web", "dns-tcp", "dns-udp");
+    // Pool figures are exported with the pool status, at most once a second: not with the announcement.
+    await().atMost(SOON).until(() -> exported(lan.controller(), "metallb_allocator_addresses_in_use_total") == 2.0);
 
     prometheus.run(Duration.ofMinutes(5));
 
