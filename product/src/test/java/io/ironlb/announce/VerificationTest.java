@@ -131,6 +131,23 @@ class VerificationTest {
   }
 
   @Test
+  void anOwnerWhoseAddressAnotherNodeHeldAnnouncesItAgainWhenThatNodeGivesItBack() {
+    CoreDriver d = new CoreDriver("a").standard(List.of("a", "b", "c"), List.of(ALL));
+    d.send(new Event.ServiceUpdated(service("web", IP.text(), false, List.of(new EndpointFacts("c", true)), Map.of()), List.of()));
+    d.probesFindNothing();
+    assertThat(d.announces(WEB)).isTrue();
+    // b found a silent and announced web in its stead; a never stopped (it did not know its answers were lost).
+    d.send(new Event.StatusPublished(WEB, "b"));
+    assertThat(d.announces(WEB)).isTrue();
+    assertThat(d.actionsOf(Action.Defend.class)).isEmpty();
+
+    // a answers again; b hands web back and deletes its status. Clients still send to b: a tells them.
+    List<Action> back = d.send(new Event.StatusRemoved(WEB));
+    assertThat(back).contains(new Action.Defend(IP));
+    assertThat(back).anyMatch(a -> a instanceof Action.WriteStatus w && w.service().equals(WEB));
+  }
+
+  @Test
   void aForeignAnswerGoesToTheConflictFlow() {
     CoreDriver d = b();
     MacAddress foreign = MacAddress.parse("3c:22:fb:00:00:50");
