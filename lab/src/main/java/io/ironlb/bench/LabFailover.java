@@ -32,6 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -95,6 +96,8 @@ public final class LabFailover {
   /** A drain's client loop: a new connection every 5 ms, so that a gap of a few milliseconds costs a request. */
   static final long DRAIN_INTERVAL_MS = 5;
   static final Duration DRAIN_INTERVAL = Duration.ofMillis(DRAIN_INTERVAL_MS);
+  /** A silence trial starts at a random moment within this long after the lab settled: the speakers' default --verify-period. */
+  static final Duration SILENCE_PHASE = Duration.ofSeconds(5);
 
   /**
    * What bringing the home node back cost the client (a restore after kill, cut or term; {@code drain
@@ -472,6 +475,10 @@ public final class LabFailover {
       String fault = (mode == Mode.DRAIN ? "ironlb drain" : "silence") + " " + home.name();
       for (int i = 1; i <= trials; i++) {
         settle(client, target, loop, home, vip);
+        if (mode == Mode.SILENCE) {
+          // A real silence starts at any moment of the checks' period (5 s by default), not just after the last one ended.
+          Thread.sleep(ThreadLocalRandom.current().nextLong(SILENCE_PHASE.toMillis()));
+        }
         Trial t = plannedTrial(i, mode, client, home, loop, neigh);
         done.add(t);
         if (t.error() == null) {
