@@ -20,17 +20,22 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code error} and null times, a failed creation trial null for the figure it did not reach.
  *
  * <pre>
- * {"target": "ironlb" | "keepalived-vrrp2" | "keepalived-vrrp3", "mode": "kill" | "cut" | "term" | "create",
+ * {"target": "ironlb" | "keepalived-vrrp2" | "keepalived-vrrp3", "mode": "kill" | "cut" | "term" | "create" | "drain" | "silence",
  *  "nodes": 2, "cpus": 2, "loadAverage": "0.52 0.40 0.33",
  *  "trials": [{"n": 1, "from": "spark-2959", "to": "spark-ba63", "neighbourMs": 180, "outageMs": 12, "failed": 0, "error": null}],
  *  "creation": [{"n": 1, "ipMs": 120, "okMs": 390}],
  *  "timeline": {"trial": 1, "faultAt": "2026-01-01T00:00:00.123456Z",
  *               "requests": [{"startMs": -950, "endMs": -948, "ok": true, "node": "spark-2959"}],
- *               "neighbour": [{"atMs": 180, "node": "spark-ba63"}]}}
+ *               "neighbour": [{"atMs": 180, "node": "spark-ba63"}]},
+ *  "failback": [{"n": 1, "backMs": 2400, "gapMs": 11, "failed": 0, "error": null}]}
  * </pre>
  *
  * {@code creation} is empty except in create mode, where {@code trials} is empty and
- * {@code timeline} null. The timeline is the first successful trial's: every request that started
+ * {@code timeline} null. {@code failback} has one entry per trial (empty in create mode): what
+ * bringing the home node back cost, from the restore (kill, cut, term), {@code drain --undo} or the
+ * lifted silence until the client's neighbour entry was on the home node again ({@code backMs}), the
+ * longest wait between two answers ({@code gapMs}) and the failed requests until the home node held
+ * the address for a second. The timeline is the first successful trial's: every request that started
  * from 1 s before the fault to 2 s after the client's first success on the new node, times
  * relative to the fault; a request's {@code node} is the node whose LAN MAC the client's neighbour
  * entry held when it started (null before any entry was seen), so a plot can colour requests by the
@@ -38,7 +43,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code atMs} may lie before it) and then every change to another MAC.
  */
 record FailoverResults(String target, String mode, int nodes, int cpus, String loadAverage, List<Trial> trials,
-                       List<Creation> creation, Timeline timeline) {
+                       List<Creation> creation, Timeline timeline, List<Failback> failback) {
 
   static final Duration BEFORE_FAULT = Duration.ofSeconds(1);
   static final Duration AFTER_RECOVERY = Duration.ofSeconds(2);
@@ -46,6 +51,12 @@ record FailoverResults(String target, String mode, int nodes, int cpus, String l
   FailoverResults {
     trials = List.copyOf(trials);
     creation = List.copyOf(creation);
+    failback = failback == null ? List.of() : List.copyOf(failback); // absent in results written before it existed
+  }
+
+  FailoverResults(String target, String mode, int nodes, int cpus, String loadAverage, List<Trial> trials, List<Creation> creation,
+                  Timeline timeline) {
+    this(target, mode, nodes, cpus, loadAverage, trials, creation, timeline, List.of());
   }
 
   /** One failover trial; {@code to}, the times are null when it failed ({@code error} says why). */
@@ -54,6 +65,15 @@ record FailoverResults(String target, String mode, int nodes, int cpus, String l
     static Trial of(LabFailover.Trial t) {
       boolean ok = t.error() == null;
       return new Trial(t.n(), t.from(), t.to(), ok ? t.neighbourMs() : null, ok ? t.outageMs() : null, t.failed(), t.error());
+    }
+  }
+
+  /** One trial's failback: restore (or undo) to the client back on the home node, the longest wait, failed requests; null times when it failed. */
+  record Failback(int n, Long backMs, Long gapMs, int failed, String error) {
+
+    static Failback of(LabFailover.Failback f) {
+      boolean ok = f.error() == null;
+      return new Failback(f.n(), ok ? f.backMs() : null, ok ? f.gapMs() : null, f.failed(), f.error());
     }
   }
 

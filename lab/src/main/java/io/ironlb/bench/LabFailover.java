@@ -1,5 +1,6 @@
 package io.ironlb.bench;
 
+import io.ironlb.lab.ArpSilence;
 import io.ironlb.lab.ClusterSeeder;
 import io.ironlb.lab.LabNetwork;
 import io.ironlb.lab.LabLayout;
@@ -14,6 +15,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.ironlb.netns.LabProcess;
 import io.ironlb.netns.Netns;
+import io.ironlb.ops.DrainCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -30,8 +32,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import picocli.CommandLine;
 
 /**
  * {@code ironlb lab failover}: measures what a client sees when the announcing node fails. A
@@ -58,7 +62,9 @@ public final class LabFailover {
     KILL("kill -9 of the speaker"),
     CUT("all links cut"),
     TERM("SIGTERM of the speaker"),
-    CREATE("Service created");
+    CREATE("Service created"),
+    DRAIN("ironlb drain of the node"),
+    SILENCE("ARP/NDP answers silenced");
 
     final String fault;
 
@@ -70,8 +76,13 @@ public final class LabFailover {
       try {
         return valueOf(s.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--mode must be kill, cut, term or create, not '" + s + "'");
+        throw new IllegalArgumentException("--mode must be kill, cut, term, create, drain or silence, not '" + s + "'");
       }
+    }
+
+    /** A move the operator plans (drain) or a node alive but unheard (silence): undone by the harness, not by a restart. */
+    boolean planned() {
+      return this == DRAIN || this == SILENCE;
     }
   }
 
@@ -81,6 +92,20 @@ public final class LabFailover {
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
   static final Duration TAKEOVER_LIMIT = Duration.ofSeconds(20);
   static final Duration SETTLE_LIMIT = Duration.ofSeconds(90);
+
+  /** A drain's client loop: a new connection every 5 ms, so that a gap of a few milliseconds costs a request. */
+  static final long DRAIN_INTERVAL_MS = 5;
+  static final Duration DRAIN_INTERVAL = Duration.ofMillis(DRAIN_INTERVAL_MS);
+  /** A silence trial starts at a random moment within this long after the lab settled: the speakers' default --verify-period. */
+  static final Duration SILENCE_PHASE = Duration.ofSeconds(5);
+
+  /**
+   * What bringing the home node back cost the client (a restore after kill, cut or term; {@code drain
+   * --undo}; a lifted silence): from then until its neighbour entry was back on the home node
+   * ({@code backMs}), the longest wait between two answers ({@code gapMs}) and the requests that
+   * failed, counted until the home node held the address again for a second. A failed one has {@code error}.
+   */
+  record Failback(int n, long backMs, long gapMs, int failed, String error) {}
 
   /** One trial: the announcer before and after, and the times. A failed trial has {@code error}. */
   record Trial(int n, String from, String to, long neighbourMs, long outageMs, int failed, String error) {}
@@ -96,6 +121,9 @@ public final class LabFailover {
   private final Cleanup cleanup;
   private final List<Trial> done = new ArrayList<>();
   private final List<FailoverResults.Creation> created = new ArrayList<>();
+  private final List<Failback> failbacks = new ArrayList<>();
+  /** When the last trial's fault was undone (set just before the undo runs). */
+  private Instant restoredAt;
   private FailoverResults.Timeline timeline;
 
   /**
@@ -159,6 +187,12 @@ public final class LabFailover {
       err.println("ironlb lab failover: --keepalived must be 2 (VRRPv2, advert_int 1) or 3 (VRRPv3, advert_int 0.1), not " + o.keepalived());
       return 2;
     }
+    if (o.keepalived() != null && mode.planned()) {
+      err.println("ironlb lab failover: --mode " + mode.name().toLowerCase(Locale.ROOT) + " exercises IronLB's own "
+          + (mode == Mode.DRAIN ? "`ironlb drain`" : "verified announcements") + "; keepalived has no counterpart. Use --keepalived with"
+          + " --mode kill, cut or term.");
+      return 2;
+    }
     if (o.keepalived() != null && mode == Mode.CREATE) {
       err.println("ironlb lab failover: --mode create times IronLB's own allocation and announcement of a new Service;"
           + " keepalived has no counterpart. Use --keepalived with --mode kill, cut or term.");
@@ -201,10 +235,12 @@ public final class LabFailover {
     Runtime.getRuntime().addShutdownHook(hook);
     try (KubernetesClient client = Kube.client(api)) {
       removeOurObjects(client);
-      int code = mode == Mode.CREATE ? creation(client, o.trials()) : failover(client, o.trials(), mode, target);
+      int code = mode == Mode.CREATE ? creation(client, o.trials())
+          : mode.planned() ? planned(client, o.trials(), mode, target) : failover(client, o.trials(), mode, target);
       if (o.results() != null) {
         new FailoverResults(target.id(), mode.name().toLowerCase(Locale.ROOT), layout.nodes().size(), cpus, load,
-            done.stream().map(FailoverResults.Trial::of).toList(), created, timeline).write(o.results());
+            done.stream().map(FailoverResults.Trial::of).toList(), created, timeline,
+            failbacks.stream().map(FailoverResults.Failback::of).toList()).write(o.results());
       }
       return code;
     } catch (FailoverTarget.Refused e) {
@@ -252,6 +288,7 @@ public final class LabFailover {
           out.printf("%-6d %-34s %s%n", i, fault, "FAILED: " + t.error());
         }
         out.flush();
+        printFailback(failback(i, client, target, loop, neigh, home, vip), home, "restored");
       }
       settle(client, target, loop, home, vip);
     }
@@ -260,7 +297,8 @@ public final class LabFailover {
     out.println("neighbour moved " + Percentiles.summary(ok.stream().mapToLong(Trial::neighbourMs).toArray()));
     out.println("client outage   " + Percentiles.summary(ok.stream().mapToLong(Trial::outageMs).toArray()));
     out.println("failed trials   " + (done.size() - ok.size()) + " of " + done.size());
-    return ok.size() == done.size() ? 0 : 1;
+    printFailbackSummary(home);
+    return ok.size() == done.size() && failbacks.stream().allMatch(f -> f.error() == null) ? 0 : 1;
   }
 
   private Trial trial(int n, Mode mode, FailoverTarget target, LabLayout.Node home, ClientLoop loop, NeighbourWatch neigh)
@@ -268,7 +306,7 @@ public final class LabFailover {
     Runnable undo = switch (mode) {
       case CUT -> () -> LabNetwork.setNodeLinks(layout, home, "all", true);
       case KILL, TERM -> () -> target.restart(home);
-      case CREATE -> throw new IllegalArgumentException("not a fault");
+      case CREATE, DRAIN, SILENCE -> throw new IllegalArgumentException("not a fault of this kind");
     };
     Cleanup.Pending restore = cleanup.add(undo);
     Instant fault = Instant.now();
@@ -278,7 +316,7 @@ public final class LabFailover {
       case CUT -> LabNetwork.setNodeLinks(layout, home, "all", false);
       // SIGTERM returns at once; the process says goodbye and leaves while we measure.
       case TERM -> stopper = Thread.ofVirtual().start(() -> target.terminate(home));
-      case CREATE -> throw new IllegalArgumentException("not a fault");
+      case CREATE, DRAIN, SILENCE -> throw new IllegalArgumentException("not a fault of this kind");
     }
     try {
       Set<String> otherMacs = new HashSet<>();
@@ -317,6 +355,7 @@ public final class LabFailover {
       if (stopper != null) {
         stopper.join(Duration.ofSeconds(15));
       }
+      restoredAt = Instant.now();
       restore.runNow();
     }
   }
@@ -358,6 +397,174 @@ public final class LabFailover {
     }
     throw new IllegalStateException(home.name() + " did not take " + vip + " back within " + SETTLE_LIMIT.toSeconds()
         + " s (" + target.holders(client, vip) + "); see the logs in " + state.logs());
+  }
+
+  // ---------------------------------------------------------------- failback
+
+  /**
+   * Waits until {@code home} holds {@code vip} again and the client uses it (as {@link #settle}),
+   * then measures what that cost from {@link #restoredAt}; records and returns it.
+   */
+  private Failback failback(int n, KubernetesClient client, FailoverTarget target, ClientLoop loop, NeighbourWatch neigh,
+      LabLayout.Node home, String vip) throws InterruptedException {
+    Instant restored = restoredAt;
+    Failback f;
+    try {
+      settle(client, target, loop, home, vip);
+      Instant settled = Instant.now();
+      // Every request started before the home node held the address for a second has ended (or timed out) before it is read.
+      sleepUntil(settled.plus(REQUEST_TIMEOUT).plusMillis(200));
+      long back = neigh.changesSince(restored).stream().filter(c -> c.mac().equals(home.lanMac())).findFirst()
+          .map(c -> Duration.between(restored, c.at()).toMillis()).orElse(0L); // the entry never left it
+      int failed = (int) loop.since(restored).stream().filter(r -> !r.ok() && r.start().isBefore(settled)).count();
+      f = new Failback(n, back, loop.outage(restored, settled).gap().toMillis(), failed, null);
+    } catch (IllegalStateException e) {
+      f = new Failback(n, 0, 0, 0, e.getMessage());
+    }
+    failbacks.add(f);
+    return f;
+  }
+
+  private void printFailback(Failback f, LabLayout.Node home, String how) {
+    if (f.error() == null) {
+      out.printf("%-6s failback: %s; the client back on %s after %d ms, longest wait %d ms, %d failed requests%n", "", how, home.name(),
+          f.backMs(), f.gapMs(), f.failed());
+    } else {
+      out.printf("%-6s failback FAILED: %s%n", "", f.error());
+    }
+    out.flush();
+  }
+
+  private void printFailbackSummary(LabLayout.Node home) {
+    List<Failback> ok = failbacks.stream().filter(f -> f.error() == null).toList();
+    out.println("failback        client back on " + home.name() + " " + Percentiles.summary(ok.stream().mapToLong(Failback::backMs).toArray()));
+    out.println("failback        longest wait " + Percentiles.summary(ok.stream().mapToLong(Failback::gapMs).toArray()) + "; "
+        + ok.stream().mapToInt(Failback::failed).sum() + " failed requests in " + ok.size() + " failbacks"
+        + (ok.size() == failbacks.size() ? "" : ", " + (failbacks.size() - ok.size()) + " did not finish"));
+  }
+
+  // ---------------------------------------------------------------- planned moves: drain, silence
+
+  /**
+   * {@code --mode drain}: per trial {@code ironlb drain} of the announcing node, with a client loop
+   * opening a connection every {@value #DRAIN_INTERVAL_MS} ms; the address must move with no failed
+   * request; then {@code ironlb drain --undo} and the failback. {@code --mode silence}: per trial the
+   * announcing node's ARP/NDP answers are silenced ({@code ironlb lab silence}) and the client forgets
+   * its neighbour entry at the same moment: how long until it is served again (by the node next in
+   * line, which found the owner silent); then the silence is lifted and the failback measured.
+   */
+  private int planned(KubernetesClient client, int trials, Mode mode, FailoverTarget target) throws InterruptedException {
+    LabLayout.Node endpoint = layout.node(ClusterSeeder.apps(layout).getFirst().node()).orElseThrow();
+    FailoverTarget.Placement placed = target.place(client, endpoint);
+    String vip = placed.vip();
+    LabLayout.Node home = placed.home();
+    Duration interval = mode == Mode.DRAIN ? DRAIN_INTERVAL : INTERVAL;
+    String url = "http://" + vip + "/";
+    out.printf("%s: %s; client loop in %s: GET %s every %d ms, %d ms timeout.%n", mode == Mode.DRAIN ? "Drain" : "Silence",
+        placed.summary(), LabLayout.CLIENT, url, interval.toMillis(), REQUEST_TIMEOUT.toMillis());
+    if (mode == Mode.SILENCE) {
+      out.println("Each trial silences " + home.name() + " and flushes the client's neighbour entry at once; CLIENT OUTAGE is until it is"
+          + " served again.");
+    }
+    out.flush();
+    try (ClientLoop loop = ClientLoop.start(layout.client().namespace(), url, interval, REQUEST_TIMEOUT);
+        NeighbourWatch neigh = new NeighbourWatch(layout.client().namespace(), vip)) {
+      cleanup.add(neigh::close);
+      cleanup.add(loop::close);
+      out.printf("%-6s %-34s %-12s %-16s %-14s %s%n", "TRIAL", "FAULT", "MOVED TO", "NEIGHBOUR MOVED", "CLIENT OUTAGE", "FAILED REQUESTS");
+      String fault = (mode == Mode.DRAIN ? "ironlb drain" : "silence") + " " + home.name();
+      for (int i = 1; i <= trials; i++) {
+        settle(client, target, loop, home, vip);
+        if (mode == Mode.SILENCE) {
+          // A real silence starts at any moment of the checks' period (5 s by default), not just after the last one ended.
+          Thread.sleep(ThreadLocalRandom.current().nextLong(SILENCE_PHASE.toMillis()));
+        }
+        Trial t = plannedTrial(i, mode, client, home, loop, neigh);
+        done.add(t);
+        if (t.error() == null) {
+          out.printf("%-6d %-34s %-12s %-16s %-14s %d%n", i, fault, t.to(), t.neighbourMs() + " ms", t.outageMs() + " ms", t.failed());
+        } else {
+          out.printf("%-6d %-34s %s%n", i, fault, "FAILED: " + t.error());
+        }
+        out.flush();
+        printFailback(failback(i, client, target, loop, neigh, home, vip), home, mode == Mode.DRAIN ? "drain --undo" : "silence lifted");
+      }
+    }
+    List<Trial> ok = done.stream().filter(t -> t.error() == null).toList();
+    out.println();
+    out.println("neighbour moved " + Percentiles.summary(ok.stream().mapToLong(Trial::neighbourMs).toArray()));
+    out.println("client outage   " + Percentiles.summary(ok.stream().mapToLong(Trial::outageMs).toArray()));
+    out.println("failed requests " + ok.stream().mapToInt(Trial::failed).sum() + " in " + ok.size() + " trials");
+    out.println("failed trials   " + (done.size() - ok.size()) + " of " + done.size());
+    printFailbackSummary(home);
+    return ok.size() == done.size() && failbacks.stream().allMatch(f -> f.error() == null) ? 0 : 1;
+  }
+
+  private Trial plannedTrial(int n, Mode mode, KubernetesClient client, LabLayout.Node home, ClientLoop loop, NeighbourWatch neigh)
+      throws InterruptedException {
+    Runnable undo = mode == Mode.DRAIN ? () -> drain(home, true) : () -> ArpSilence.lift(home);
+    Cleanup.Pending restore = cleanup.add(undo);
+    Instant fault = Instant.now();
+    if (mode == Mode.DRAIN) {
+      drain(home, false);
+    } else {
+      ArpSilence.apply(layout, home);
+      Netns.flushNeighbours(layout.client().namespace()); // the client forgets: it must ask again, and only the silent node has it
+    }
+    try {
+      Set<String> otherMacs = new HashSet<>();
+      layout.nodes().stream().filter(x -> !x.name().equals(home.name())).forEach(x -> otherMacs.add(x.lanMac()));
+      Instant limit = fault.plus(TAKEOVER_LIMIT);
+      Optional<NeighbourWatch.Change> moved = Optional.empty();
+      Optional<ClientLoop.Result> okAfter = Optional.empty();
+      String holder = null;
+      while (Instant.now().isBefore(limit)) {
+        moved = neigh.movedAway(home.lanMac(), fault).filter(c -> otherMacs.contains(c.mac()));
+        okAfter = moved.flatMap(m -> loop.firstOkSince(m.at()));
+        holder = Lab.announcers(client).get(ClusterSeeder.APP_NS + "/" + SERVICE);
+        if (okAfter.isPresent() && holder != null && !holder.contains(",") && !holder.equals(home.name())) {
+          break;
+        }
+        Thread.sleep(20); // polling results other threads and the API collect
+      }
+      if (moved.isEmpty() || okAfter.isEmpty()) {
+        return new Trial(n, home.name(), null, 0, 0, 0, moved.isEmpty()
+            ? "the client's neighbour entry did not move to another node within " + TAKEOVER_LIMIT.toSeconds() + " s"
+            : "no successful request within " + TAKEOVER_LIMIT.toSeconds() + " s");
+      }
+      // Every request started until a second after the move has ended (or timed out) before it is counted.
+      Instant until = okAfter.get().end().plusSeconds(1);
+      sleepUntil(until.plus(REQUEST_TIMEOUT).plusMillis(200));
+      int failed = (int) loop.since(fault).stream().filter(r -> !r.ok() && r.start().isBefore(until)).count();
+      ClientLoop.Outage outage = loop.outage(fault, until);
+      if (timeline == null) {
+        Instant recovered = okAfter.get().end();
+        sleepUntil(recovered.plus(FailoverResults.AFTER_RECOVERY).plus(REQUEST_TIMEOUT).plusMillis(200));
+        timeline = FailoverResults.timeline(n, fault, recovered, loop.results(), neigh.changes(), this::nodeOfMac);
+      }
+      NeighbourWatch.Change change = moved.get();
+      return new Trial(n, home.name(), nodeOfMac(change.mac()), Duration.between(fault, change.at()).toMillis(), outage.gap().toMillis(),
+          failed, null);
+    } finally {
+      restoredAt = Instant.now();
+      restore.runNow();
+    }
+  }
+
+  /** {@code ironlb drain NODE --wait 0s} (or {@code --undo}) against the lab's API server, as an operator runs it. */
+  private void drain(LabLayout.Node node, boolean undo) {
+    StringWriter text = new StringWriter();
+    PrintWriter w = new PrintWriter(text, true);
+    List<String> args = new ArrayList<>(List.of(node.name(), "--kubeconfig", state.kubeconfig().toString(), "--wait", "0s"));
+    if (undo) {
+      args.add("--undo");
+    }
+    int code = new CommandLine(new DrainCommand()).setOut(w).setErr(w).execute(args.toArray(String[]::new));
+    // With --wait 0s a drain exits 1 while addresses are still on the node: the trial waits for the move itself.
+    boolean expected = code == 0 || (code == 1 && !undo);
+    if (!expected) {
+      throw new IllegalStateException("ironlb drain " + String.join(" ", args) + " exited " + code + ": " + text.toString().strip());
+    }
   }
 
   // ---------------------------------------------------------------- creation trials

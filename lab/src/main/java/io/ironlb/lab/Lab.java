@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 
 /**
  * The lab's verbs ({@code up}, {@code down}, {@code status}, {@code exec}, {@code cut},
- * {@code restore}, {@code rogue}, {@code kill}, {@code failover}); {@link LabCommand} parses the command line and
+ * {@code silence}, {@code restore}, {@code rogue}, {@code kill}, {@code failover}); {@link LabCommand} parses the command line and
  * calls these. Output goes to the given writers, so tests run the verbs in-process.
  */
 public final class Lab {
@@ -33,8 +33,20 @@ public final class Lab {
   public static final Duration API_START = Duration.ofSeconds(40);
   public static final Duration SERVICES_WAIT = Duration.ofSeconds(20);
 
-  /** The {@code up} options. {@code lans} are CIDRs; one per family replaces that family's default. */
-  public record UpOptions(List<String> lans, int nodes, String prefix, boolean keepOnFailure, boolean waitForIps, Instant startedAt) {}
+  /**
+   * The {@code up} options. {@code lans} are CIDRs; one per family replaces that family's default.
+   * {@code speakerFlags} go to every speaker ({@link SpeakerFlags}).
+   */
+  public record UpOptions(List<String> lans, int nodes, String prefix, boolean keepOnFailure, boolean waitForIps, Instant startedAt,
+      List<String> speakerFlags) {
+    public UpOptions {
+      speakerFlags = List.copyOf(speakerFlags);
+    }
+
+    public UpOptions(List<String> lans, int nodes, String prefix, boolean keepOnFailure, boolean waitForIps, Instant startedAt) {
+      this(lans, nodes, prefix, keepOnFailure, waitForIps, startedAt, List.of());
+    }
+  }
 
   private final Path dir;
   private final PrintWriter out;
@@ -82,8 +94,10 @@ public final class Lab {
       }
     }
     LabLayout layout;
+    SpeakerFlags speakerFlags;
     try {
       layout = LabLayout.of(o.prefix(), o.nodes(), lan4, lan6);
+      speakerFlags = SpeakerFlags.of(o.speakerFlags());
     } catch (IllegalArgumentException e) {
       err.println("ironlb lab up: " + e.getMessage());
       return 2;
@@ -112,6 +126,9 @@ public final class Lab {
     options.put("nodes", String.valueOf(layout.nodes().size()));
     options.put("lan4", layout.lan4().toString());
     options.put("lan6", layout.lan6().toString());
+    if (!speakerFlags.flags().isEmpty()) {
+      options.put(SpeakerFlags.OPTION, speakerFlags.encoded());
+    }
     LabState state = LabState.create(dir, options);
     try {
       upSteps(state, layout, o, t0);
@@ -207,8 +224,9 @@ public final class Lab {
     env.put("POD_NAME", "speaker-" + n.name());
     env.put("POD_NAMESPACE", ClusterSeeder.METALLB_NS);
     env.put("POD_IP", n.lan4());
-    start(state, "speaker " + n.name(), n.namespace(), SelfCommand.deployed(SelfCommand.Deployed.SPEAKER, "speaker", "--node", n.name(),
-        "--kubeconfig", state.nodeKubeconfig(n.name()).toString()), env);
+    List<String> args = new ArrayList<>(List.of("speaker", "--node", n.name(), "--kubeconfig", state.nodeKubeconfig(n.name()).toString()));
+    args.addAll(SpeakerFlags.of(state).flags());
+    start(state, "speaker " + n.name(), n.namespace(), SelfCommand.deployed(SelfCommand.Deployed.SPEAKER, args.toArray(String[]::new)), env);
   }
 
   private LabProcess start(LabState state, String name, String ns, List<String> argv, Map<String, String> env) {
@@ -348,7 +366,7 @@ public final class Lab {
     } else {
       out.println("No EXTERNAL-IP yet. The app answers on its node directly:  sudo ./ironlb lab exec mac -- curl http://" + nodeIp + ":8080/");
     }
-    out.println("More: ironlb lab status | exec HOST -- CMD | cut NODE | restore NODE | rogue IP | kill NODE | failover | down");
+    out.println("More: ironlb lab status | exec HOST -- CMD | cut NODE | silence NODE | restore NODE | rogue IP | kill NODE | failover | down");
   }
 
   // ---------------------------------------------------------------- down
@@ -479,7 +497,8 @@ public final class Lab {
     LabLayout.Host c = layout.client();
     rows.add(new String[] {c.name(), c.namespace(), link(layout, c.lanPort()), "-", c.lan4() + " " + c.lan6(), c.mac()});
     for (LabLayout.Node n : layout.nodes()) {
-      rows.add(new String[] {n.name() + (n.controlPlane() ? " (control plane)" : ""), n.namespace(), link(layout, n.lanPort()),
+      rows.add(new String[] {n.name() + (n.controlPlane() ? " (control plane)" : ""), n.namespace(),
+          link(layout, n.lanPort()) + (ArpSilence.on(n) ? " SILENCED" : ""),
           link(layout, n.internalPort()), n.lan4() + " " + n.lan6(), n.lanMac()});
     }
     for (Map.Entry<String, String> r : state.rogues().entrySet()) {
@@ -562,6 +581,10 @@ public final class Lab {
     LabNetwork.setNodeLinks(layout, n.get(), which, up);
     if (up) {
       out.println("Restored " + node + ": " + ("all".equals(which) ? "LAN and internal links" : which + " link") + " up.");
+      if (ArpSilence.on(n.get())) {
+        ArpSilence.lift(n.get());
+        out.println("Lifted the silence of " + node + ": its ARP and NDP answers reach the LAN again.");
+      }
       if (state.process("speaker " + node).map(p -> !p.alive()).orElse(false)) {
         startSpeaker(state, n.get());
         out.println("Restarted the speaker on " + node + " (it had been killed).");
@@ -570,6 +593,29 @@ public final class Lab {
       out.println("Cut " + node + ": " + ("all".equals(which) ? "LAN and internal links down (the node is lost)" : which + " link down")
           + ". `ironlb lab restore " + node + "` brings it back.");
     }
+    return 0;
+  }
+
+  /**
+   * Silences {@code node}'s answers for service addresses ({@link ArpSilence}) while its speaker,
+   * membership and links stay up; {@code restore} lifts it.
+   */
+  public int silence(String node) {
+    LabState state = LabState.load(dir);
+    if (!state.exists()) {
+      err.println("No lab (no state in " + dir + ").");
+      return 3;
+    }
+    LabLayout layout = state.layout();
+    Optional<LabLayout.Node> n = layout.node(node);
+    if (n.isEmpty()) {
+      err.println("unknown node '" + node + "'; nodes: " + layout.nodes().stream().map(LabLayout.Node::name).toList());
+      return 2;
+    }
+    ArpSilence.apply(layout, n.get());
+    out.println("Silenced " + node + ": its ARP replies, gratuitous ARP and neighbour advertisements for " + layout.poolRange4()
+        + " and " + layout.poolRange6() + " no longer leave " + LabLayout.NODE_LAN_IF + "; its speaker and membership run on."
+        + " `ironlb lab restore " + node + "` lifts it.");
     return 0;
   }
 

@@ -44,6 +44,11 @@ public final class LabCluster implements AutoCloseable {
 
   /** Runs {@code lab up} with {@code nodes} nodes; throws with the lab's output when it fails. */
   public static LabCluster up(int nodes) {
+    return up(nodes, List.of());
+  }
+
+  /** {@link #up(int)} with {@code lab up --speaker-flag} for each of {@code speakerFlags}. */
+  public static LabCluster up(int nodes, List<String> speakerFlags) {
     String why = Lab.preflight();
     if (why != null) {
       throw new IllegalStateException(why);
@@ -56,7 +61,7 @@ public final class LabCluster implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     String[] out = new String[2];
-    int code = run(dir, lab -> lab.up(new Lab.UpOptions(List.of(), nodes, prefix, false, true, Instant.now())), out);
+    int code = run(dir, lab -> lab.up(new Lab.UpOptions(List.of(), nodes, prefix, false, true, Instant.now(), speakerFlags)), out);
     if (code != 0) {
       run(dir, Lab::down, new String[2]);
       throw new IllegalStateException("lab up failed (" + code + "):\n" + out[0] + out[1]);
@@ -142,7 +147,12 @@ public final class LabCluster implements AutoCloseable {
     verb(lab -> lab.cut(node, link, false));
   }
 
-  /** Links up again, and a killed speaker restarted. */
+  /** Silences {@code node}'s ARP and NDP answers for service addresses ({@link ArpSilence}); {@link #restore} lifts it. */
+  public void silence(String node) {
+    verb(lab -> lab.silence(node));
+  }
+
+  /** Links up again, a silence lifted, and a killed speaker restarted. */
   public void restore(String node) {
     verb(lab -> lab.cut(node, "all", true));
   }

@@ -30,7 +30,7 @@ import picocli.CommandLine.Parameters;
         "iproute2 and nftables. State lives in " + LabState.DEFAULT_DIR + " (or --state-dir, or $IRONLB_LAB_DIR)."},
     subcommands = {
         LabCommand.Up.class, LabCommand.Down.class, LabCommand.Status.class, LabCommand.Exec.class,
-        LabCommand.Cut.class, LabCommand.Restore.class, LabCommand.Rogue.class, LabCommand.Kill.class,
+        LabCommand.Cut.class, LabCommand.Silence.class, LabCommand.Restore.class, LabCommand.Rogue.class, LabCommand.Kill.class,
         LabCommand.Failover.class, LabCommand.ApiServerCmd.class, LabCommand.ForwardCmd.class, LabCommand.AppCmd.class,
         LabCommand.HttpLoopCmd.class})
 public final class LabCommand implements Runnable {
@@ -98,11 +98,15 @@ public final class LabCommand implements Runnable {
     @Option(names = "--no-wait", description = "Do not wait for Services to get an EXTERNAL-IP.")
     boolean noWait;
 
+    @Option(names = "--speaker-flag", paramLabel = "FLAG",
+        description = "A flag for every speaker, e.g. --speaker-flag=--failback-hold-down=10s (repeatable; restarted speakers keep it).")
+    List<String> speakerFlags = new ArrayList<>();
+
     @Override
     public Integer call() {
       // The JVM's start, not the process's: ./ironlb execs java after (maybe) building the jar.
       java.time.Instant started = java.time.Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
-      return lab().up(new Lab.UpOptions(lans, nodes, prefix, keep, !noWait, started));
+      return lab().up(new Lab.UpOptions(lans, nodes, prefix, keep, !noWait, started, speakerFlags));
     }
   }
 
@@ -165,8 +169,23 @@ public final class LabCommand implements Runnable {
     }
   }
 
+  @Command(name = "silence", mixinStandardHelpOptions = true,
+      description = {"Silence a node's answers for Service addresses: its ARP replies, gratuitous ARP and neighbour",
+          "advertisements for pool addresses never leave its LAN link (an nftables netdev egress chain), while its speaker,",
+          "membership and links stay up. `ironlb lab restore NODE` lifts it."})
+  static final class Silence extends Verb {
+    @Parameters(index = "0", paramLabel = "NODE")
+    String node;
+
+    @Override
+    public Integer call() {
+      Integer r = needRoot();
+      return r != null ? r : lab().silence(node);
+    }
+  }
+
   @Command(name = "restore", mixinStandardHelpOptions = true,
-      description = "Bring a node back: its links up, and its speaker restarted if it was killed.")
+      description = "Bring a node back: its links up, its silence lifted, and its speaker restarted if it was killed.")
   static final class Restore extends Verb {
     @Parameters(index = "0", paramLabel = "NODE")
     String node;
@@ -207,14 +226,17 @@ public final class LabCommand implements Runnable {
       description = {"Measure failover as a client sees it: a client loop in mac sends GET to a test Service's VIP every 10 ms",
           "while the announcing node fails (--mode kill: kill -9 of its speaker; cut: all its links down; term: SIGTERM",
           "of its speaker), then restores it. Prints per trial when the client's neighbour entry moved and the outage,",
-          "then p50/p90/max. --mode create: time from creating a Service to its first successful request.",
+          "then p50/p90/max, and each failback (the node restored, the address back): failed requests and longest wait.",
+          "--mode create: time from creating a Service to its first successful request. --mode drain: `ironlb drain` of the",
+          "announcing node with a connection every 5 ms (0 failed requests expected), then `drain --undo`. --mode silence: the",
+          "announcing node's ARP/NDP answers silenced and the client's neighbour entry flushed: time until it is served again.",
           "--keepalived 2|3 measures keepalived (VRRPv2, advert_int 1; VRRPv3, advert_int 0.1) on the same lab instead.",
           "--results FILE also writes the run as one JSON document."})
   static final class Failover extends Verb {
     @Option(names = "--trials", paramLabel = "N", defaultValue = "5", description = "Number of trials (default: ${DEFAULT-VALUE}).")
     int trials;
 
-    @Option(names = "--mode", paramLabel = "kill|cut|term|create", defaultValue = "kill",
+    @Option(names = "--mode", paramLabel = "kill|cut|term|create|drain|silence", defaultValue = "kill",
         description = "What fails (default: ${DEFAULT-VALUE}).")
     String mode;
 

@@ -230,10 +230,16 @@ public final class SpeakerCore {
         dirty.add(e.service());
       }
       case Event.StatusRemoved e -> {
-        statusAnnouncer.remove(e.service());
-        if (announced.containsKey(e.service())) {
+        String before = statusAnnouncer.remove(e.service());
+        Announced a = announced.get(e.service());
+        if (a != null) {
           // A handover's late delete by the previous announcer, or a hand-deleted object: write it again.
           statusToWrite.add(e.service());
+          if (before != null && !before.equals(config.node())) {
+            // Another node held the address meanwhile (it found this one silent) and gave it back:
+            // clients still send to it, so tell them where the address is now.
+            toDefend.addAll(a.ips());
+          }
         }
         dirty.add(e.service());
       }

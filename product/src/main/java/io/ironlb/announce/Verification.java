@@ -15,7 +15,7 @@ import java.util.TreeMap;
  * one next in line, each every {@code period}, the first check spread over the period by the
  * address (so a cluster's checks do not all fall in one instant), never more than
  * {@code perSecond} in any second. An owner that answers none of {@code silentAfter} checks in a
- * row is silent for that address.
+ * row is silent for that address; after a miss the next check follows at once.
  */
 final class Verification {
   private final Duration period;
@@ -117,10 +117,18 @@ final class Verification {
     unanswered.remove(ip);
   }
 
-  /** Nobody answered; true when that makes {@code silentAfter} in a row. */
+  /**
+   * Nobody answered; true when that makes {@code silentAfter} in a row. A miss short of that is
+   * checked again at once rather than a period later, so a silent owner is found within one
+   * period plus the checks, while one late answer still never counts as silence.
+   */
   boolean unanswered(Vip ip, Instant now) {
-    finished(ip, now);
-    return unanswered.merge(ip, 1, Integer::sum) >= silentAfter;
+    int misses = unanswered.merge(ip, 1, Integer::sum);
+    running.remove(ip);
+    if (checked.containsKey(ip)) {
+      due.put(ip, misses < silentAfter ? now : now.plus(period));
+    }
+    return misses >= silentAfter;
   }
 
   private void finished(Vip ip, Instant now) {

@@ -313,6 +313,10 @@ public final class Speaker implements AutoCloseable {
     }
     tickAt = at;
     long delay = Math.max(0, Duration.between(clock.instant(), at).toMillis() + 1);
-    tick = worker.schedule(() -> step(new Event.Tick()), delay, TimeUnit.MILLISECONDS);
+    tick = worker.schedule(() -> {
+      // The tick that runs now is no earlier tick to come: what the core asks during it must be scheduled.
+      tick = null;
+      step(new Event.Tick());
+    }, delay, TimeUnit.MILLISECONDS);
   }
 }

@@ -88,7 +88,7 @@ class VerificationTest {
     CoreDriver d = b();
     answer(d, checksWithin(d, Duration.ofSeconds(5)).getFirst(), new ProbeOutcome.Free());
     assertThat(d.announces(WEB)).as("one unanswered check is not enough").isFalse();
-    answer(d, checksWithin(d, Duration.ofSeconds(5)).getFirst(), new ProbeOutcome.Free());
+    answer(d, d.actionsOf(Action.Verify.class).getLast(), new ProbeOutcome.Free());
 
     assertThat(d.emittedReasons()).contains("announcerSilent");
     assertThat(d.actionsOf(Action.CountSilent.class)).containsExactly(new Action.CountSilent(IP, "a"));
@@ -104,6 +104,47 @@ class VerificationTest {
     assertThat(d.core.winner(WEB)).isEqualTo("a");
     d.send(new Event.ClaimHeard(IP, macOf("a"), "lan0", "gratuitous ARP"));
     assertThat(d.announces(WEB)).isFalse();
+  }
+
+  @Test
+  void aMissedCheckIsCheckedAgainAtOnceSoASilentOwnerIsFoundWithinOnePeriod() {
+    CoreDriver d = b();
+    List<Action.Verify> first = checksWithin(d, Duration.ofSeconds(5));
+    assertThat(first).hasSize(1);
+    answer(d, first.getFirst(), new ProbeOutcome.Free());
+    List<Action.Verify> all = d.actionsOf(Action.Verify.class);
+    assertThat(all).as("the confirming check is asked for with the miss, not a period later").hasSize(2);
+    answer(d, all.getLast(), new ProbeOutcome.Free());
+    assertThat(d.announces(WEB)).isTrue();
+    assertThat(Duration.between(CoreDriver.T0, d.now)).isLessThanOrEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aMissFollowedByAnAnswerIsNoSilenceAndChecksGoBackToTheirPeriod() {
+    CoreDriver d = b();
+    answer(d, checksWithin(d, Duration.ofSeconds(5)).getFirst(), new ProbeOutcome.Free());
+    answer(d, d.actionsOf(Action.Verify.class).getLast(), new ProbeOutcome.Taken(macOf("a"), "lan0"));
+    assertThat(d.emittedReasons()).doesNotContain("announcerSilent");
+    assertThat(checksWithin(d, Duration.ofMillis(4900))).isEmpty();
+    assertThat(checksWithin(d, Duration.ofMillis(200))).hasSize(1);
+    assertThat(d.announces(WEB)).isFalse();
+  }
+
+  @Test
+  void anOwnerWhoseAddressAnotherNodeHeldAnnouncesItAgainWhenThatNodeGivesItBack() {
+    CoreDriver d = new CoreDriver("a").standard(List.of("a", "b", "c"), List.of(ALL));
+    d.send(new Event.ServiceUpdated(service("web", IP.text(), false, List.of(new EndpointFacts("c", true)), Map.of()), List.of()));
+    d.probesFindNothing();
+    assertThat(d.announces(WEB)).isTrue();
+    // b found a silent and announced web in its stead; a never stopped (it did not know its answers were lost).
+    d.send(new Event.StatusPublished(WEB, "b"));
+    assertThat(d.announces(WEB)).isTrue();
+    assertThat(d.actionsOf(Action.Defend.class)).isEmpty();
+
+    // a answers again; b hands web back and deletes its status. Clients still send to b: a tells them.
+    List<Action> back = d.send(new Event.StatusRemoved(WEB));
+    assertThat(back).contains(new Action.Defend(IP));
+    assertThat(back).anyMatch(a -> a instanceof Action.WriteStatus w && w.service().equals(WEB));
   }
 
   @Test

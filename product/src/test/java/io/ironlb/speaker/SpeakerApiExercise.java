@@ -135,7 +135,7 @@ public final class SpeakerApiExercise {
    * One LAN interface; probes find the foreign-held addresses taken by their MAC and everything else
    * free. By default {@link #TAKEN_IP} is held by 02:00:00:00:00:99.
    */
-  static final class FakeLayer2 implements Layer2 {
+  static class FakeLayer2 implements Layer2 {
     private final Set<InetAddress> announced = ConcurrentHashMap.newKeySet();
     private final InterfaceTable table;
     private final Map<String, MacAddress> foreignHeld;
