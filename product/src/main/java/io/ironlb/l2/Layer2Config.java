@@ -6,26 +6,23 @@ import java.time.Duration;
  * Timings and limits of the data plane.
  *
  * @param claimQuietPeriod how long without a foreign claim ends a conflict episode
- * @param interfacePoll how often interfaces are re-read (an interface that comes up later is served)
- * @param receiveTimeout how long a receive call blocks, which bounds how long close() waits
  */
-public record Layer2Config(Announcer.Config announce, ConflictProbe.Config probe, RateLimiter.Config rateLimit, Duration claimQuietPeriod,
-    Duration interfacePoll, Duration receiveTimeout) {
+public record Layer2Config(Announcer.Config announce, ConflictProbe.Config probe, RateLimiter.Config rateLimit, Duration claimQuietPeriod) {
 
   public static Layer2Config defaults() {
     return new Layer2Config(Announcer.Config.defaults(), ConflictProbe.Config.defaults(), RateLimiter.Config.defaults(),
-        Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMillis(200));
+        Duration.ofSeconds(10));
   }
 
   public Layer2Config withAnnounce(Announcer.Config a) {
-    return new Layer2Config(a, probe, rateLimit, claimQuietPeriod, interfacePoll, receiveTimeout);
+    return new Layer2Config(a, probe, rateLimit, claimQuietPeriod);
   }
 
   public Layer2Config withRateLimit(RateLimiter.Config r) {
-    return new Layer2Config(announce, probe, r, claimQuietPeriod, interfacePoll, receiveTimeout);
+    return new Layer2Config(announce, probe, r, claimQuietPeriod);
   }
 
-  public Layer2Config withInterfacePoll(Duration d) {
-    return new Layer2Config(announce, probe, rateLimit, claimQuietPeriod, d, receiveTimeout);
+  public Layer2Config withClaimQuietPeriod(Duration d) {
+    return new Layer2Config(announce, probe, rateLimit, d);
   }
 }

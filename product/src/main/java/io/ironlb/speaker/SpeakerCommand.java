@@ -173,9 +173,7 @@ public final class SpeakerCommand implements Callable<Integer> {
    * partition (seen in the end-to-end partition test).
    */
   static Layer2Config layer2Config() {
-    Layer2Config d = Layer2Config.defaults();
-    return new Layer2Config(d.announce(), d.probe(), d.rateLimit(), Speaker.CLAIM_EVIDENCE.minusSeconds(1), d.interfacePoll(),
-        d.receiveTimeout());
+    return Layer2Config.defaults().withClaimQuietPeriod(Speaker.CLAIM_EVIDENCE.minusSeconds(1));
   }
 
   private byte[] awaitSecret(KubernetesClient client) throws InterruptedException {

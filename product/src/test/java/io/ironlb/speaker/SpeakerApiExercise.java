@@ -165,6 +165,11 @@ public final class SpeakerApiExercise {
     }
 
     @Override
+    public void onInterfacesChanged(Consumer<InterfaceTable> listener) {
+      // one interface that never changes
+    }
+
+    @Override
     public void close() {}
   }
 
