@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The metrics port of the controller and the speaker: Prometheus' {@code /metrics}, {@code /-/healthy}
@@ -27,8 +29,16 @@ public final class MetricsServer {
 
   private MetricsServer() {}
 
+  /**
+   * Two threads answer: the probes and a scrape every few seconds need no more, and the library's
+   * default pool keeps ten threads (their stacks and buffers) for a port nobody hammers.
+   */
+  private static final int THREADS = 2;
+
   public static HTTPServer start(int port, PrometheusRegistry registry, Readiness readiness) throws IOException {
-    return HTTPServer.builder().port(port).registry(registry).defaultHandler(exchange -> answer(exchange, readiness)).buildAndStart();
+    ExecutorService threads = Executors.newFixedThreadPool(THREADS, Thread.ofPlatform().name("metrics-http-", 0).daemon().factory());
+    return HTTPServer.builder().port(port).registry(registry).executorService(threads).defaultHandler(exchange -> answer(exchange, readiness))
+        .buildAndStart();
   }
 
   /** Everything but {@code /metrics} and {@code /-/healthy}, which Prometheus' server answers itself. */
