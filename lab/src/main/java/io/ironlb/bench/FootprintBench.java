@@ -382,13 +382,13 @@ public final class FootprintBench {
             .withNewSpec().withType("LoadBalancer").withExternalTrafficPolicy("Cluster").withAllocateLoadBalancerNodePorts(false)
             .withIpFamilyPolicy("SingleStack").withIpFamilies(List.of("IPv6"))
             .addNewPort().withName("http").withProtocol("TCP").withPort(80).withTargetPort(new IntOrString(8080)).endPort()
-            .endSpec().build()).create();
+            .endSpec().build()).createOr(r -> r.update()); // a create retried after a timeout must not fail
         client.resource(new EndpointSliceBuilder().withNewMetadata().withName(name + "-ipv6").withNamespace(ClusterSeeder.APP_NS)
             .addToLabels("kubernetes.io/service-name", name).endMetadata()
             .withAddressType("IPv6")
             .addNewEndpoint().withAddresses(endpointNode.internal6()).withNodeName(endpointNode.name())
             .withNewConditions().withReady(true).withServing(true).withTerminating(false).endConditions().endEndpoint()
-            .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort().build()).create();
+            .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort().build()).createOr(r -> r.update());
       }
       System.out.printf(Locale.ROOT, "  lab %d: %d Services with endpoints created in %.1f s; waiting until every one is announced%n", lab,
           services, (System.nanoTime() - t0) / 1e9);

@@ -115,8 +115,11 @@ final class ProcFacts {
     Map<String, Long> out = new LinkedHashMap<>();
     String text = nmt.get();
     long heapCommitted = category(text, "Java Heap");
+    Optional<String> heapInfo = jcmd(pid, "GC.heap_info");
+    long heapResident = heapInfo.flatMap(i -> heapResident(pid, i)).orElse(heapCommitted);
+    out.put("heap", heapResident);
     out.put("heapCommitted", heapCommitted);
-    heapUsed(pid).ifPresent(u -> out.put("heapUsed", u));
+    heapInfo.flatMap(ProcFacts::heapUsed).ifPresent(u -> out.put("heapUsed", u));
     out.put("metaspace", metaspaceLine(text, "Metadata"));
     out.put("classSpace", metaspaceLine(text, "Class space"));
     out.put("cds", category(text, "Shared class space"));
@@ -126,13 +129,14 @@ final class ProcFacts {
     out.put("symbols", category(text, "Symbol"));
     long total = total(text);
     long classCategory = category(text, "Class") + category(text, "Metaspace");
-    long listed = heapCommitted + classCategory + out.get("cds") + out.get("codeCache") + out.get("threads") + out.get("gc")
+    long listed = heapResident + classCategory + out.get("cds") + out.get("codeCache") + out.get("threads") + out.get("gc")
         + out.get("symbols");
     long nmtSelf = category(text, "Native Memory Tracking");
     out.put("otherNative", Math.max(0, total - listed - nmtSelf));
     out.put("nmtOverhead", nmtSelf);
     out.put("nmtTotal", total);
-    out.put("notTracked", rssKiB - total);
+    // NMT counts the heap as committed; only its touched pages are resident.
+    out.put("notTracked", rssKiB - (total - heapCommitted + heapResident));
     return out;
   }
 
@@ -153,13 +157,9 @@ final class ProcFacts {
   }
 
   /** The heap in use from {@code GC.heap_info} (serial collector: DefNew and Tenured "used"). */
-  private static Optional<Long> heapUsed(long pid) {
-    Optional<String> info = jcmd(pid, "GC.heap_info");
-    if (info.isEmpty()) {
-      return Optional.empty();
-    }
+  private static Optional<Long> heapUsed(String info) {
     Matcher m = Pattern.compile("^\\s*(DefNew|Tenured|garbage-first heap|ZHeap)\\s+total \\d+K, used (\\d+)K", Pattern.MULTILINE)
-        .matcher(info.get());
+        .matcher(info);
     long used = 0;
     boolean any = false;
     while (m.find()) {
@@ -168,6 +168,42 @@ final class ProcFacts {
     }
     return any ? Optional.of(used) : Optional.empty();
   }
+
+  /**
+   * The heap's resident KiB: the {@code Rss} of the mappings inside the address range that
+   * {@code GC.heap_info} prints for its generations ({@code [start, top, end)}).
+   */
+  private static Optional<Long> heapResident(long pid, String heapInfo) {
+    Matcher m = Pattern.compile("\\[0x([0-9a-f]+), 0x[0-9a-f]+, 0x([0-9a-f]+)\\)").matcher(heapInfo);
+    long low = Long.MAX_VALUE;
+    long high = 0;
+    while (m.find()) {
+      low = Math.min(low, Long.parseUnsignedLong(m.group(1), 16));
+      high = Math.max(high, Long.parseUnsignedLong(m.group(2), 16));
+    }
+    if (high == 0) {
+      return Optional.empty();
+    }
+    long rss = 0;
+    boolean inside = false;
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "smaps"))) {
+        Matcher range = MAPPING.matcher(line);
+        if (range.lookingAt()) {
+          long start = Long.parseUnsignedLong(range.group(1), 16);
+          long end = Long.parseUnsignedLong(range.group(2), 16);
+          inside = start >= low && end <= high;
+        } else if (inside && line.startsWith("Rss:")) {
+          rss += Long.parseLong(line.substring(4).replace("kB", "").strip());
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+    return Optional.of(rss);
+  }
+
+  private static final Pattern MAPPING = Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) ");
 
   private static Optional<String> jcmd(long pid, String... command) {
     List<String> argv = new ArrayList<>();
