@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.ironlb.l2.linux.NetNamespace;
 import io.ironlb.lab.ClusterSeeder;
 import io.ironlb.lab.Json;
@@ -426,11 +427,15 @@ public final class FootprintBench {
     long deadline = System.nanoTime() + ANNOUNCE_TIMEOUT.toNanos();
     int announced = 0;
     while (System.nanoTime() < deadline) {
-      announced = (int) client.genericKubernetesResources("metallb.io/v1beta1", "ServiceL2Status").inNamespace(ClusterSeeder.METALLB_NS)
-          .list().getItems().stream()
-          .map(r -> Json.str(r.getAdditionalProperties().get("status"), "serviceName"))
-          .filter(n -> n != null && n.startsWith("bench-"))
-          .distinct().count();
+      try {
+        announced = (int) client.genericKubernetesResources("metallb.io/v1beta1", "ServiceL2Status").inNamespace(ClusterSeeder.METALLB_NS)
+            .list().getItems().stream()
+            .map(r -> Json.str(r.getAdditionalProperties().get("status"), "serviceName"))
+            .filter(n -> n != null && n.startsWith("bench-"))
+            .distinct().count();
+      } catch (KubernetesClientException e) {
+        // a list that timed out on a busy machine: ask again
+      }
       if (announced >= services) {
         return announced;
       }

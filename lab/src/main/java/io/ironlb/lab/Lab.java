@@ -220,9 +220,11 @@ public final class Lab {
 
       // --metrics-port 0: the controller runs in the root namespace, where a fixed port could clash with
       // another lab or a real service; the lab opens no listener there beyond its API server on 127.0.0.1.
+      Map<String, String> controllerEnv = new LinkedHashMap<>(SelfCommand.Deployed.CONTROLLER.environment());
+      controllerEnv.put("POD_NAMESPACE", ClusterSeeder.METALLB_NS);
+      controllerEnv.put("POD_NAME", "controller-" + layout.nodes().getFirst().name());
       start(state, "controller", null, SelfCommand.deployed(SelfCommand.Deployed.CONTROLLER, "controller", "--kubeconfig", state.kubeconfig().toString(),
-          "--namespace", ClusterSeeder.METALLB_NS, "--metrics-port", "0"), Map.of("POD_NAMESPACE", ClusterSeeder.METALLB_NS,
-          "POD_NAME", "controller-" + layout.nodes().getFirst().name()));
+          "--namespace", ClusterSeeder.METALLB_NS, "--metrics-port", "0"), controllerEnv);
       for (LabLayout.Node n : layout.nodes()) {
         startSpeaker(state, n);
       }
@@ -245,7 +247,7 @@ public final class Lab {
   public static final int NODE_API_PORT = 6443;
 
   public void startSpeaker(LabState state, LabLayout.Node n) {
-    Map<String, String> env = new LinkedHashMap<>();
+    Map<String, String> env = new LinkedHashMap<>(SelfCommand.Deployed.SPEAKER.environment());
     env.put("NODE_NAME", n.name());
     env.put("POD_NAME", "speaker-" + n.name());
     env.put("POD_NAMESPACE", ClusterSeeder.METALLB_NS);
