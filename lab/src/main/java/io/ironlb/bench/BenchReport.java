@@ -486,7 +486,7 @@ public final class BenchReport {
       return;
     }
     BenchResults.Footprint f = r.footprint().get();
-    line("`bench/footprint/run`: the controller and speakers as `ironlb lab up` runs them (the manifests' JVM flags), " + f.labs() + " labs of "
+    line("`bench/footprint/run`: the controller and speakers as `ironlb lab up` runs them (the manifests' JVM flags), " + f.labs() + (f.labs() == 1 ? " lab" : " labs") + " of "
         + f.nodes() + " nodes, next to MetalLB's example limit (`memory: " + f.limitMiB() + "Mi`, `cpu: 100m`). *Ready*: from the "
         + "process's start (`/proc/PID/stat`) until its readiness probe (`/-/ready`, asked from the node's namespace) first answers 200 "
         + "(the controller: its `controllerReady` log line). *Resident*: `VmRSS` after " + f.settleSeconds() + " s without work (anonymous "

@@ -378,18 +378,18 @@ public final class FootprintBench {
           .createOr(r -> r.update());
       for (int i = 0; i < services; i++) {
         String name = String.format(Locale.ROOT, "bench-%04d", i);
-        client.resource(new ServiceBuilder().withNewMetadata().withName(name).withNamespace(ClusterSeeder.APP_NS)
+        retrying(() -> client.resource(new ServiceBuilder().withNewMetadata().withName(name).withNamespace(ClusterSeeder.APP_NS)
             .addToAnnotations("metallb.io/address-pool", "bench-pool").endMetadata()
             .withNewSpec().withType("LoadBalancer").withExternalTrafficPolicy("Cluster").withAllocateLoadBalancerNodePorts(false)
             .withIpFamilyPolicy("SingleStack").withIpFamilies(List.of("IPv6"))
             .addNewPort().withName("http").withProtocol("TCP").withPort(80).withTargetPort(new IntOrString(8080)).endPort()
-            .endSpec().build()).createOr(r -> r.update()); // a create retried after a timeout must not fail
-        client.resource(new EndpointSliceBuilder().withNewMetadata().withName(name + "-ipv6").withNamespace(ClusterSeeder.APP_NS)
+            .endSpec().build()).createOr(r -> r.update())); // createOr: a create retried after a timeout must not fail
+        retrying(() -> client.resource(new EndpointSliceBuilder().withNewMetadata().withName(name + "-ipv6").withNamespace(ClusterSeeder.APP_NS)
             .addToLabels("kubernetes.io/service-name", name).endMetadata()
             .withAddressType("IPv6")
             .addNewEndpoint().withAddresses(endpointNode.internal6()).withNodeName(endpointNode.name())
             .withNewConditions().withReady(true).withServing(true).withTerminating(false).endConditions().endEndpoint()
-            .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort().build()).createOr(r -> r.update());
+            .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort().build()).createOr(r -> r.update()));
       }
       System.out.printf(Locale.ROOT, "  lab %d: %d Services with endpoints created in %.1f s; waiting until every one is announced%n", lab,
           services, (System.nanoTime() - t0) / 1e9);
@@ -412,6 +412,21 @@ public final class FootprintBench {
     for (LabProc p : processes().values()) {
       if (p.name().equals("controller") || p.name().startsWith("speaker ")) {
         memorySample(lab, "services", nmt, p, -1, null, Map.of());
+      }
+    }
+  }
+
+  /** A write to the lab's API server, tried up to three times: on a saturated machine a request may time out. */
+  private static void retrying(Runnable write) throws InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        write.run();
+        return;
+      } catch (KubernetesClientException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+        Thread.sleep(1_000); // back off before asking a busy API server again
       }
     }
   }

@@ -129,7 +129,8 @@ final class ProcFacts {
     out.put("symbols", category(text, "Symbol"));
     long total = total(text);
     long classCategory = category(text, "Class") + category(text, "Metaspace");
-    long listed = heapResident + classCategory + out.get("cds") + out.get("codeCache") + out.get("threads") + out.get("gc")
+    // NMT's own categories, the heap as committed: what is left of its total is the other native memory.
+    long listed = heapCommitted + classCategory + out.get("cds") + out.get("codeCache") + out.get("threads") + out.get("gc")
         + out.get("symbols");
     long nmtSelf = category(text, "Native Memory Tracking");
     out.put("otherNative", Math.max(0, total - listed - nmtSelf));
