@@ -17,6 +17,10 @@ public final class LabMain {
 
   /** The product's commands and {@code lab}; tests use it to run verbs in-process. */
   public static CommandLine commandLine() {
-    return Main.commandLine().addSubcommand(new LabCommand());
+    CommandLine cl = Main.commandLine().addSubcommand(new LabCommand());
+    // addSubcommand gives the new tree the parent's parser settings, which undoes what exec's model
+    // transformer set: everything after HOST is the command, its options too (`exec NODE ip -br link`).
+    cl.getSubcommands().get("lab").getSubcommands().get("exec").setStopAtPositional(true);
+    return cl;
   }
 }
