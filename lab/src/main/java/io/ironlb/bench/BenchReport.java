@@ -223,15 +223,18 @@ public final class BenchReport {
         + " | same at 100,000 | "
         + (a100k.isPresent() ? met(a100k.map(a -> p50(a.allocateMicros()) < 1_000_000 && a.addressChanges() == 0)) : "not run (FULL=1)")
         + " |");
-    Optional<long[]> rss = r.footprint().map(f -> speakers(f.samples(), null).stream().mapToLong(FootprintSample::rssIdleKiB).toArray())
+    Optional<long[]> rss = r.footprint().map(f -> speakers(f.headline(), null).stream().mapToLong(FootprintSample::rssIdleKiB).toArray())
         .filter(v -> v.length > 0);
-    Optional<long[]> ready = r.footprint().map(f -> speakers(f.samples(), "restart").stream().mapToLong(FootprintSample::readyMs).toArray())
-        .filter(v -> v.length > 0);
-    line("| speaker footprint | resident: idle VmRSS, max over samples; ready: p50 after a restart | "
+    Optional<long[]> ready = r.footprint().map(f -> speakers(f.headline(), "restart").stream().mapToLong(FootprintSample::readyMs)
+        .filter(v -> v >= 0).toArray()).filter(v -> v.length > 0);
+    Optional<Double> idle = r.footprint().flatMap(f -> f.cpu().stream().filter(c -> c.process().equals("speaker"))
+        .map(BenchResults.CpuSample::percent).max(Double::compare));
+    line("| speaker footprint | resident: idle VmRSS, max over samples; ready: p50 after a restart; idle CPU: max | "
         + rss.map(v -> "resident " + mib(Percentiles.of(v, 100))).orElse("resident missing") + ", "
-        + ready.map(v -> "ready " + ms(p50(v))).orElse("ready missing") + " | measured and reported | "
-        + met(r.footprint().map(f -> !f.samples().isEmpty())) + " | resident ≤ 150 MiB, ready ≤ 2 s | "
-        + met(rss.flatMap(v -> ready.map(w -> Percentiles.of(v, 100) <= 150 * 1024 && p50(w) <= 2000))) + " |");
+        + ready.map(v -> "ready " + ms(p50(v))).orElse("ready missing")
+        + idle.map(v -> String.format(Locale.ROOT, ", idle CPU %.2f%%", v)).orElse("") + " | measured and reported | "
+        + met(r.footprint().map(f -> !f.samples().isEmpty())) + " | resident ≤ 100 MiB, ready ≤ 1 s, idle ≤ 0.5% | "
+        + met(rss.flatMap(v -> ready.flatMap(w -> idle.map(c -> Percentiles.of(v, 100) <= 100 * 1024 && p50(w) <= 1000 && c <= 0.5)))) + " |");
     line("| bad packets | | not part of bench/run: `./run-tests` fuzzes every decoder | never throw | | ≥ 10^7 frames per decoder | |");
     line();
   }
@@ -459,6 +462,21 @@ public final class BenchReport {
 
   // ---- footprint
 
+  /** NMT's categories as the breakdown table names them, in order. */
+  static final List<Map.Entry<String, String>> PARTS = List.of(
+      Map.entry("heap", "heap (resident pages)"),
+      Map.entry("heapUsed", "… of which live or not yet collected"),
+      Map.entry("metaspace", "metaspace (class metadata)"),
+      Map.entry("classSpace", "class space"),
+      Map.entry("cds", "CDS archive (JDK classes, mapped)"),
+      Map.entry("codeCache", "code cache (JIT)"),
+      Map.entry("threads", "thread stacks"),
+      Map.entry("gc", "GC"),
+      Map.entry("symbols", "symbols"),
+      Map.entry("otherNative", "other native (malloc)"),
+      Map.entry("nmtOverhead", "NMT's own bookkeeping"),
+      Map.entry("notTracked", "not tracked by NMT (JVM and libc code, malloc slack)"));
+
   private void footprint() {
     line("## Footprint");
     line();
@@ -468,44 +486,31 @@ public final class BenchReport {
       return;
     }
     BenchResults.Footprint f = r.footprint().get();
-    line("`bench/footprint/run`: the processes `ironlb lab up` runs, " + f.labs() + " labs of " + f.nodes() + " nodes. *Ready*: from "
-        + "the process's start (`/proc/PID/stat`) to its ready log line (`controllerReady`: leader, caches synced, state rebuilt; "
-        + "`speakerReady`: membership joined, informers started). *Idle*: `VmRSS` after " + f.settleSeconds() + " s without work; "
-        + "*peak*: `VmHWM`. *At lab up* every process starts at once and the speakers wait for the controller's Secret; *restart* is a "
-        + "speaker killed and started again while the rest runs (" + f.restartsPerNode() + " per speaker per lab), as a pod restart.");
+    line("`bench/footprint/run`: the controller and speakers as `ironlb lab up` runs them (the manifests' JVM flags), " + f.labs() + (f.labs() == 1 ? " lab" : " labs") + " of "
+        + f.nodes() + " nodes, next to MetalLB's example limit (`memory: " + f.limitMiB() + "Mi`, `cpu: 100m`). *Ready*: from the "
+        + "process's start (`/proc/PID/stat`) until its readiness probe (`/-/ready`, asked from the node's namespace) first answers 200 "
+        + "(the controller: its `controllerReady` log line). *Resident*: `VmRSS` after " + f.settleSeconds() + " s without work (anonymous "
+        + "and file-backed pages beside), *peak*: `VmHWM`. *At lab up* every process starts at once; *restart* is a speaker killed and "
+        + "started again while the rest runs (" + f.restartsPerNode() + " per speaker per lab); *with Services* is after "
+        + String.format(Locale.ROOT, "%,d", f.services()) + " LoadBalancer Services, each with a ready endpoint, were created and every "
+        + "one was announced."
+        + (f.baseline().isPresent() ? " *Before*: the same benchmark on the code and flags before this round of cuts." : ""));
     line();
-    line("| process | start | samples | ready p50 | ready max | idle RSS p50 | idle RSS max | peak p50 | peak max |");
-    line("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    for (String process : List.of("controller", "speaker")) {
-      for (String kind : List.of("labUp", "restart")) {
-        List<FootprintSample> s = f.samples().stream().filter(x -> x.process().equals(process) && x.kind().equals(kind)).toList();
-        if (s.isEmpty()) {
-          continue;
-        }
-        long[] ready = s.stream().mapToLong(FootprintSample::readyMs).toArray();
-        long[] idle = s.stream().mapToLong(FootprintSample::rssIdleKiB).toArray();
-        long[] peak = s.stream().mapToLong(FootprintSample::rssPeakKiB).toArray();
-        line("| " + process + " | " + (kind.equals("labUp") ? "at lab up" : "restart") + " | " + s.size() + " | " + ms(p50(ready)) + " | "
-            + ms(Percentiles.of(ready, 100)) + " | " + mib(p50(idle)) + " | " + mib(Percentiles.of(idle, 100)) + " | " + mib(p50(peak)) + " | "
-            + mib(Percentiles.of(peak, 100)) + " |");
-      }
+    memoryTable(f);
+    footprintTargets(f);
+    breakdown(f);
+    idleCpu(f);
+    startupSteps(f);
+    for (BenchResults.ServicesRun run : f.servicesRuns()) {
+      line(String.format(Locale.ROOT, "- lab %d: %,d of %,d Services announced ", run.lab(), run.announced(), run.services()) + ms(run.announcedMs())
+          + " after the first was created.");
     }
-    line();
-    long[] rss = speakers(f.samples(), null).stream().mapToLong(FootprintSample::rssIdleKiB).toArray();
-    long[] peak = speakers(f.samples(), null).stream().mapToLong(FootprintSample::rssPeakKiB).toArray();
-    long[] ready = speakers(f.samples(), "restart").stream().mapToLong(FootprintSample::readyMs).toArray();
-    line("| speaker target (DESIGN.md §6, heading for) | measured | met |");
-    line("| --- | --- | --- |");
-    line("| resident ≤ 150 MiB (idle, every sample) | " + (rss.length == 0 ? "missing | —" : "max " + mib(Percentiles.of(rss, 100)) + " | "
-        + met(Optional.of(Percentiles.of(rss, 100) <= 150 * 1024))) + " |");
-    line("| resident ≤ 150 MiB (peak, every sample) | " + (peak.length == 0 ? "missing | —" : "max " + mib(Percentiles.of(peak, 100)) + " | "
-        + met(Optional.of(Percentiles.of(peak, 100) <= 150 * 1024))) + " |");
-    line("| ready ≤ 2 s (after a restart, p50) | " + (ready.length == 0 ? "missing | —" : ms(p50(ready)) + " | "
-        + met(Optional.of(p50(ready) <= 2000))) + " |");
-    line();
+    if (!f.servicesRuns().isEmpty()) {
+      line();
+    }
     if (!f.jvmFlags().isEmpty()) {
-      line("JVM flags (the lab starts the controller and speaker with `deploy/default`'s, kept equal by `ManifestsTest`): " + f.jvmFlags().entrySet().stream()
-          .map(e -> e.getKey() + " `" + e.getValue() + "`").collect(Collectors.joining("; ")) + ".");
+      line("JVM flags (the lab starts the controller and speaker with `deploy/default`'s, kept equal by `LabJvmFlagsTest`): "
+          + flags(f) + (f.baseline().filter(b -> !b.jvmFlags().isEmpty()).map(b -> ". Before: " + flags(b)).orElse("")) + ".");
       line();
     }
     for (String e : f.errors()) {
@@ -514,6 +519,160 @@ public final class BenchReport {
     if (!f.errors().isEmpty()) {
       line();
     }
+  }
+
+  private static String flags(BenchResults.Footprint f) {
+    return f.jvmFlags().entrySet().stream().map(e -> e.getKey() + " `" + e.getValue() + "`").collect(Collectors.joining("; "));
+  }
+
+  private static final List<String> KINDS = List.of("labUp", "restart", "services");
+
+  private static String kindLabel(String kind, int services) {
+    return switch (kind) {
+      case "labUp" -> "at lab up";
+      case "restart" -> "restart";
+      default -> String.format(Locale.ROOT, "with %,d Services", services);
+    };
+  }
+
+  private void memoryTable(BenchResults.Footprint f) {
+    line("| process | state | samples | ready p50 | ready max | resident p50 | resident max | anonymous p50 | peak max | vs " + f.limitMiB()
+        + " MiB |");
+    line("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    memoryRows(f, "");
+    f.baseline().ifPresent(b -> memoryRows(b, "before: "));
+    line();
+  }
+
+  private void memoryRows(BenchResults.Footprint f, String label) {
+    for (String process : List.of("controller", "speaker")) {
+      for (String kind : KINDS) {
+        List<FootprintSample> s = f.headline().stream().filter(x -> x.process().equals(process) && x.kind().equals(kind)).toList();
+        if (s.isEmpty()) {
+          continue;
+        }
+        long[] ready = s.stream().mapToLong(FootprintSample::readyMs).filter(v -> v >= 0).toArray();
+        long[] idle = s.stream().mapToLong(FootprintSample::rssIdleKiB).toArray();
+        long[] anon = s.stream().mapToLong(FootprintSample::rssAnonKiB).toArray();
+        long[] peak = s.stream().mapToLong(FootprintSample::rssPeakKiB).toArray();
+        long worst = Percentiles.of(idle, 100);
+        long limit = f.limitMiB() * 1024L;
+        line("| " + label + process + " | " + kindLabel(kind, f.services()) + " | " + s.size() + " | "
+            + (ready.length == 0 ? "—" : ms(p50(ready))) + " | " + (ready.length == 0 ? "—" : ms(Percentiles.of(ready, 100))) + " | "
+            + mib(p50(idle)) + " | " + mib(worst) + " | " + (Arrays.stream(anon).allMatch(v -> v == 0) ? "—" : mib(p50(anon))) + " | "
+            + mib(Percentiles.of(peak, 100)) + " | " + (worst <= limit ? "within" : "**" + mib(worst - limit) + " over**") + " |");
+      }
+    }
+  }
+
+  private void footprintTargets(BenchResults.Footprint f) {
+    List<FootprintSample> h = f.headline();
+    long limit = f.limitMiB() * 1024L;
+    long[] speakerWith = h.stream().filter(s -> s.process().equals("speaker") && s.kind().equals("services"))
+        .mapToLong(FootprintSample::rssIdleKiB).toArray();
+    long[] controller = h.stream().filter(s -> s.process().equals("controller")).mapToLong(FootprintSample::rssIdleKiB).toArray();
+    double[] cpu = f.cpu().stream().filter(c -> c.process().equals("speaker")).mapToDouble(BenchResults.CpuSample::percent).toArray();
+    long[] ready = speakers(h, "restart").stream().mapToLong(FootprintSample::readyMs).filter(v -> v >= 0).toArray();
+    line("| target (DESIGN.md §6, issue 16) | measured | met |");
+    line("| --- | --- | --- |");
+    line(String.format(Locale.ROOT, "| speaker resident ≤ %d MiB with %,d Services (every sample) | ", f.limitMiB(), f.services())
+        + (speakerWith.length == 0 ? "missing | —" : "max " + mib(Percentiles.of(speakerWith, 100)) + " | "
+        + met(Optional.of(Percentiles.of(speakerWith, 100) <= limit))) + " |");
+    line("| controller resident ≤ " + f.limitMiB() + " MiB (every sample) | " + (controller.length == 0 ? "missing | —"
+        : "max " + mib(Percentiles.of(controller, 100)) + " | " + met(Optional.of(Percentiles.of(controller, 100) <= limit))) + " |");
+    line("| speaker idle CPU ≤ 0.5% of a core (every sample) | " + (cpu.length == 0 ? "missing | —"
+        : String.format(Locale.ROOT, "max %.2f%%", Arrays.stream(cpu).max().orElse(0)) + " | "
+        + met(Optional.of(Arrays.stream(cpu).max().orElse(0) <= 0.5))) + " |");
+    line("| speaker ready ≤ 1 s after a restart (p50) | " + (ready.length == 0 ? "missing | —" : ms(p50(ready)) + " | "
+        + met(Optional.of(p50(ready) <= 1000))) + " |");
+    line();
+  }
+
+  /** Where the memory goes (NMT), p50 per part over the NMT samples of each process and state, before and now. */
+  private void breakdown(BenchResults.Footprint f) {
+    record Column(String title, List<FootprintSample> samples) {}
+    List<Column> columns = new ArrayList<>();
+    for (String process : List.of("speaker", "controller")) {
+      for (String kind : List.of("labUp", "services")) {
+        String title = process + " " + (kind.equals("labUp") ? "idle" : String.format(Locale.ROOT, "with %,d Services", f.services()));
+        f.baseline().map(b -> nmtSamples(b, process, kind)).filter(l -> !l.isEmpty())
+            .ifPresent(l -> columns.add(new Column(title + ", before", l)));
+        List<FootprintSample> now = nmtSamples(f, process, kind);
+        if (!now.isEmpty()) {
+          columns.add(new Column(title, now));
+        }
+      }
+    }
+    if (columns.isEmpty()) {
+      return;
+    }
+    line("Where the resident memory goes (MiB, p50 over the labs run with `-XX:NativeMemoryTracking=summary`, whose own bookkeeping "
+        + "is a row of its own; the heap is the part of it that is resident):");
+    line();
+    line("| part | " + columns.stream().map(Column::title).collect(Collectors.joining(" | ")) + " |");
+    line("|---" + " | ---".repeat(columns.size()) + " |");
+    for (Map.Entry<String, String> part : PARTS) {
+      if (columns.stream().noneMatch(c -> c.samples().stream().anyMatch(s -> s.breakdownKiB().containsKey(part.getKey())))) {
+        continue;
+      }
+      line("| " + part.getValue() + " | " + columns.stream().map(c -> {
+        long[] v = c.samples().stream().filter(s -> s.breakdownKiB().containsKey(part.getKey()))
+            .mapToLong(s -> s.breakdownKiB().get(part.getKey())).toArray();
+        return v.length == 0 ? "—" : String.format(Locale.ROOT, "%.1f", p50(v) / 1024.0);
+      }).collect(Collectors.joining(" | ")) + " |");
+    }
+    line("| **resident (VmRSS)** | " + columns.stream().map(c -> String.format(Locale.ROOT, "**%.1f**",
+        p50(c.samples().stream().mapToLong(FootprintSample::rssIdleKiB).toArray()) / 1024.0)).collect(Collectors.joining(" | ")) + " |");
+    line();
+  }
+
+  private static List<FootprintSample> nmtSamples(BenchResults.Footprint f, String process, String kind) {
+    return f.samples().stream().filter(s -> s.nmt() && s.process().equals(process) && s.kind().equals(kind) && !s.breakdownKiB().isEmpty())
+        .toList();
+  }
+
+  static final List<Map.Entry<String, String>> CPU_GROUPS = List.of(
+      Map.entry("membership", "membership"), Map.entry("dataPlane", "data plane"), Map.entry("speaker", "speaker worker"),
+      Map.entry("kubernetesClient", "Kubernetes client"), Map.entry("metrics", "metrics"), Map.entry("jvm", "JVM (JIT, GC, VM threads)"),
+      Map.entry("other", "other"));
+
+  private void idleCpu(BenchResults.Footprint f) {
+    if (f.cpu().isEmpty() && f.baseline().map(b -> b.cpu().isEmpty()).orElse(true)) {
+      return;
+    }
+    line("Idle CPU over " + f.cpuSeconds() + " s (utime+stime of each thread from `/proc/PID/task`, grouped by thread name), % of a core "
+        + "and wake-ups (context switches) per second:");
+    line();
+    line("| process | total | " + CPU_GROUPS.stream().map(Map.Entry::getValue).collect(Collectors.joining(" | ")) + " | load average |");
+    line("|---|---" + " | ---".repeat(CPU_GROUPS.size() + 1) + " |");
+    f.baseline().ifPresent(b -> b.cpu().forEach(c -> cpuRow(c, "before: ")));
+    f.cpu().forEach(c -> cpuRow(c, ""));
+    line();
+  }
+
+  private void cpuRow(BenchResults.CpuSample c, String label) {
+    line("| " + label + c.process() + (c.node() == null ? "" : " " + c.node()) + String.format(Locale.ROOT, " | %.2f%%", c.percent())
+        + CPU_GROUPS.stream().map(g -> {
+          BenchResults.GroupCpu v = c.groups().get(g.getKey());
+          return v == null ? " | —" : String.format(Locale.ROOT, " | %.2f%% (%.1f/s)", v.percent(), v.wakeupsPerSecond());
+        }).collect(Collectors.joining()) + " | " + c.loadAverage() + " |");
+  }
+
+  private void startupSteps(BenchResults.Footprint f) {
+    List<FootprintSample> restarts = speakers(f.headline(), "restart").stream().filter(s -> !s.startupMs().isEmpty()).toList();
+    if (restarts.isEmpty()) {
+      return;
+    }
+    List<String> steps = restarts.getFirst().startupMs().keySet().stream().toList();
+    line("A restarted speaker's start-up, ms after the process started (p50 over " + restarts.size() + " restarts; the speaker logs these "
+        + "in its `speakerReady` line; *ready* is the probe):");
+    line();
+    line("| " + String.join(" | ", steps) + " | ready |");
+    line("|---" + " | ---".repeat(steps.size()) + " |");
+    line("| " + steps.stream().map(step -> ms(p50(restarts.stream().filter(s -> s.startupMs().containsKey(step))
+        .mapToLong(s -> s.startupMs().get(step)).toArray()))).collect(Collectors.joining(" | ")) + " | "
+        + ms(p50(restarts.stream().mapToLong(FootprintSample::readyMs).toArray())) + " |");
+    line();
   }
 
   private static List<FootprintSample> speakers(List<FootprintSample> samples, String kind) {

@@ -62,10 +62,34 @@ record BenchResults(
   record AllocatorRun(int services, int pools, long allocated, long failed, long[] allocateMicros, long[] rebuildRestoreMicros,
       long[] rebuildAssignMicros, long addressChanges) {}
 
+  /**
+   * {@code bench/footprint}'s result. {@code baseline}: an earlier result carried along for a
+   * before/after table. Older files lack the newer fields: they read as empty or zero.
+   */
   record Footprint(int labs, int nodes, int restartsPerNode, int settleSeconds, Map<String, String> jvmFlags, List<FootprintSample> samples,
-      List<String> errors) {}
+      List<String> errors, int nmtLabs, int cpuSeconds, int services, int limitMiB, List<CpuSample> cpu, List<ServicesRun> servicesRuns,
+      Optional<Footprint> baseline) {
 
-  record FootprintSample(int lab, String process, String node, String kind, long readyMs, long rssIdleKiB, long rssPeakKiB) {}
+    /** Samples that count for resident memory and ready time: not those of a JVM run with NMT (its own bookkeeping adds). */
+    List<FootprintSample> headline() {
+      return samples.stream().filter(s -> !s.nmt()).toList();
+    }
+  }
+
+  /**
+   * One process at one moment. {@code kind}: labUp (idle after lab up), restart (idle after a
+   * restart), services (idle with the bench's Services). {@code startupMs}: start-up steps from the
+   * ready log line; {@code breakdownKiB}: NMT's categories (NMT samples only).
+   */
+  record FootprintSample(int lab, String process, String node, String kind, long readyMs, long rssIdleKiB, long rssPeakKiB, boolean nmt,
+      long rssAnonKiB, long rssFileKiB, long threads, Map<String, Long> startupMs, Map<String, Long> breakdownKiB) {}
+
+  /** Idle CPU of one process over {@code seconds}: percent of a core, and per thread group. */
+  record CpuSample(int lab, String process, String node, long seconds, double percent, String loadAverage, Map<String, GroupCpu> groups) {}
+
+  record GroupCpu(double percent, double wakeupsPerSecond) {}
+
+  record ServicesRun(int lab, int services, int announced, long announcedMs) {}
 
   record Membership(List<MembershipTable> tables, List<Map<String, Object>> load) {}
 
@@ -170,9 +194,31 @@ record BenchResults(
     Map<String, String> flags = new LinkedHashMap<>();
     map(m.get("jvmFlags")).forEach((k, v) -> flags.put(k, String.valueOf(v)));
     List<FootprintSample> samples = list(m.get("samples")).stream().map(BenchResults::map).map(s -> new FootprintSample(integer(s, "lab"),
-        str(s, "process"), str(s, "node"), str(s, "kind"), lng(s, "readyMs"), lng(s, "rssIdleKiB"), lng(s, "rssPeakKiB"))).toList();
+        str(s, "process"), str(s, "node"), str(s, "kind"), lng(s, "readyMs"), lng(s, "rssIdleKiB"), lng(s, "rssPeakKiB"),
+        Boolean.TRUE.equals(s.get("nmt")), lng(s, "rssAnonKiB"), lng(s, "rssFileKiB"), lng(s, "threads"), longMap(s.get("startupMs")),
+        longMap(s.get("breakdownKiB")))).toList();
+    List<CpuSample> cpu = list(m.get("cpu")).stream().map(BenchResults::map).map(c -> {
+      Map<String, GroupCpu> groups = new LinkedHashMap<>();
+      map(c.get("groups")).forEach((k, v) -> groups.put(k, new GroupCpu(dbl(map(v), "percent"), dbl(map(v), "wakeupsPerSecond"))));
+      return new CpuSample(integer(c, "lab"), str(c, "process"), str(c, "node"), lng(c, "seconds"), dbl(c, "percent"), str(c, "loadAverage"),
+          groups);
+    }).toList();
+    List<ServicesRun> runs = list(m.get("servicesRuns")).stream().map(BenchResults::map).map(r -> new ServicesRun(integer(r, "lab"),
+        integer(r, "services"), integer(r, "announced"), lng(r, "announcedMs"))).toList();
+    Optional<Footprint> baseline = m.get("baseline") instanceof Map<?, ?> b ? Optional.of(footprint(map(b))) : Optional.empty();
     return new Footprint(integer(m, "labs"), integer(m, "nodes"), integer(m, "restartsPerNode"), integer(m, "settleSeconds"), flags, samples,
-        list(m.get("errors")).stream().map(String::valueOf).toList());
+        list(m.get("errors")).stream().map(String::valueOf).toList(), integer(m, "nmtLabs"), integer(m, "cpuSeconds"), integer(m, "services"),
+        m.containsKey("limitMiB") ? integer(m, "limitMiB") : FootprintBench.METALLB_LIMIT_MIB, cpu, runs, baseline);
+  }
+
+  private static Map<String, Long> longMap(Object o) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    map(o).forEach((k, v) -> {
+      if (v instanceof Number n) {
+        out.put(k, n.longValue());
+      }
+    });
+    return out;
   }
 
   private static Membership membership(Map<String, Object> m) {

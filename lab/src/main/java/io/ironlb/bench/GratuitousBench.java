@@ -98,13 +98,13 @@ public class GratuitousBench {
       // Announced while the link is down, then the link comes up: every address starts at once, as
       // when a node's LAN returns, without the calls' own pace in the figures.
       net.down(node, "lan0");
-      l2.rediscoverNow();
+      awaitOperational(l2, "lan0", false);
       for (InetAddress vip : vips) {
         l2.announce(vip, List.of());
       }
       net.up(node, "lan0");
       long start = System.currentTimeMillis() * 1_000;
-      l2.rediscoverNow();
+      awaitOperational(l2, "lan0", true);
       long callsDone = System.currentTimeMillis() * 1_000;
       long callerCpu = threads.getCurrentThreadCpuTime() - callerCpu0;
       long sent = settle(() -> sentFrames(stats), Duration.ofSeconds(2), Duration.ofSeconds(120));
@@ -203,6 +203,17 @@ public class GratuitousBench {
         throw new IllegalStateException(p.name() + " did not say \"" + text + "\" within " + max);
       }
       Thread.sleep(20);
+    }
+  }
+
+  /** Waits until the data plane has heard from the kernel that {@code name} went up or down (it is told, it does not poll). */
+  private static void awaitOperational(LinuxLayer2 l2, String name, boolean operational) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (l2.interfaces().name(name).map(i -> i.operational()).orElse(false) != operational) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(name + " did not become " + (operational ? "operational" : "inoperational") + " within 10 s");
+      }
+      Thread.sleep(1);
     }
   }
 }

@@ -3,6 +3,8 @@ package io.ironlb.lab;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.ironlb.netns.CommandResult;
+import io.ironlb.netns.Commands;
 import io.ironlb.netns.Host;
 import io.ironlb.netns.LabProcess;
 import io.ironlb.netns.Netns;
@@ -31,20 +33,24 @@ import java.util.stream.Stream;
 public final class Lab {
 
   public static final Duration API_START = Duration.ofSeconds(40);
-  public static final Duration SERVICES_WAIT = Duration.ofSeconds(20);
+  /** How long {@code up} waits for every Service to get its address, be announced and answer. */
+  public static final Duration SERVICES_WAIT = Duration.ofSeconds(90);
 
   /**
    * The {@code up} options. {@code lans} are CIDRs; one per family replaces that family's default.
+   * {@code waitForServices}: return only once every Service is announced and answers the client.
+   * {@code install}: install missing Debian packages (else refuse and print the command).
    * {@code speakerFlags} go to every speaker ({@link SpeakerFlags}).
    */
-  public record UpOptions(List<String> lans, int nodes, String prefix, boolean keepOnFailure, boolean waitForIps, Instant startedAt,
-      List<String> speakerFlags) {
+  public record UpOptions(List<String> lans, int nodes, String prefix, boolean keepOnFailure, boolean waitForServices, Instant startedAt,
+      boolean install, List<String> speakerFlags) {
     public UpOptions {
       speakerFlags = List.copyOf(speakerFlags);
     }
 
-    public UpOptions(List<String> lans, int nodes, String prefix, boolean keepOnFailure, boolean waitForIps, Instant startedAt) {
-      this(lans, nodes, prefix, keepOnFailure, waitForIps, startedAt, List.of());
+    public UpOptions(List<String> lans, int nodes, String prefix, boolean keepOnFailure, boolean waitForServices, Instant startedAt,
+        boolean install) {
+      this(lans, nodes, prefix, keepOnFailure, waitForServices, startedAt, install, List.of());
     }
   }
 
@@ -66,18 +72,53 @@ public final class Lab {
     if (why != null) {
       return "ironlb lab: " + why;
     }
-    List<String> missing = Host.missing("nft", "sysctl");
-    if (!missing.isEmpty()) {
-      return "ironlb lab: missing " + String.join(", ", missing) + " (Debian: apt-get install "
-          + (missing.contains("nft") ? "nftables " : "") + (missing.contains("sysctl") ? "procps" : "") + ")";
+    LabPrerequisites.Missing missing = LabPrerequisites.missing(Commands::onPath);
+    if (!missing.none()) {
+      return "ironlb lab: missing " + String.join(", ", missing.commands()) + " (Debian: "
+          + String.join(" ", LabPrerequisites.aptGetInstall(missing.packages())) + ")";
     }
     return null;
+  }
+
+  /**
+   * Installs the Debian packages the lab lacks (or with {@code install} false, refuses and prints
+   * the command); 0 when everything is there, else the exit status for {@code up}.
+   */
+  private int ensurePrerequisites(boolean install) {
+    if (!Host.isLinux() || !Host.isRoot()) {
+      return 0; // preflight says what is wrong; nothing can be installed anyway
+    }
+    LabPrerequisites.Missing missing = LabPrerequisites.missing(Commands::onPath);
+    if (missing.none()) {
+      return 0;
+    }
+    if (!install) {
+      err.println(LabPrerequisites.refusal(missing));
+      return 2;
+    }
+    if (!Commands.onPath("apt-get")) {
+      err.println("ironlb lab up: missing " + String.join(", ", missing.commands()) + ", and this machine has no apt-get to install them;"
+          + " install the programs yourself (Debian packages: " + String.join(" ", missing.packages()) + ")");
+      return 2;
+    }
+    out.println(LabPrerequisites.announcement(missing));
+    out.flush();
+    if (LabPrerequisites.install(missing, argv -> Commands.run(LabPrerequisites.APT_TIMEOUT, argv))
+        instanceof LabPrerequisites.Installed.Failed(String why)) {
+      err.println("ironlb lab up: installing failed: " + why);
+      return 1;
+    }
+    return 0;
   }
 
   // ---------------------------------------------------------------- up
 
   public int up(UpOptions o) {
     long t0 = System.nanoTime();
+    int prerequisites = ensurePrerequisites(o.install());
+    if (prerequisites != 0) {
+      return prerequisites;
+    }
     String why = preflight();
     if (why != null) {
       err.println(why);
@@ -194,18 +235,20 @@ public final class Lab {
 
       // --metrics-port 0: the controller runs in the root namespace, where a fixed port could clash with
       // another lab or a real service; the lab opens no listener there beyond its API server on 127.0.0.1.
+      Map<String, String> controllerEnv = new LinkedHashMap<>(SelfCommand.Deployed.CONTROLLER.environment());
+      controllerEnv.put("POD_NAMESPACE", ClusterSeeder.METALLB_NS);
+      controllerEnv.put("POD_NAME", "controller-" + layout.nodes().getFirst().name());
       start(state, "controller", null, SelfCommand.deployed(SelfCommand.Deployed.CONTROLLER, "controller", "--kubeconfig", state.kubeconfig().toString(),
-          "--namespace", ClusterSeeder.METALLB_NS, "--metrics-port", "0"), Map.of("POD_NAMESPACE", ClusterSeeder.METALLB_NS,
-          "POD_NAME", "controller-" + layout.nodes().getFirst().name()));
+          "--namespace", ClusterSeeder.METALLB_NS, "--metrics-port", "0"), controllerEnv);
       for (LabLayout.Node n : layout.nodes()) {
         startSpeaker(state, n);
       }
 
+      if (o.waitForServices()) {
+        awaitServing(client, layout);
+      }
       long upMillis = (System.nanoTime() - t0) / 1_000_000;
       state.recordReady(upMillis);
-      if (o.waitForIps()) {
-        awaitAddresses(client);
-      }
       printServices(state, layout);
       printHints(state, layout);
       // Measured from the start of the command (JVM start included), as a user with a stopwatch would.
@@ -219,7 +262,7 @@ public final class Lab {
   public static final int NODE_API_PORT = 6443;
 
   public void startSpeaker(LabState state, LabLayout.Node n) {
-    Map<String, String> env = new LinkedHashMap<>();
+    Map<String, String> env = new LinkedHashMap<>(SelfCommand.Deployed.SPEAKER.environment());
     env.put("NODE_NAME", n.name());
     env.put("POD_NAME", "speaker-" + n.name());
     env.put("POD_NAMESPACE", ClusterSeeder.METALLB_NS);
@@ -259,22 +302,59 @@ public final class Lab {
     }
   }
 
-  private void awaitAddresses(KubernetesClient client) throws InterruptedException {
+  /**
+   * Waits until every LoadBalancer Service of the lab has its addresses, an announcing node
+   * (its ServiceL2Status) and answers an HTTP request from the client at each address, as a user's
+   * first {@code curl} after {@code up} would; throws naming what is still missing.
+   */
+  private void awaitServing(KubernetesClient client, LabLayout layout) throws InterruptedException {
     Instant end = Instant.now().plus(SERVICES_WAIT);
     List<String> pending = List.of();
+    Set<String> answered = new LinkedHashSet<>();
     while (Instant.now().isBefore(end)) {
-      pending = client.services().inNamespace(ClusterSeeder.APP_NS).list().getItems().stream()
-          .filter(s -> "LoadBalancer".equals(s.getSpec().getType()))
-          .filter(s -> s.getStatus() == null || s.getStatus().getLoadBalancer() == null
-              || s.getStatus().getLoadBalancer().getIngress() == null || s.getStatus().getLoadBalancer().getIngress().isEmpty())
-          .map(s -> s.getMetadata().getName()).toList();
+      List<Service> services = client.services().inNamespace(ClusterSeeder.APP_NS).list().getItems().stream()
+          .filter(s -> "LoadBalancer".equals(s.getSpec().getType())).toList();
+      Map<String, String> announcers = announcers(client);
+      pending = new ArrayList<>();
+      for (Service s : services) {
+        String name = s.getMetadata().getName();
+        List<String> ips = ingressIps(s);
+        if (ips.isEmpty()) {
+          pending.add(name + " has no EXTERNAL-IP (controller log: " + LabState.load(dir).log("controller") + ")");
+        } else if (!announcers.containsKey(ClusterSeeder.APP_NS + "/" + name)) {
+          pending.add(name + " is announced by no node (speaker logs in " + LabState.load(dir).logs() + ")");
+        } else {
+          for (String ip : ips) {
+            if (!answered.contains(ip) && answers(layout, ip)) {
+              answered.add(ip);
+            }
+            if (!answered.contains(ip)) {
+              pending.add(name + " does not answer http://" + (ip.contains(":") ? "[" + ip + "]" : ip) + "/ from " + LabLayout.CLIENT);
+            }
+          }
+        }
+      }
       if (pending.isEmpty()) {
         return;
       }
-      Thread.sleep(100);
+      Thread.sleep(100); // polling the API server and the client's view: no event covers both
     }
-    out.println("Still without an EXTERNAL-IP after " + SERVICES_WAIT.toSeconds() + " s: " + String.join(", ", pending)
-        + " (is the controller running? its log: " + LabState.load(dir).log("controller") + ")");
+    throw new IllegalStateException("after " + SERVICES_WAIT.toSeconds() + " s: " + String.join("; ", pending));
+  }
+
+  private static List<String> ingressIps(Service s) {
+    if (s.getStatus() == null || s.getStatus().getLoadBalancer() == null || s.getStatus().getLoadBalancer().getIngress() == null) {
+      return List.of();
+    }
+    return s.getStatus().getLoadBalancer().getIngress().stream().map(i -> i.getIp()).filter(ip -> ip != null && !ip.isBlank()).toList();
+  }
+
+  /** One HTTP request from the client's namespace to {@code ip}, port 80. */
+  private static boolean answers(LabLayout layout, String ip) {
+    String url = "http://" + (ip.contains(":") ? "[" + ip + "]" : ip) + "/";
+    CommandResult r = Netns.exec(layout.client().namespace(), Duration.ofSeconds(5), "curl", "-s", "-g", "-o", "/dev/null",
+        "-w", "%{http_code}", "-m", "2", url);
+    return r.ok() && r.stdout().strip().equals("200");
   }
 
   // ---------------------------------------------------------------- output

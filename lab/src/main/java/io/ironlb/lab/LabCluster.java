@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -61,7 +62,7 @@ public final class LabCluster implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     String[] out = new String[2];
-    int code = run(dir, lab -> lab.up(new Lab.UpOptions(List.of(), nodes, prefix, false, true, Instant.now(), speakerFlags)), out);
+    int code = run(dir, lab -> lab.up(new Lab.UpOptions(List.of(), nodes, prefix, false, true, Instant.now(), false, speakerFlags)), out);
     if (code != 0) {
       run(dir, Lab::down, new String[2]);
       throw new IllegalStateException("lab up failed (" + code + "):\n" + out[0] + out[1]);
@@ -193,7 +194,9 @@ public final class LabCluster implements AutoCloseable {
    */
   public LabProcess start(String name, String host, Map<String, String> env, String... args) {
     LabState state = LabState.load(dir);
-    LabProcess p = LabProcess.start(name, namespace(host), SelfCommand.forArgs(args), state.log(name), env);
+    Map<String, String> all = new LinkedHashMap<>(SelfCommand.environmentFor(args));
+    all.putAll(env);
+    LabProcess p = LabProcess.start(name, namespace(host), SelfCommand.forArgs(args), state.log(name), all);
     state.recordProcess(p);
     return p;
   }

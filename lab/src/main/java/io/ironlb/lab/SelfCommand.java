@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The argument vector that runs another {@code ironlb} subcommand in a new JVM with the same java
@@ -15,24 +16,33 @@ import java.util.List;
 public final class SelfCommand {
 
   /**
-   * The JVM flags {@code deploy/default} gives the controller and the speaker (ManifestsTest keeps
-   * them equal), so that the lab's processes, and the footprint and failover benchmarks run on
-   * them, behave as in a cluster: the same heap bounds and collector.
+   * The JVM flags and runtime environment {@code deploy/default} gives the controller and the
+   * speaker (LabJvmFlagsTest keeps them equal), so that the lab's processes, and the footprint and
+   * failover benchmarks run on them, behave as in a cluster: the same heap bounds, collector and
+   * allocator.
    */
   public enum Deployed {
-    CONTROLLER("-Xms32m"),
-    SPEAKER("-Xms64m");
+    CONTROLLER("-XX:MaxMetaspaceSize=64m"),
+    SPEAKER("-XX:MaxMetaspaceSize=80m");
+
+    /** glibc's malloc: two arenas, not eight per core, so resident memory does not grow with the node's core count. */
+    private static final Map<String, String> ENVIRONMENT = Map.of("MALLOC_ARENA_MAX", "2");
 
     private final List<String> jvmFlags;
 
-    Deployed(String initialHeap) {
+    Deployed(String metaspace) {
       this.jvmFlags = List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders",
-          "-XX:TieredStopAtLevel=1", "-Xss512k", "-XX:+PerfDisableSharedMem", "-XX:+ExitOnOutOfMemoryError", initialHeap,
-          "-Xmx128m", "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m");
+          "-XX:TieredStopAtLevel=1", "-Xss512k", "-XX:+PerfDisableSharedMem", "-XX:+ExitOnOutOfMemoryError", "-Xms16m", "-Xmx128m",
+          "-Xmn8m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", metaspace, "-XX:ReservedCodeCacheSize=32m");
     }
 
     public List<String> jvmFlags() {
       return jvmFlags;
+    }
+
+    /** Environment variables the runtime (not IronLB's code) reads. */
+    public Map<String, String> environment() {
+      return ENVIRONMENT;
     }
   }
 
@@ -64,6 +74,17 @@ public final class SelfCommand {
       return deployed(Deployed.SPEAKER, args);
     }
     return argv("256m", args);
+  }
+
+  /** The runtime environment {@link #forArgs} adds: the deployed one for a controller or speaker, else none. */
+  public static Map<String, String> environmentFor(String... args) {
+    if (args.length > 0 && args[0].equals("controller")) {
+      return Deployed.CONTROLLER.environment();
+    }
+    if (args.length > 0 && args[0].equals("speaker")) {
+      return Deployed.SPEAKER.environment();
+    }
+    return Map.of();
   }
 
   /** The product's jar when it is there, else this class path (which holds the product too). */

@@ -95,18 +95,22 @@ public final class LabCommand implements Runnable {
     @Option(names = "--keep-on-failure", description = "Keep what a failed up created, for inspection.")
     boolean keep;
 
-    @Option(names = "--no-wait", description = "Do not wait for Services to get an EXTERNAL-IP.")
+    @Option(names = "--no-wait", description = "Return once the processes run, without waiting until every Service is announced "
+        + "and answers an HTTP request from the client.")
     boolean noWait;
 
     @Option(names = "--speaker-flag", paramLabel = "FLAG",
         description = "A flag for every speaker, e.g. --speaker-flag=--failback-hold-down=10s (repeatable; restarted speakers keep it).")
     List<String> speakerFlags = new ArrayList<>();
+    @Option(names = "--no-install", description = "Do not install missing Debian packages (iproute2, nftables, procps, curl, "
+        + "util-linux); print the apt-get command instead.")
+    boolean noInstall;
 
     @Override
     public Integer call() {
       // The JVM's start, not the process's: ./ironlb execs java after (maybe) building the jar.
       java.time.Instant started = java.time.Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
-      return lab().up(new Lab.UpOptions(lans, nodes, prefix, keep, !noWait, started, speakerFlags));
+      return lab().up(new Lab.UpOptions(lans, nodes, prefix, keep, !noWait, started, !noInstall, speakerFlags));
     }
   }
 

@@ -112,6 +112,21 @@ class LabTest {
   }
 
   @Test
+  @Order(1)
+  void upReturnsOnlyOnceEveryServiceIsAnnouncedAndAnswersTheClient() {
+    List<String> rows = upOutput.lines().filter(l -> l.startsWith("openwebui ") || l.startsWith("ollama ")).toList();
+    assertThat(rows).hasSize(2).allSatisfy(row -> assertThat(row).doesNotContain("<none yet>").containsPattern("spark-\\S+$"));
+    // A user's first request right after up, with no retry: every address of every Service answers.
+    for (String app : List.of("openwebui", "ollama")) {
+      assertThat(vips(app)).isNotEmpty();
+      for (String ip : vips(app)) {
+        CommandResult r = curl("http://" + (ip.contains(":") ? "[" + ip + "]" : ip) + "/");
+        assertThat(r.stdout()).as(r.describe()).startsWith(app + " on ");
+      }
+    }
+  }
+
+  @Test
   @Order(2)
   void theClientReachesEachAppThroughTheLanByItsNodesAddress() {
     LabLayout.Node cp = layout.node("spark-2959").orElseThrow();
@@ -200,7 +215,7 @@ class LabTest {
   @Order(7)
   void upTwiceIsSafeAndSaysSo() {
     long apiPid = LabState.load(dir).process("apiserver").orElseThrow().pid();
-    Run again = run(lab -> lab.up(new Lab.UpOptions(List.of(), 2, prefix, false, true, java.time.Instant.now())));
+    Run again = run(lab -> lab.up(new Lab.UpOptions(List.of(), 2, prefix, false, true, java.time.Instant.now(), false)));
     assertThat(again.code()).isZero();
     assertThat(again.out()).contains("already up").contains("nothing changed");
     assertThat(LabState.load(dir).process("apiserver").orElseThrow().pid()).isEqualTo(apiPid);

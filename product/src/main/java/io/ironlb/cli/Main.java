@@ -1,5 +1,6 @@
 package io.ironlb.cli;
 
+import io.ironlb.runtime.StartupSteps;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,6 +18,7 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    StartupSteps.PROCESS.done("jvm");
     System.exit(commandLine().execute(args));
   }
 

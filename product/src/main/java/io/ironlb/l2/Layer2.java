@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * The Layer 2 data plane as the speaker drives it: announce and withdraw VIPs, probe an address
@@ -43,6 +44,16 @@ public interface Layer2 extends AutoCloseable {
 
   /** One gratuitous round for {@code vip} on every interface it is announced on, now. */
   void defend(InetAddress vip);
+
+  /**
+   * Calls {@code listener} with the new table each time the interfaces change: a link goes up or
+   * down, gains or loses carrier, appears, disappears, or gains or loses an address. The kernel
+   * reports these as they happen, so the listener hears a lost carrier at once and nothing polls.
+   * Calls come one at a time, in order, on a data-plane thread, after the data plane itself has
+   * moved to the new table; the listener must return quickly (hand work to its own thread).
+   * Register first, then read {@link #interfaces()}: no change after registering is missed.
+   */
+  void onInterfacesChanged(Consumer<InterfaceTable> listener);
 
   @Override
   void close();

@@ -13,7 +13,9 @@ import java.util.function.Consumer;
 /**
  * Watches what the speaker cannot be told through the API: whether this node's interfaces can send
  * (a speaker withdraws at once when the links it announces on lose carrier) and whether membership
- * can be trusted. Reports only changes, as the core's events.
+ * can be trusted. Reports only changes, as the core's events. The data plane tells it of an
+ * interface change as the kernel reports it; membership's health is looked at every
+ * {@link #POLL_MILLIS}.
  */
 final class CarrierWatch {
   static final long POLL_MILLIS = 100;
@@ -30,8 +32,12 @@ final class CarrierWatch {
     this.report = report;
   }
 
-  /** Checks now, then every {@link #POLL_MILLIS} on {@code worker}. */
-  void start(ScheduledExecutorService worker) {
+  /**
+   * Checks now, then whenever the data plane reports an interface change and every
+   * {@link #POLL_MILLIS}, always on {@code worker} ({@code onWorker} hands a check to it).
+   */
+  void start(ScheduledExecutorService worker, Consumer<Runnable> onWorker) {
+    layer2.onInterfacesChanged(table -> onWorker.accept(this::check));
     check();
     worker.scheduleWithFixedDelay(this::check, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
   }

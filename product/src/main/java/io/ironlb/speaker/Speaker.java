@@ -131,7 +131,7 @@ public final class Speaker implements AutoCloseable {
     // Changes reported while the informers fill their caches wait for the first drain, below.
     drainQueued.set(true);
     informers.start(this::changed);
-    new CarrierWatch(layer2, membership, e -> step(e)).start(worker);
+    new CarrierWatch(layer2, membership, e -> step(e)).start(worker, this::execute);
     execute(() -> {
       drain();
       step(new Event.Synced());

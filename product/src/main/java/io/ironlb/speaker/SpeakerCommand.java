@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.ironlb.runtime.DurationConverter;
 import io.ironlb.runtime.MetricsServer;
+import io.ironlb.runtime.StartupSteps;
 import io.ironlb.k8s.ApiRetry;
 import io.ironlb.k8s.ConfigurationStateReporter;
 import io.ironlb.k8s.EventRecorder;
@@ -146,6 +147,8 @@ public final class SpeakerCommand implements Callable<Integer> {
           "--node is required (or set NODE_NAME, e.g. from the downward API spec.nodeName)");
     }
     Announcer.Config announce = gratuitous();
+    StartupSteps steps = StartupSteps.PROCESS;
+    steps.done("cli");
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
     SpeakerMetrics metrics = new SpeakerMetrics(registry);
@@ -154,6 +157,7 @@ public final class SpeakerCommand implements Callable<Integer> {
       Speaker s = speakerRef.get();
       return s == null ? Optional.of("starting: reading its Node and the membership Secret, joining the other speakers") : s.notReadyBecause();
     });
+    steps.done("metricsServer");
     try (KubernetesClient client = Kube.client(kubeconfig);
         LinuxLayer2 layer2 = LinuxLayer2.open(layer2Config(announce).withExcludedInterfaces(excludedInterfaces(client, me)), metrics, claim -> {
           Speaker s = speakerRef.get();
@@ -161,7 +165,9 @@ public final class SpeakerCommand implements Callable<Integer> {
             s.onClaim(claim);
           }
         })) {
+      steps.done("apiClientAndDataPlane");
       Node self = ApiRetry.whileUnavailable("reading Node " + me, API_PATIENCE, () -> client.nodes().withName(me).get());
+      steps.done("firstApiRead");
       if (self == null) {
         throw new IllegalStateException("Node \"" + me + "\" does not exist in the API; --node must be this node's Kubernetes name");
       }
@@ -178,9 +184,11 @@ public final class SpeakerCommand implements Callable<Integer> {
         return null;
       });
       byte[] secret = awaitSecret(client);
+      steps.done("secret");
       // Discovery asks from JGroups threads and must not block: read peers from an informer's cache,
       // which also keeps answering while the API server is away.
       SharedIndexInformer<Node> nodeCache = ApiRetry.whileUnavailable("listing Nodes", API_PATIENCE, () -> client.nodes().inform());
+      steps.done("nodeInformer");
       Membership membership = new JGroupsMembership(new MembershipConfig(me, bindAddress, membershipPort, secret,
           () -> peers(nodeCache.getStore().list(), me), Timings.defaults()));
       try (membership) {
@@ -190,6 +198,7 @@ public final class SpeakerCommand implements Callable<Integer> {
           // Not fatal: the speaker falls back to Node readiness and says so.
           log.warn("membership did not form at start: {}", e.toString(), kv("event", "membershipFallback"));
         }
+        steps.done("membership");
         Speaker speaker = new Speaker(client, new Speaker.Config(me, namespace, loadBalancerClass, interfaces, reprobeAfterConflict,
             failbackHoldDown, drainCordoned, verifyPeriod, verifyRate, ignoreExcludeLb),
             layer2, membership, new EventRecorder(client, IronLb.SPEAKER_COMPONENT, me, Clock.systemUTC()), metrics,
@@ -204,7 +213,9 @@ public final class SpeakerCommand implements Callable<Integer> {
           stop.countDown();
         }, "shutdown"));
         speaker.start();
-        log.info("speaker started", kv("event", "speakerReady"), kv("node", me), kv("bind", IpText.format(bindAddress)));
+        steps.done("informers");
+        log.info("speaker started", kv("event", "speakerReady"), kv("node", me), kv("bind", IpText.format(bindAddress)),
+            kv("startupMs", steps.millis()));
         stop.await();
       }
       return 0;

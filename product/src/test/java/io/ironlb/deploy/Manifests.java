@@ -1,6 +1,5 @@
 package io.ironlb.deploy;
 
-import io.ironlb.crds.CrdValidator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * The install manifests as a cluster receives them: {@code kubectl kustomize deploy/default}. Where
@@ -36,7 +36,7 @@ final class Manifests {
   static Manifests load(Path dir) {
     Optional<String> rendered = kustomize(dir);
     if (rendered.isPresent()) {
-      return new Manifests(CrdValidator.parseYaml(rendered.get()), true);
+      return new Manifests(parseYaml(rendered.get()), true);
     }
     return new Manifests(readResources(dir), false);
   }
@@ -130,12 +130,30 @@ final class Manifests {
   }
 
   private static List<JsonNode> readResources(Path dir) {
-    JsonNode kustomization = CrdValidator.readYaml(dir.resolve("kustomization.yaml")).getFirst();
+    JsonNode kustomization = readYaml(dir.resolve("kustomization.yaml")).getFirst();
     List<JsonNode> out = new ArrayList<>();
     for (JsonNode r : kustomization.path("resources")) {
       Path p = dir.resolve(r.asString()).normalize();
-      out.addAll(Files.isDirectory(p) ? readResources(p) : CrdValidator.readYaml(p));
+      out.addAll(Files.isDirectory(p) ? readResources(p) : readYaml(p));
     }
     return out;
+  }
+
+  /**
+   * Its own YAML reader rather than CrdValidator's: the lab module's tests read the manifests too
+   * (LabJvmFlagsTest) without the CRD validator's test dependencies (re2j, CEL) on their class path.
+   */
+  private static final YAMLMapper YAML = YAMLMapper.builder().build();
+
+  private static List<JsonNode> readYaml(Path file) {
+    try {
+      return parseYaml(Files.readString(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static List<JsonNode> parseYaml(String yaml) {
+    return YAML.readValues(YAML.createParser(yaml), JsonNode.class).readAll().stream().filter(node -> node != null && node.isObject()).toList();
   }
 }

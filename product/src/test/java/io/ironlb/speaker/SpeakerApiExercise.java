@@ -184,6 +184,9 @@ public final class SpeakerApiExercise {
 
     @Override
     public void defend(InetAddress vip) {}
+    public void onInterfacesChanged(Consumer<InterfaceTable> listener) {
+      // one interface that never changes
+    }
 
     @Override
     public void close() {}

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.ironlb.election.Election;
+import io.ironlb.k8s.ConfigurationStateReporter;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.L2Advertisement;
@@ -86,7 +87,7 @@ class SpeakerVerificationTest {
     try (KubernetesClient client = cluster.newClient();
         Speaker speaker = new Speaker(client, config, layer2, new FixedView(Set.of(NODE, OWNER)),
             new EventRecorder(client, IronLb.SPEAKER_COMPONENT, NODE, Clock.systemUTC()), new SpeakerMetrics(new PrometheusRegistry()),
-            Clock.systemUTC())) {
+            ConfigurationStateReporter.forSpeaker(client, MockCluster.CONFIG_NAMESPACE, NODE, null), Clock.systemUTC())) {
       speaker.start();
       // Ten periods: each address checked at least four times, however the checks of the two interleave.
       await().atMost(Duration.ofSeconds(10)).until(() -> checks.getOrDefault(v4, new AtomicInteger()).get() >= 4

@@ -41,6 +41,11 @@ final class Libc {
   static final int EINTR = 4;
   static final int EAGAIN = 11;
   static final int ENETDOWN = 100;
+  static final int ENOBUFS = 105;
+  static final int MSG_DONTWAIT = 0x40;
+  static final short POLLIN = 0x1;
+  static final int EFD_NONBLOCK = 0x800;
+  static final int EFD_CLOEXEC = 0x80000;
   static final int ENXIO = 6;
   static final int ENODEV = 19;
   static final int O_RDONLY = 0;
@@ -68,6 +73,9 @@ final class Libc {
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
   private static final MethodHandle OPEN = downcall("open",
       FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+  private static final MethodHandle POLL = downcall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+  private static final MethodHandle EVENTFD = downcall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle WRITE = downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
   private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   /** Optional: gettid is in glibc since 2.30; without it the receive threads keep their priority. */
   private static final MethodHandle GETTID = optionalDowncall("gettid", FunctionDescriptor.of(JAVA_INT));
@@ -178,6 +186,31 @@ final class Libc {
   static int open(MemorySegment path, int flags) {
     try {
       return (int) OPEN.invokeExact(CAPTURED.get(), path, flags, 0);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** {@code poll(fds, nfds, timeoutMillis)}; a negative timeout waits for as long as it takes. */
+  static int poll(MemorySegment fds, long nfds, int timeoutMillis) {
+    try {
+      return (int) POLL.invokeExact(CAPTURED.get(), fds, nfds, timeoutMillis);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static int eventfd(int initialValue, int flags) {
+    try {
+      return (int) EVENTFD.invokeExact(CAPTURED.get(), initialValue, flags);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static long write(int fd, MemorySegment buf, long len) {
+    try {
+      return (long) WRITE.invokeExact(CAPTURED.get(), fd, buf, len);
     } catch (Throwable t) {
       throw rethrow(t);
     }

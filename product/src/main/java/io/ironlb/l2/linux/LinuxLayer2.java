@@ -13,9 +13,11 @@ import io.ironlb.l2.packet.MacAddress;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,39 +27,45 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The data plane on Linux: two packet sockets (ARP, and IPv6 filtered down to neighbour
- * discovery), an rtnetlink socket polled for interface changes, a receive thread per packet
- * socket and one scheduler thread for announcements and probes. Everything is opened in the
- * network namespace of the thread that calls {@link #open} and stays there.
+ * discovery) with a receive thread each, an rtnetlink subscription to interface changes with a
+ * thread that re-reads the interfaces when the kernel reports one, and one scheduler thread for
+ * announcements and probes. Every thread blocks until there is work: an idle data plane wakes
+ * only for the periodic gratuitous refresh. Everything is opened in the network namespace of the
+ * thread that calls {@link #open} and stays there.
  */
 public final class LinuxLayer2 implements Layer2, Link {
 
   private static final Logger LOG = LoggerFactory.getLogger(LinuxLayer2.class);
 
   private static final int RECEIVER_NICE = -10;
+  /** How long close() waits for each thread; they return as soon as they are stopped. */
+  private static final long STOP_WAIT_MILLIS = 2_000;
 
-  private final Layer2Config config;
   private final PacketSocket arp;
   private final PacketSocket ndp;
   private final Rtnetlink rtnetlink;
+  private final RtnetlinkEvents interfaceEvents;
   private final ScheduledExecutorService scheduler;
   private final Layer2Engine engine;
+  private final List<Consumer<InterfaceTable>> interfaceListeners = new CopyOnWriteArrayList<>();
   private final Thread arpReceiver;
   private final Thread ndpReceiver;
+  private final Thread interfaceWatcher;
   private volatile boolean closed;
 
-  private LinuxLayer2(Layer2Config config, Layer2Stats stats, Consumer<Claim> claims, PacketSocket arp, PacketSocket ndp, Rtnetlink rtnetlink)
-      throws IOException {
-    this.config = config;
+  private LinuxLayer2(Layer2Config config, Layer2Stats stats, Consumer<Claim> claims, PacketSocket arp, PacketSocket ndp, Rtnetlink rtnetlink,
+      RtnetlinkEvents interfaceEvents) throws IOException {
     this.arp = arp;
     this.ndp = ndp;
     this.rtnetlink = rtnetlink;
+    this.interfaceEvents = interfaceEvents;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("l2-scheduler").daemon().unstarted(r));
     this.engine = new Layer2Engine(this, config, stats, claims, scheduler, System::nanoTime, LOG::info);
+    // Subscribed before this first read, so a change in between is heard, not lost.
     engine.interfacesChanged(InterfaceTable.of(rtnetlink.interfaces()));
     this.arpReceiver = receiver("l2-arp-receiver", arp);
     this.ndpReceiver = receiver("l2-ndp-receiver", ndp);
-    long poll = config.interfacePoll().toNanos();
-    scheduler.scheduleWithFixedDelay(this::rediscover, poll, poll, TimeUnit.NANOSECONDS);
+    this.interfaceWatcher = Thread.ofPlatform().name("l2-interfaces").daemon().start(this::watchInterfaces);
   }
 
   /** Opens the data plane in the calling thread's network namespace (needs CAP_NET_RAW). */
@@ -65,20 +73,22 @@ public final class LinuxLayer2 implements Layer2, Link {
     PacketSocket arp = null;
     PacketSocket ndp = null;
     Rtnetlink rtnl = null;
+    RtnetlinkEvents events = null;
     try {
-      arp = PacketSocket.open(PacketSocket.ETH_P_ARP, null, config.receiveTimeout());
-      ndp = PacketSocket.open(PacketSocket.ETH_P_IPV6, Bpf.neighborDiscovery(), config.receiveTimeout());
+      arp = PacketSocket.open(PacketSocket.ETH_P_ARP, null);
+      ndp = PacketSocket.open(PacketSocket.ETH_P_IPV6, Bpf.neighborDiscovery());
+      events = RtnetlinkEvents.open();
       rtnl = Rtnetlink.open();
-      return new LinuxLayer2(config, stats, claims, arp, ndp, rtnl);
+      return new LinuxLayer2(config, stats, claims, arp, ndp, rtnl, events);
     } catch (IOException | RuntimeException e) {
-      if (arp != null) {
-        arp.close();
-      }
-      if (ndp != null) {
-        ndp.close();
-      }
-      if (rtnl != null) {
-        rtnl.close();
+      for (AutoCloseable c : new AutoCloseable[] {arp, ndp, rtnl, events}) {
+        if (c != null) {
+          try {
+            c.close();
+          } catch (Exception suppressed) {
+            e.addSuppressed(suppressed);
+          }
+        }
       }
       throw e;
     }
@@ -101,8 +111,12 @@ public final class LinuxLayer2 implements Layer2, Link {
       };
       while (!closed) {
         try {
-          if (socket.receive(handler) == PacketSocket.Received.NETWORK_DOWN) {
-            LOG.info("{}: a link went down; the socket stays open, the link is served again when it comes up", name);
+          switch (socket.receive(handler)) {
+            case NETWORK_DOWN -> LOG.info("{}: a link went down; the socket stays open, the link is served again when it comes up", name);
+            case STOPPED -> {
+              return;
+            }
+            case FRAME, TIMEOUT -> { }
           }
         } catch (IOException e) {
           if (closed) {
@@ -133,14 +147,58 @@ public final class LinuxLayer2 implements Layer2, Link {
     }
   }
 
-  private void rediscover() {
+  /** Re-reads the interfaces each time the kernel reports a change; blocks in between. */
+  private void watchInterfaces() {
+    while (!closed) {
+      try {
+        if (!interfaceEvents.awaitChange()) {
+          return;
+        }
+      } catch (IOException | RuntimeException e) {
+        if (closed) {
+          return;
+        }
+        LOG.warn("interface notifications failed: {}; reading the interfaces again", e.getMessage());
+        pause();
+      }
+      rediscover();
+    }
+  }
+
+  private static void pause() {
     try {
-      engine.interfacesChanged(InterfaceTable.of(rtnetlink.interfaces()));
+      Thread.sleep(1_000); // after a failing netlink read, not to spin on it
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void rediscover() {
+    InterfaceTable now;
+    try {
+      now = InterfaceTable.of(rtnetlink.interfaces());
     } catch (IOException | RuntimeException e) {
       if (!closed) {
         LOG.warn("interface discovery failed: {}", e.getMessage());
       }
+      return;
     }
+    if (now.equals(engine.interfaces())) {
+      return;
+    }
+    engine.interfacesChanged(now);
+    for (Consumer<InterfaceTable> listener : interfaceListeners) {
+      try {
+        listener.accept(now);
+      } catch (RuntimeException e) {
+        LOG.error("interface listener failed", e);
+      }
+    }
+  }
+
+  @Override
+  public void onInterfacesChanged(Consumer<InterfaceTable> listener) {
+    interfaceListeners.add(listener);
   }
 
   @Override
@@ -198,10 +256,6 @@ public final class LinuxLayer2 implements Layer2, Link {
     engine.defend(vip);
   }
 
-  /** Forces an interface re-read now (tests; the poll does it every {@code interfacePoll}). */
-  public void rediscoverNow() {
-    rediscover();
-  }
 
   public Layer2Engine engine() {
     return engine;
@@ -214,16 +268,28 @@ public final class LinuxLayer2 implements Layer2, Link {
     }
     closed = true;
     scheduler.shutdownNow();
+    arp.stopReceiving();
+    ndp.stopReceiving();
+    interfaceEvents.stop();
+    boolean stopped = true;
     try {
-      long wait = config.receiveTimeout().toMillis() * 3 + 100;
-      arpReceiver.join(wait);
-      ndpReceiver.join(wait);
-      scheduler.awaitTermination(wait, TimeUnit.MILLISECONDS);
+      for (Thread t : List.of(arpReceiver, ndpReceiver, interfaceWatcher)) {
+        stopped &= t.join(Duration.ofMillis(STOP_WAIT_MILLIS));
+      }
+      scheduler.awaitTermination(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      stopped = false;
+    }
+    if (!stopped) {
+      // A thread still inside a socket call: freeing its buffers now could crash the JVM; the
+      // process is ending or the kernel reclaims the descriptors with it.
+      LOG.warn("data plane threads did not stop within {} ms; leaving their sockets open", STOP_WAIT_MILLIS);
+      return;
     }
     arp.close();
     ndp.close();
+    interfaceEvents.close();
     rtnetlink.close();
   }
 }

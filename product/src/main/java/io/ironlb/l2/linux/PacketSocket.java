@@ -2,7 +2,6 @@ package io.ironlb.l2.linux;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.ironlb.l2.packet.MacAddress;
@@ -25,7 +24,6 @@ import java.time.Duration;
  *   <li>{@code packet_mreq} (16): ifindex s32 @0, type u16 @4, alen u16 @6, address[8] @8.
  *   <li>{@code sock_fprog} (16): len u16 @0, filter pointer @8; {@code sock_filter} (8): code u16,
  *       jt u8, jf u8, k u32.
- *   <li>{@code timeval} (16): seconds s64 @0, microseconds s64 @8.
  *   <li>{@code ifreq} (40): name[16] @0, sockaddr @16 whose data (the MAC) starts @18.
  * </ul>
  *
@@ -40,8 +38,13 @@ public final class PacketSocket implements AutoCloseable {
   private static final int MAX_FRAME = 65_536;
   private static final long SIOCGIFHWADDR = 0x8927;
 
+  /** {@link #open(int, Bpf.Program)}: a receive waits until a frame arrives or receiving stops. */
+  private static final int NO_TIMEOUT = -1;
+
   private final int fd;
   private final int ethertype;
+  private final int receiveTimeoutMillis;
+  private final StoppableWait wait;
   private final Arena arena = Arena.ofShared();
   private final MemorySegment rxBuffer;
   private final ByteBuffer rxView;
@@ -57,9 +60,11 @@ public final class PacketSocket implements AutoCloseable {
     final MemorySegment addr = arena.allocate(SOCKADDR_LL, 4);
   }
 
-  private PacketSocket(int fd, int ethertype) {
+  private PacketSocket(int fd, int ethertype, int receiveTimeoutMillis, StoppableWait wait) {
     this.fd = fd;
     this.ethertype = ethertype;
+    this.receiveTimeoutMillis = receiveTimeoutMillis;
+    this.wait = wait;
     this.rxBuffer = arena.allocate(MAX_FRAME, 8);
     this.rxView = rxBuffer.asByteBuffer().order(ByteOrder.BIG_ENDIAN);
     this.rxAddr = arena.allocate(SOCKADDR_LL, 4);
@@ -67,22 +72,32 @@ public final class PacketSocket implements AutoCloseable {
   }
 
   /**
-   * Opens a socket for {@code ethertype} in the calling thread's network namespace. With a
-   * {@code filter}, the socket is opened for no protocol, the filter attached, and only then bound
-   * to the ethertype, so no unfiltered frame is ever queued.
-   *
-   * @param receiveTimeout how long one {@link #receive} waits at most, so a loop can notice close
+   * Opens a socket for {@code ethertype} in the calling thread's network namespace whose
+   * {@link #receive} waits until a frame arrives or {@link #stopReceiving} is called: an idle
+   * receive loop never wakes. With a {@code filter}, the socket is opened for no protocol, the
+   * filter attached, and only then bound to the ethertype, so no unfiltered frame is ever queued.
    */
+  public static PacketSocket open(int ethertype, Bpf.Program filter) throws IOException {
+    return open(ethertype, filter, NO_TIMEOUT);
+  }
+
+  /** As {@link #open(int, Bpf.Program)}, but one {@link #receive} waits at most {@code receiveTimeout} (clients waiting for a reply). */
   public static PacketSocket open(int ethertype, Bpf.Program filter, Duration receiveTimeout) throws IOException {
+    return open(ethertype, filter, (int) Math.max(0, Math.min(Integer.MAX_VALUE, receiveTimeout.toMillis())));
+  }
+
+  private static PacketSocket open(int ethertype, Bpf.Program filter, int receiveTimeoutMillis) throws IOException {
+    StoppableWait wait = StoppableWait.open();
     int fd = Libc.socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, filter == null ? htons(ethertype) : 0);
     if (fd < 0) {
       int errno = Libc.errno();
+      wait.close();
       throw Libc.failure("socket(AF_PACKET)", "for ethertype 0x" + Integer.toHexString(ethertype)
           + (errno == 1 ? " (needs CAP_NET_RAW)" : ""), errno);
     }
-    PacketSocket s = new PacketSocket(fd, ethertype);
+    PacketSocket s = new PacketSocket(fd, ethertype, receiveTimeoutMillis, wait);
     try {
-      s.setup(filter, receiveTimeout);
+      s.setup(filter);
     } catch (IOException | RuntimeException e) {
       s.close();
       throw e;
@@ -90,7 +105,7 @@ public final class PacketSocket implements AutoCloseable {
     return s;
   }
 
-  private void setup(Bpf.Program filter, Duration receiveTimeout) throws IOException {
+  private void setup(Bpf.Program filter) throws IOException {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment one = a.allocate(JAVA_INT);
       one.set(JAVA_INT, 0, 1);
@@ -100,11 +115,6 @@ public final class PacketSocket implements AutoCloseable {
       MemorySegment size = a.allocate(JAVA_INT);
       size.set(JAVA_INT, 0, 4 << 20);
       Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, size, 4); // a flood must not crowd out legit requests
-      MemorySegment tv = a.allocate(16, 8);
-      long micros = receiveTimeout.toNanos() / 1000;
-      tv.set(JAVA_LONG, 0, micros / 1_000_000);
-      tv.set(JAVA_LONG, 8, micros % 1_000_000);
-      check(Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, tv, 16), "setsockopt(SO_RCVTIMEO)");
       if (filter != null) {
         MemorySegment insns = a.allocate(8L * filter.length(), 8);
         for (int i = 0; i < filter.length(); i++) {
@@ -129,9 +139,12 @@ public final class PacketSocket implements AutoCloseable {
   /** What one {@link #receive} call saw. */
   public enum Received {
     FRAME,
+    /** Nothing within the receive timeout (a socket opened with one), or a signal. */
     TIMEOUT,
     /** The link went down under the socket (ENETDOWN): not fatal, the socket stays usable. */
-    NETWORK_DOWN
+    NETWORK_DOWN,
+    /** {@link #stopReceiving} was called: the receive loop should end. */
+    STOPPED
   }
 
   /** Gets one frame. */
@@ -144,10 +157,22 @@ public final class PacketSocket implements AutoCloseable {
     void frame(int ifindex, boolean outgoing, ByteBuffer frame);
   }
 
-  /** Waits up to the receive timeout for one frame and hands it to {@code handler}. One thread only. */
+  /**
+   * Waits for one frame and hands it to {@code handler}: until one arrives or receiving stops, or
+   * for at most the receive timeout of a socket opened with one. One thread only.
+   */
   public Received receive(FrameHandler handler) throws IOException {
+    switch (wait.await(fd, receiveTimeoutMillis)) {
+      case STOPPED -> {
+        return Received.STOPPED;
+      }
+      case TIMEOUT -> {
+        return Received.TIMEOUT;
+      }
+      case READABLE -> { }
+    }
     rxAddrLen.set(JAVA_INT, 0, SOCKADDR_LL);
-    long n = Libc.recvfrom(fd, rxBuffer, MAX_FRAME, 0, rxAddr, rxAddrLen);
+    long n = Libc.recvfrom(fd, rxBuffer, MAX_FRAME, Libc.MSG_DONTWAIT, rxAddr, rxAddrLen);
     if (n < 0) {
       int errno = Libc.errno();
       return switch (errno) {
@@ -240,7 +265,12 @@ public final class PacketSocket implements AutoCloseable {
     return Short.toUnsignedInt(Short.reverseBytes((short) v));
   }
 
-  /** Closes the descriptor. Call after the receive loop has stopped. */
+  /** Makes the current {@link #receive} and every later one return {@link Received#STOPPED}. Any thread. */
+  public void stopReceiving() {
+    wait.stop();
+  }
+
+  /** Closes the descriptor. Call after the receive loop has stopped ({@link #stopReceiving}, then join it). */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -248,6 +278,7 @@ public final class PacketSocket implements AutoCloseable {
     }
     closed = true;
     Libc.close(fd);
+    wait.close();
     arena.close();
   }
 }

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.ironlb.l2.Announcer;
 import io.ironlb.l2.Claim;
 import io.ironlb.l2.DropReason;
+import io.ironlb.l2.InterfaceTable;
 import io.ironlb.l2.Layer2Config;
 import io.ironlb.l2.Layer2Counters;
 import io.ironlb.l2.ProbeResult;
@@ -19,11 +20,14 @@ import io.ironlb.netns.Host;
 import io.ironlb.netns.Neighbour;
 import io.ironlb.netns.TestNetwork;
 import io.ironlb.netns.VethEnd;
+import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -125,8 +129,7 @@ class Layer2NetnsTest {
       return s;
     });
     Layer2Config config = Layer2Config.defaults()
-        .withAnnounce(new Announcer.Config(List.of(Duration.ZERO, Duration.ofMillis(100), Duration.ofMillis(200)), Duration.ofHours(1)))
-        .withInterfacePoll(Duration.ofMillis(200));
+        .withAnnounce(new Announcer.Config(List.of(Duration.ZERO, Duration.ofMillis(100), Duration.ofMillis(200)), Duration.ofHours(1)));
     a = LinuxLayer2.openIn(nodeA, config, statsA, claimsA::add);
     b = LinuxLayer2.openIn(nodeB, config, new Layer2Counters(), claim -> { });
     c = LinuxLayer2.openIn(nodeC, config, new Layer2Counters(), claim -> { });
@@ -294,6 +297,68 @@ class Layer2NetnsTest {
   }
 
   @Test
+  void theListenerHearsALostCarrierAndItsReturnFromTheKernel() throws Exception {
+    List<InterfaceTable> heard = new CopyOnWriteArrayList<>();
+    b.onInterfacesChanged(heard::add);
+
+    net.down(nodeB, "lan0");
+    await().atMost(T).until(() -> heard.stream().anyMatch(t -> !t.name("lan0").orElseThrow().operational()));
+    assertThat(b.interfaces().name("lan0").orElseThrow().operational()).isFalse();
+    net.up(nodeB, "lan0");
+    await().atMost(T).until(() -> heard.getLast().name("lan0").orElseThrow().operational());
+    assertThat(b.interfaces()).isEqualTo(heard.getLast());
+  }
+
+  @Test
+  void anIdleDataPlaneDoesNotWakeUp() throws IOException {
+    // Before: each receive loop woke every 200 ms and the interfaces were read every second, ~13
+    // wake-ups a second per node. Now the threads block until a frame, a change or close.
+    assertThat(dataPlaneThreads()).as("three nodes' receive and interface threads").isEqualTo(9);
+    long before = dataPlaneWakeups();
+
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> dataPlaneWakeups() - before < 10);
+  }
+
+  private static final List<String> DATA_PLANE_THREADS = List.of("l2-arp-receiver", "l2-ndp-receiver", "l2-interfaces");
+
+  private static long dataPlaneThreads() throws IOException {
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      return tasks.filter(t -> {
+        try {
+          return DATA_PLANE_THREADS.contains(Files.readString(t.resolve("comm")).strip());
+        } catch (IOException ended) {
+          return false;
+        }
+      }).count();
+    }
+  }
+
+  /** Context switches of this JVM's receive and interface threads (three nodes' worth). */
+  private static long dataPlaneWakeups() throws IOException {
+    long sum = 0;
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (var task : tasks.toList()) {
+        String name;
+        List<String> status;
+        try {
+          name = Files.readString(task.resolve("comm")).strip();
+          status = Files.readAllLines(task.resolve("status"));
+        } catch (IOException ended) {
+          continue;
+        }
+        if (DATA_PLANE_THREADS.contains(name)) {
+          for (String line : status) {
+            if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+              sum += Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+            }
+          }
+        }
+      }
+    }
+    return sum;
+  }
+
+  @Test
   void malformedAndTruncatedFramesOnTheSegmentDoNotStopTheResponder() throws Exception {
     InetAddress vip = ip("198.51.100.205");
     a.announce(vip, List.of());
@@ -318,7 +383,7 @@ class Layer2NetnsTest {
         }
         try {
           (v6 ? v6Socket : arpSocket).send(eth0, bb);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
           // some garbage is refused by the sending kernel; the rest is on the wire
         }
       }

@@ -105,8 +105,7 @@ class NeighbourCacheNetnsTest {
       Netns.sysctl(host, "net.ipv6.neigh.eth0.delay_first_probe_time", "1");
     }
     List<Duration> burst = List.of(Duration.ZERO, Duration.ofMillis(100), Duration.ofMillis(200));
-    a = LinuxLayer2.openIn(nodeA, Layer2Config.defaults().withAnnounce(new Announcer.Config(burst, Duration.ofHours(1)))
-        .withInterfacePoll(Duration.ofMillis(200)), statsA, claim -> { });
+    a = LinuxLayer2.openIn(nodeA, Layer2Config.defaults().withAnnounce(new Announcer.Config(burst, Duration.ofHours(1))), statsA, claim -> { });
     // The burst's repeats come late enough (1 s) that announcing 100 addresses is done long before, also on a busy machine.
     p = LinuxLayer2.openIn(nodeP, Layer2Config.defaults().withAnnounce(new Announcer.Config(
         List.of(Duration.ZERO, Duration.ofSeconds(1), Duration.ofMillis(1_500)), Duration.ofHours(1), PACED_FRAMES_PER_SECOND)),
