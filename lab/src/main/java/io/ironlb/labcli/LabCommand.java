@@ -205,18 +205,23 @@ public final class LabCommand implements Runnable {
 
   @Command(name = "failover", mixinStandardHelpOptions = true,
       description = {"Measure failover as a client sees it: a client loop in mac sends GET to a test Service's VIP every 10 ms",
-          "while the announcing node fails (--mode kill: kill -9 of its speaker; cut: all its links down; term: SIGTERM",
-          "of its speaker), then restores it. Prints per trial when the client's neighbour entry moved and the outage,",
-          "then p50/p90/max. --mode create: time from creating a Service to its first successful request.",
+          "while the announcing node fails (--mode kill: kill -9 of its speaker; cut: its links down, all or with --link lan",
+          "the LAN only; term: SIGTERM of its speaker; flap: a cut, a heal, and a second cut 1-3 s after the heal), then",
+          "restores it. Prints per trial when the client's neighbour entry moved and the outage, then p50/p90/max.",
+          "--mode create: time from creating a Service to its first successful request.",
           "--keepalived 2|3 measures keepalived (VRRPv2, advert_int 1; VRRPv3, advert_int 0.1) on the same lab instead.",
           "--results FILE also writes the run as one JSON document."})
   static final class Failover extends Verb {
     @Option(names = "--trials", paramLabel = "N", defaultValue = "5", description = "Number of trials (default: ${DEFAULT-VALUE}).")
     int trials;
 
-    @Option(names = "--mode", paramLabel = "kill|cut|term|create", defaultValue = "kill",
+    @Option(names = "--mode", paramLabel = "kill|cut|term|flap|create", defaultValue = "kill",
         description = "What fails (default: ${DEFAULT-VALUE}).")
     String mode;
+
+    @Option(names = "--link", paramLabel = "lan|all",
+        description = "What a cut (--mode cut or flap) takes down: all the node's links (default) or its LAN link only.")
+    String link;
 
     @Option(names = "--keepalived", paramLabel = "2|3",
         description = "Fail over keepalived instead of IronLB: one per node holding a VIP outside the pool, VRRPv2 (advert_int 1) or VRRPv3 (advert_int 0.1); modes kill, cut, term.")
@@ -230,7 +235,7 @@ public final class LabCommand implements Runnable {
     public Integer call() {
       Integer r = needRoot();
       return r != null ? r : LabFailover.run(stateDir.resolve(), spec.commandLine().getOut(), spec.commandLine().getErr(), trials, mode,
-          keepalived, results == null ? null : results.toAbsolutePath());
+          keepalived, results == null ? null : results.toAbsolutePath(), link);
     }
   }
 

@@ -7,7 +7,6 @@ import org.jgroups.logging.CustomLogFactory;
 import org.jgroups.logging.Log;
 import org.jgroups.logging.LogFactory;
 import org.jgroups.logging.Slf4jLogImpl;
-import org.jgroups.protocols.FD_ALL3;
 import org.jgroups.protocols.FD_SOCK2;
 import org.jgroups.protocols.MERGE3;
 import org.jgroups.protocols.TCP;
@@ -85,6 +84,7 @@ import org.jgroups.util.TLSClientAuth;
 final class GroupStack {
 
   static final String CLUSTER = "ironlb-speakers";
+  static final long MERGE_TIMEOUT_MS = 2000;
 
   static {
     routeJGroupsLogsToSlf4j();
@@ -114,7 +114,10 @@ final class GroupStack {
     tcp.setSockConnTimeout(500); // nodes share a LAN: a connect unanswered in 500 ms is to a dead node
     tcp.logAcceptError(false); // refused handshakes are logged (rate-limited) by SecretTls instead
     tcp.setValue("use_vthreads", false);
-    tcp.setValue("tcp_nodelay", true); // heartbeats and views are tiny: never hold them for Nagle
+    tcp.setValue("tcp_nodelay", true); // views and verifications are tiny: never hold them for Nagle
+    // A peer's connection closed without goodbye (its process died): suspect it at once, on every
+    // member that had a connection, not only on the one FD_SOCK2 pings; verification still decides.
+    tcp.setValue("enable_suspect_events", true);
     try {
       tcp.setDiagnosticsHandler(tcp.createDiagnosticsHandler().setEnabled(false));
     } catch (Exception e) {
@@ -139,16 +142,14 @@ final class GroupStack {
     // (at 0, 1/3, 2/3) makes such a loss cost ~1/3 s instead.
     discovery.numDiscoveryRuns(3);
 
-    MERGE3 merge = new MERGE3().setMinInterval(t.mergeMinInterval().toMillis()).setMaxInterval(t.mergeMaxInterval().toMillis())
+    MERGE3 merge = new PromptMerge().setMinInterval(t.mergeMinInterval().toMillis()).setMaxInterval(t.mergeMaxInterval().toMillis())
         // The coordinator compares the views it heard of every check_interval, which must exceed
         // max_interval; JGroups' default (1.6 x max = 4.8 s) was most of the measured merge time.
         .setCheckInterval(t.mergeMaxInterval().toMillis() + 1000);
 
     FD_SOCK2 fdSock = new FD_SOCK2().setBindAddress(c.bindAddress()).setOffset(MembershipConfig.FD_SOCK_OFFSET);
 
-    FD_ALL3 fdAll = new FD_ALL3();
-    fdAll.setInterval(t.heartbeatInterval().toMillis());
-    fdAll.setTimeout(t.heartbeatTimeout().toMillis());
+    UdpHeartbeat heartbeat = new UdpHeartbeat(c.bindAddress(), c.port(), c.sharedSecret(), t, c.peers());
 
     VERIFY_SUSPECT2 verify = new PromptVerifySuspect().setTimeout(t.verifyTimeout().toMillis());
 
@@ -165,6 +166,9 @@ final class GroupStack {
         .setJoinTimeout(t.joinTimeout().toMillis())
         .setMaxJoinAttempts(3)
         .setLeaveTimeout(500)
+        // A merge waits this long for the other coordinators' answers, and no view changes meanwhile:
+        // JGroups' 5 s would hold back a failure that follows a heal (a flapping link).
+        .setMergeTimeout(MERGE_TIMEOUT_MS)
         .setViewAckCollectionTimeout(t.viewAckTimeout().toMillis());
     gms.setValue("print_local_addr", false);
     gms.setValue("print_physical_addrs", false);
@@ -174,7 +178,7 @@ final class GroupStack {
     stack.add(discovery);
     stack.add(merge);
     stack.add(fdSock);
-    stack.add(fdAll);
+    stack.add(heartbeat);
     stack.add(verify);
     stack.add(nakack);
     stack.add(unicast);

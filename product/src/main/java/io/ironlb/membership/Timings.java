@@ -55,9 +55,9 @@ public record Timings(
    */
   public static Timings defaults() {
     return new Timings(
-        Duration.ofMillis(100),
-        Duration.ofMillis(600),
-        Duration.ofMillis(100),
+        Duration.ofMillis(10),
+        Duration.ofMillis(150),
+        Duration.ofMillis(50),
         Duration.ofSeconds(1),
         Duration.ofSeconds(3),
         Duration.ofSeconds(1),

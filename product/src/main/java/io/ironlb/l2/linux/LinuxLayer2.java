@@ -19,14 +19,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The data plane on Linux: two packet sockets (ARP, and IPv6 filtered down to neighbour
- * discovery), an rtnetlink socket polled for interface changes, a receive thread per packet
- * socket and one scheduler thread for announcements and probes. Everything is opened in the
+ * discovery), an rtnetlink socket read for interfaces whenever the kernel reports a link or address
+ * change ({@link LinkWatch}, its own thread) and every {@code interfacePoll} besides, a receive
+ * thread per packet socket and one scheduler thread for announcements and probes. Everything is opened in the
  * network namespace of the thread that calls {@link #open} and stays there.
  */
 public final class LinuxLayer2 implements Layer2, Link {
@@ -41,21 +43,26 @@ public final class LinuxLayer2 implements Layer2, Link {
   private final Rtnetlink rtnetlink;
   private final ScheduledExecutorService scheduler;
   private final Layer2Engine engine;
+  private final LinkWatch links;
   private final Thread arpReceiver;
   private final Thread ndpReceiver;
+  private final Thread linkWatcher;
+  private final AtomicBoolean rediscoveryQueued = new AtomicBoolean();
   private volatile boolean closed;
 
-  private LinuxLayer2(Layer2Config config, Layer2Stats stats, Consumer<Claim> claims, PacketSocket arp, PacketSocket ndp, Rtnetlink rtnetlink)
-      throws IOException {
+  private LinuxLayer2(Layer2Config config, Layer2Stats stats, Consumer<Claim> claims, PacketSocket arp, PacketSocket ndp, Rtnetlink rtnetlink,
+      LinkWatch links) throws IOException {
     this.config = config;
     this.arp = arp;
     this.ndp = ndp;
     this.rtnetlink = rtnetlink;
+    this.links = links;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("l2-scheduler").daemon().unstarted(r));
     this.engine = new Layer2Engine(this, config, stats, claims, scheduler, System::nanoTime, LOG::info);
     engine.interfacesChanged(InterfaceTable.of(rtnetlink.interfaces()));
     this.arpReceiver = receiver("l2-arp-receiver", arp);
     this.ndpReceiver = receiver("l2-ndp-receiver", ndp);
+    this.linkWatcher = Thread.ofPlatform().name("l2-link-watch").daemon().start(this::watchLinks);
     long poll = config.interfacePoll().toNanos();
     scheduler.scheduleWithFixedDelay(this::rediscover, poll, poll, TimeUnit.NANOSECONDS);
   }
@@ -65,11 +72,14 @@ public final class LinuxLayer2 implements Layer2, Link {
     PacketSocket arp = null;
     PacketSocket ndp = null;
     Rtnetlink rtnl = null;
+    LinkWatch links = null;
     try {
       arp = PacketSocket.open(PacketSocket.ETH_P_ARP, null, config.receiveTimeout());
       ndp = PacketSocket.open(PacketSocket.ETH_P_IPV6, Bpf.neighborDiscovery(), config.receiveTimeout());
+      // Subscribed before the first dump: a change in between is reported, not lost.
+      links = LinkWatch.open(config.receiveTimeout());
       rtnl = Rtnetlink.open();
-      return new LinuxLayer2(config, stats, claims, arp, ndp, rtnl);
+      return new LinuxLayer2(config, stats, claims, arp, ndp, rtnl, links);
     } catch (IOException | RuntimeException e) {
       if (arp != null) {
         arp.close();
@@ -79,6 +89,9 @@ public final class LinuxLayer2 implements Layer2, Link {
       }
       if (rtnl != null) {
         rtnl.close();
+      }
+      if (links != null) {
+        links.close();
       }
       throw e;
     }
@@ -130,6 +143,30 @@ public final class LinuxLayer2 implements Layer2, Link {
     if (Libc.setThreadNice(tid, RECEIVER_NICE) < 0) {
       LOG.info("{}: cannot raise priority (nice {}): {}; answers may wait for busy CPUs", name, RECEIVER_NICE,
           Libc.strerror(Libc.errno()));
+    }
+  }
+
+  /** Reads the interfaces again (on the scheduler) whenever the kernel reports a change; one read covers a burst of reports. */
+  private void watchLinks() {
+    while (!closed) {
+      try {
+        if (links.await() && rediscoveryQueued.compareAndSet(false, true)) {
+          scheduler.execute(() -> {
+            rediscoveryQueued.set(false);
+            rediscover();
+          });
+        }
+      } catch (IOException | RuntimeException e) {
+        if (closed) {
+          break;
+        }
+        LOG.warn("link notifications: {}; the interface poll still runs", e.getMessage());
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException ie) {
+          break;
+        }
+      }
     }
   }
 
@@ -208,6 +245,7 @@ public final class LinuxLayer2 implements Layer2, Link {
       long wait = config.receiveTimeout().toMillis() * 3 + 100;
       arpReceiver.join(wait);
       ndpReceiver.join(wait);
+      linkWatcher.join(wait);
       scheduler.awaitTermination(wait, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -215,5 +253,6 @@ public final class LinuxLayer2 implements Layer2, Link {
     arp.close();
     ndp.close();
     rtnetlink.close();
+    links.close();
   }
 }
