@@ -117,7 +117,7 @@ final class GroupStack {
     tcp.setValue("tcp_nodelay", true); // views and verifications are tiny: never hold them for Nagle
     // A peer's connection closed without goodbye (its process died): suspect it at once, on every
     // member that had a connection, not only on the one FD_SOCK2 pings; verification still decides.
-    tcp.setValue("enable_suspect_events", true);
+    tcp.setValue("enable_suspect_events", Boolean.parseBoolean(System.getProperty("ironlb.suspectOnClose", "true")));
     try {
       tcp.setDiagnosticsHandler(tcp.createDiagnosticsHandler().setEnabled(false));
     } catch (Exception e) {

@@ -1,5 +1,7 @@
 package io.ironlb.membership;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -21,7 +23,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -32,6 +38,7 @@ import org.jgroups.ViewId;
 import org.jgroups.stack.IpAddress;
 import org.jgroups.stack.Protocol;
 import org.jgroups.util.UUID;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,11 +74,10 @@ final class UdpHeartbeat extends Protocol {
   static final int OUTSIDER_EVERY = 10;
   private static final long REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
   /**
-   * A member new to the view that was not heard before (a process that just joined) is judged only
-   * this long after the view: it may install the view later than we do and start sending then. A
-   * member heard before as an outsider (the other side of a healed partition) is judged at once.
+   * How long a member new to the view (joined or merged) may take to send its first heartbeat in
+   * that view: it installs the view when it gets it, maybe well after us on a busy node.
    */
-  static final long NEWCOMER_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+  static final Duration NEWCOMER_GRACE = Duration.ofSeconds(1);
   private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final InetAddress bindAddress;
@@ -85,6 +91,18 @@ final class UdpHeartbeat extends Protocol {
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong suspicions = new AtomicLong();
+
+  /**
+   * Members whose suspicion (ours, or FD_SOCK2's or the transport's on its way up) is being
+   * verified, and since when: a heartbeat heard after that clears it at once.
+   */
+  private final Map<Address, Long> verifying = new ConcurrentHashMap<>();
+  /**
+   * SUSPECT and UNSUSPECT go up and down the stack on this thread, in order: the protocols there
+   * send messages over TCP as they handle them (ARE_YOU_DEAD, FD_SOCK2's broadcasts), which can
+   * block for a connect timeout, and the heartbeat thread must never wait for that.
+   */
+  private ExecutorService events;
 
   private volatile boolean running;
   private volatile boolean sending;
@@ -102,6 +120,8 @@ final class UdpHeartbeat extends Protocol {
   private List<InetSocketAddress> memberTargets = List.of();
   private List<InetSocketAddress> outsiderTargets = List.of();
   private final Set<Address> suspected = new HashSet<>();
+  /** Members that answered a verification (over TCP) while their heartbeats stayed missing, how many times in a row. */
+  private final Map<Address, Integer> answeredWhileSilent = new HashMap<>();
   private long sequence;
   private long lastWarning = Long.MIN_VALUE / 2;
 
@@ -154,7 +174,8 @@ final class UdpHeartbeat extends Protocol {
     selector = Selector.open();
     ch.register(selector, SelectionKey.OP_READ);
     channel = ch;
-    watch = new SilenceWatch<>(timeout);
+    watch = new SilenceWatch<>(timeout, NEWCOMER_GRACE);
+    events = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("ironlb-heartbeat-events").daemon().factory());
     running = true;
     thread = Thread.ofPlatform().name("ironlb-heartbeat").daemon().start(this::loop);
   }
@@ -173,6 +194,9 @@ final class UdpHeartbeat extends Protocol {
         Thread.currentThread().interrupt();
       }
     }
+    if (events != null) {
+      events.shutdownNow();
+    }
     try {
       if (channel != null) {
         channel.close();
@@ -190,11 +214,12 @@ final class UdpHeartbeat extends Protocol {
   public Object down(Event evt) {
     switch (evt.getType()) {
       case Event.VIEW_CHANGE -> {
-        Object r = down_prot.down(evt);
+        // Before passing it down: below, FD_SOCK2 connects to its new neighbour on this thread, which
+        // took up to a second, while the new members already expected our heartbeats.
         View v = evt.getArg();
         later(() -> viewChanged(v));
         sending = true;
-        return r;
+        return down_prot.down(evt);
       }
       // Leaving: a heartbeat after the others installed a view without us would look like a partition.
       case Event.DISCONNECT -> sending = false;
@@ -206,6 +231,28 @@ final class UdpHeartbeat extends Protocol {
       default -> { }
     }
     return down_prot.down(evt);
+  }
+
+  @Override
+  public Object up(Event evt) {
+    if (evt.getType() == Event.SUSPECT) {
+      long now = System.nanoTime();
+      for (Address a : suspects(evt)) {
+        verifying.putIfAbsent(a, now);
+      }
+    }
+    return up_prot.up(evt);
+  }
+
+  /** The addresses of a SUSPECT event (JGroups passes a collection, older code a single address). */
+  private static Collection<Address> suspects(Event evt) {
+    Object arg = evt.getArg();
+    if (arg instanceof Address a) {
+      return List.of(a);
+    }
+    @SuppressWarnings("unchecked")
+    Collection<Address> all = (Collection<Address>) arg;
+    return all == null ? List.of() : all;
   }
 
   private void later(Runnable task) {
@@ -273,11 +320,10 @@ final class UdpHeartbeat extends Protocol {
       }
     }
     suspected.retainAll(others);
+    answeredWhileSilent.keySet().retainAll(others);
+    verifying.keySet().retainAll(others);
     long now = System.nanoTime();
-    watch.watch(others, a -> {
-      Long heard = lastHeard.get(id(a));
-      return heard != null && now - heard < timeout.toNanos() ? heard : now + NEWCOMER_GRACE_NANOS;
-    });
+    watch.watch(others, now);
     refreshTargets(now);
   }
 
@@ -304,6 +350,10 @@ final class UdpHeartbeat extends Protocol {
       }
     } catch (RuntimeException e) {
       // the supplier failing says nothing about peers; the next refresh asks again
+    }
+    if (!memberTargets.equals(List.copyOf(mine)) || !outsiderTargets.equals(List.copyOf(outside))) {
+      log.debug("heartbeats go to members at {} and, {} times less often, to listed peers outside the view at {}", mine, OUTSIDER_EVERY,
+          outside);
     }
     memberTargets = List.copyOf(mine);
     outsiderTargets = List.copyOf(outside);
@@ -356,9 +406,19 @@ final class UdpHeartbeat extends Protocol {
     received.incrementAndGet();
     Address member = members.get(h.sender());
     if (member != null) {
-      boolean wasOverdue = watch.heard(member, now);
+      ViewId mine = view.getViewId();
+      boolean sameView = h.viewId() == mine.getId() && h.viewCreator().equals(id(mine.getCreator()));
+      OptionalLong silence = watch.heard(member, now, sameView);
+      answeredWhileSilent.remove(member);
       boolean wasSuspected = suspected.remove(member);
-      if (!member.equals(local_addr) && (wasOverdue || wasSuspected)) {
+      Long since = verifying.get(member);
+      boolean verified = since != null && now - since >= 0 && verifying.remove(member, since);
+      if (!member.equals(local_addr) && (silence.isPresent() || wasSuspected || verified)) {
+        if (verified || wasSuspected) {
+          log.info("{} was heard again {}while it was suspected; it stays", JGroupsMembership.nodeName(member),
+              silence.isPresent() ? "after " + TimeUnit.NANOSECONDS.toMillis(silence.getAsLong()) + " ms of silence " : "",
+              kv("event", "membershipUnsuspected"), kv("node", JGroupsMembership.nodeName(member)));
+        }
         unsuspect(member);
       }
       return;
@@ -387,8 +447,12 @@ final class UdpHeartbeat extends Protocol {
       return; // the member that would coordinate the rest acts; it hears the same silence
     }
     suspicions.addAndGet(due.size());
-    log.debug("no heartbeat for {} ms from {}: suspecting them", timeout.toMillis(), silent);
-    up_prot.up(new Event(Event.SUSPECT, silent));
+    log.info("no heartbeat from {} for {} ms; verifying before they are removed", silent.stream().map(JGroupsMembership::nodeName).toList(),
+        timeout.toMillis(), kv("event", "membershipSuspected"));
+    for (Address a : silent) {
+      verifying.putIfAbsent(a, now);
+    }
+    onEventThread(() -> up_prot.up(new Event(Event.SUSPECT, silent)));
   }
 
   /**
@@ -397,17 +461,35 @@ final class UdpHeartbeat extends Protocol {
    */
   private void verifiedAlive(Address member, long now) {
     suspected.remove(member);
-    if (watch.silent(member, now) && now - lastWarning > WARN_EVERY_NANOS) {
+    verifying.remove(member);
+    int times = watch.silent(member, now) ? answeredWhileSilent.merge(member, 1, Integer::sum) : 0;
+    if (times >= 3 && now - lastWarning > WARN_EVERY_NANOS) {
       lastWarning = now;
       log.warn("member {} answers over TCP but its heartbeats over UDP do not arrive; check that UDP port {} is open between"
           + " the nodes (until then a cut link is noticed later, and a healed partition merges only through MERGE3)", member, port);
     }
-    watch.heard(member, now);
+    watch.heard(member, now, false);
   }
 
   private void unsuspect(Address member) {
-    up_prot.up(new Event(Event.UNSUSPECT, member));
-    down_prot.down(new Event(Event.UNSUSPECT, member));
+    onEventThread(() -> {
+      up_prot.up(new Event(Event.UNSUSPECT, member));
+      down_prot.down(new Event(Event.UNSUSPECT, member));
+    });
+  }
+
+  private void onEventThread(Runnable r) {
+    try {
+      events.execute(() -> {
+        try {
+          r.run();
+        } catch (RuntimeException e) {
+          log.warn("passing a suspicion on: {}", e.toString());
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // stopping
+    }
   }
 
   // ---------------------------------------------------------------- member ids
