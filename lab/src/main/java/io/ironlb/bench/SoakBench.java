@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -105,15 +106,18 @@ public final class SoakBench {
     double minutes = Double.parseDouble(take(rest, "--minutes", "10"));
     int idleSeconds = Integer.parseInt(take(rest, "--idle", "60"));
     int loss = Integer.parseInt(take(rest, "--loss", "30"));
-    int allocMb = Integer.parseInt(take(rest, "--alloc-mb", "64"));
-    int retainMb = Integer.parseInt(take(rest, "--retain-mb", "8"));
+    int allocMb = Integer.parseInt(take(rest, "--alloc-mb", "32"));
+    int retainMb = Integer.parseInt(take(rest, "--retain-mb", "2"));
+    String keep = take(rest, "--keep-logs", "");
     Path ironlb = Path.of(take(rest, "--ironlb", "./ironlb"));
     if (!rest.isEmpty()) {
       throw new IllegalArgumentException("unknown arguments " + rest + "; use --state-dir DIR [--prefix P] [--nodes 2,4]"
-          + " [--stress lossy,cpu] [--minutes M] [--idle S] [--loss PERCENT] [--alloc-mb N] [--retain-mb N] [--json FILE]");
+          + " [--stress lossy,cpu] [--minutes M] [--idle S] [--loss PERCENT] [--alloc-mb N] [--retain-mb N] [--keep-logs DIR]"
+          + " [--json FILE]");
     }
     SoakBench b = new SoakBench(ironlb, state, prefix, Duration.ofMillis((long) (minutes * 60_000)), Duration.ofSeconds(idleSeconds),
         loss, allocMb, retainMb);
+    Path keepLogs = keep.isEmpty() ? null : Path.of(keep);
     System.out.printf(Locale.ROOT, "bench/soak: labs of %s nodes; %s for %.1f min each; %d CPUs, load average %s%n", sizes, stresses, minutes,
         Runtime.getRuntime().availableProcessors(), LabFailover.loadAverage());
     for (int i = 0; i < sizes.size(); i++) {
@@ -125,6 +129,9 @@ public final class SoakBench {
         b.errors.add(nodes + " nodes: " + e);
         System.out.println("  " + nodes + " nodes failed: " + e);
       } finally {
+        if (keepLogs != null) {
+          b.keepLogs(keepLogs.resolve(nodes + "-nodes"));
+        }
         b.ironlb("lab", "down", "--state-dir", state.toString());
       }
       if (json != null) {
@@ -132,6 +139,19 @@ public final class SoakBench {
       }
     }
     System.exit(b.runs.isEmpty() || !b.errors.isEmpty() ? 1 : 0);
+  }
+
+  /** Copies the lab's logs (every process's, and the GC logs) to {@code dir} before the lab goes. */
+  private void keepLogs(Path dir) {
+    try (var files = Files.list(stateDir.resolve("logs"))) {
+      Files.createDirectories(dir);
+      for (Path f : files.toList()) {
+        Files.copy(f, dir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+      }
+      System.out.println("  logs kept in " + dir);
+    } catch (IOException e) {
+      System.out.println("  could not keep the logs: " + e.getMessage());
+    }
   }
 
   private void write(Path json, double minutes) throws IOException {
@@ -305,8 +325,9 @@ public final class SoakBench {
         Thread.sleep(Math.min(30_000, Math.max(1, Duration.between(Instant.now(), end).toMillis())));
         Counts c = counts(layout, start, Instant.now());
         long failed = loops.stream().mapToLong(l -> l.since(start).stream().filter(x -> !x.ok()).count()).sum();
-        System.out.printf(Locale.ROOT, "    %4d s: views %d, moves %d, suspicions %d (withdrawn %d), failed requests %d; load %s%n",
-            Duration.between(start, Instant.now()).toSeconds(), c.views, c.moves, c.suspicions, c.withdrawn, failed, LabFailover.loadAverage());
+        System.out.printf(Locale.ROOT, "    %4d s: views %d, moves %d, suspicions %d (withdrawn %d), late heartbeats %d, failed requests %d;"
+            + " load %s%n", Duration.between(start, Instant.now()).toSeconds(), c.views, c.moves, c.suspicions, c.withdrawn, c.late, failed,
+            LabFailover.loadAverage());
       }
       Instant stop = Instant.now();
       off.run();
@@ -338,6 +359,7 @@ public final class SoakBench {
       r.put("neighbourChanges", neighbour);
       r.put("suspicions", c.suspicions);
       r.put("withdrawnSuspicions", c.withdrawn);
+      r.put("lateHeartbeatWarnings", c.late);
       r.put("gcPauses", gcPauses(gcLogs.values()));
       r.put("speakerCpuPercent", cpu);
       runs.add(r);
@@ -354,7 +376,7 @@ public final class SoakBench {
   }
 
   /** The speakers' membership views, address announcements and withdrawals, and suspicions logged in [from, to). */
-  private record Counts(long views, long moves, long suspicions, long withdrawn) {}
+  private record Counts(long views, long moves, long suspicions, long withdrawn, long late) {}
 
   private Counts counts(LabLayout layout, Instant from, Instant to) {
     LabState state = LabState.load(stateDir);
@@ -362,6 +384,7 @@ public final class SoakBench {
     long moves = 0;
     long suspicions = 0;
     long withdrawn = 0;
+    long late = 0;
     for (LabLayout.Node n : layout.nodes()) {
       for (String line : lines(state.log("speaker " + n.name()))) {
         Matcher m = TS.matcher(line);
@@ -380,10 +403,12 @@ public final class SoakBench {
           suspicions++;
         } else if (line.contains("\"event\":\"membershipUnsuspected\"")) {
           withdrawn++;
+        } else if (line.contains("\"event\":\"heartbeatLate\"")) {
+          late++;
         }
       }
     }
-    return new Counts(views, moves, suspicions, withdrawn);
+    return new Counts(views, moves, suspicions, withdrawn, late);
   }
 
   private static long longestGap(List<ClientLoop.Result> results) {

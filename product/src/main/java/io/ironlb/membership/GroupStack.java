@@ -149,7 +149,7 @@ final class GroupStack {
 
     FD_SOCK2 fdSock = new FD_SOCK2().setBindAddress(c.bindAddress()).setOffset(MembershipConfig.FD_SOCK_OFFSET);
 
-    UdpHeartbeat heartbeat = new UdpHeartbeat(c.bindAddress(), c.port(), c.sharedSecret(), t, c.peers());
+    UdpHeartbeat heartbeat = new UdpHeartbeat(c.bindAddress(), c.port(), c.sharedSecret(), t, c.peers(), c.heartbeatThreadSetup());
 
     VERIFY_SUSPECT2 verify = new PromptVerifySuspect().setTimeout(t.verifyTimeout().toMillis());
 

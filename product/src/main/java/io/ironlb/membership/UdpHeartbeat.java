@@ -86,6 +86,7 @@ final class UdpHeartbeat extends Protocol {
   private final long interval;
   private final Duration timeout;
   private final Supplier<List<InetSocketAddress>> listedPeers;
+  private final Runnable threadSetup;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong received = new AtomicLong();
@@ -124,6 +125,8 @@ final class UdpHeartbeat extends Protocol {
   private final Map<Address, Integer> answeredWhileSilent = new HashMap<>();
   private long sequence;
   private long lastWarning = Long.MIN_VALUE / 2;
+  private long lastLateWarning = Long.MIN_VALUE / 2;
+  private volatile long maxLateness;
 
   /**
    * @param bindAddress the node address (the transport's)
@@ -131,8 +134,11 @@ final class UdpHeartbeat extends Protocol {
    * @param secret the shared secret the heartbeats are signed with
    * @param timings heartbeat interval and timeout
    * @param listedPeers the peer endpoints the API lists (as for discovery); read once a second
+   * @param threadSetup run first on the heartbeat thread (the speaker raises its priority)
    */
-  UdpHeartbeat(InetAddress bindAddress, int port, byte[] secret, Timings timings, Supplier<List<InetSocketAddress>> listedPeers) {
+  UdpHeartbeat(InetAddress bindAddress, int port, byte[] secret, Timings timings, Supplier<List<InetSocketAddress>> listedPeers,
+      Runnable threadSetup) {
+    this.threadSetup = threadSetup;
     this.bindAddress = bindAddress;
     this.port = port;
     this.secret = secret.clone();
@@ -266,6 +272,11 @@ final class UdpHeartbeat extends Protocol {
   // ---------------------------------------------------------------- the heartbeat thread
 
   private void loop() {
+    try {
+      threadSetup.run();
+    } catch (RuntimeException e) {
+      log.info("heartbeat thread setup failed: {}", e.toString());
+    }
     Heartbeat.Signer signer = new Heartbeat.Signer(secret);
     ByteBuffer in = ByteBuffer.allocate(512);
     ByteBuffer out = ByteBuffer.allocate(Heartbeat.LENGTH);
@@ -285,6 +296,7 @@ final class UdpHeartbeat extends Protocol {
           nextRefresh = now + REFRESH_NANOS;
         }
         if (now - nextSend >= 0) {
+          late(now - nextSend, now);
           send(signer, out, round++ % OUTSIDER_EVERY == 0);
           nextSend += interval;
           if (now - nextSend >= 0) {
@@ -307,6 +319,26 @@ final class UdpHeartbeat extends Protocol {
         }
       }
     }
+  }
+
+  /**
+   * A heartbeat due {@code lateness} ago goes out only now: this process was not running (CPU
+   * starvation, a GC pause). Past half the timeout the others may suspect us; say so, once a minute,
+   * since that is what an operator needs to find a false failover's cause.
+   */
+  private void late(long lateness, long now) {
+    maxLateness = Math.max(maxLateness, lateness);
+    if (lateness > timeout.toNanos() / 2 && now - lastLateWarning > WARN_EVERY_NANOS) {
+      lastLateWarning = now;
+      log.warn("heartbeats went out {} ms late: this process did not run for that long (a busy CPU or a GC pause); past {} ms the"
+          + " others suspect this node", TimeUnit.NANOSECONDS.toMillis(lateness), timeout.toMillis(), kv("event", "heartbeatLate"),
+          kv("lateMs", TimeUnit.NANOSECONDS.toMillis(lateness)));
+    }
+  }
+
+  /** The longest a heartbeat went out late since the start, in ms (how close this node came to being suspected). */
+  long maxLatenessMillis() {
+    return TimeUnit.NANOSECONDS.toMillis(maxLateness);
   }
 
   private void viewChanged(View v) {

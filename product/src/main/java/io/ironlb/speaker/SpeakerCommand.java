@@ -134,7 +134,9 @@ public final class SpeakerCommand implements Callable<Integer> {
       // which also keeps answering while the API server is away.
       SharedIndexInformer<Node> nodeCache = ApiRetry.whileUnavailable("listing Nodes", API_PATIENCE, () -> client.nodes().inform());
       Membership membership = new JGroupsMembership(new MembershipConfig(me, bindAddress, membershipPort, secret,
-          () -> peers(nodeCache.getStore().list(), me), Timings.defaults()));
+          () -> peers(nodeCache.getStore().list(), me), Timings.defaults())
+          .withHeartbeatThreadSetup(() -> LinuxLayer2.raiseCurrentThreadPriority("ironlb-heartbeat",
+              "heartbeats may go out late on a busy node, and the others suspect it sooner")));
       try (membership) {
         try {
           membership.start();
