@@ -71,6 +71,7 @@ public final class SoakBench {
   private static final Duration REQUEST_INTERVAL = Duration.ofMillis(10);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
   private static final Pattern TS = Pattern.compile("^\\{\"ts\":\"([^\"]+)\"");
+  private static final Pattern LATE_TIMES = Pattern.compile("\"times\":(\\d+)");
   private static final Pattern GC_PAUSE = Pattern.compile("Pause (Young|Full)[^\\n]* ([0-9.]+)ms");
 
   private final Path ironlb;
@@ -359,7 +360,7 @@ public final class SoakBench {
       r.put("neighbourChanges", neighbour);
       r.put("suspicions", c.suspicions);
       r.put("withdrawnSuspicions", c.withdrawn);
-      r.put("lateHeartbeatWarnings", c.late);
+      r.put("lateHeartbeats", c.late);
       r.put("gcPauses", gcPauses(gcLogs.values()));
       r.put("speakerCpuPercent", cpu);
       runs.add(r);
@@ -404,7 +405,8 @@ public final class SoakBench {
         } else if (line.contains("\"event\":\"membershipUnsuspected\"")) {
           withdrawn++;
         } else if (line.contains("\"event\":\"heartbeatLate\"")) {
-          late++;
+          Matcher t = LATE_TIMES.matcher(line);
+          late += t.find() ? Long.parseLong(t.group(1)) : 1;
         }
       }
     }

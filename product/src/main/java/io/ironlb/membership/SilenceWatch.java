@@ -31,7 +31,7 @@ final class SilenceWatch<M> {
 
   private static final class Entry {
     long heard;
-    final long graceUntil;
+    long graceUntil;
     boolean settled;
     /** When it was last reported overdue, or {@link Long#MIN_VALUE} while it is not. */
     long reported = Long.MIN_VALUE;
@@ -83,6 +83,22 @@ final class SilenceWatch<M> {
     boolean wasReported = e.reported != Long.MIN_VALUE;
     e.reported = Long.MIN_VALUE;
     return wasReported ? OptionalLong.of(Math.max(0, silence)) : OptionalLong.empty();
+  }
+
+  /**
+   * The watcher itself did not run for {@code nanos} (not scheduled, a GC pause, the whole machine
+   * stalled): that time is no silence of the others. On a machine that stalls as a whole, the
+   * senders stalled too, and their heartbeats resume only after ours: counted, that time made a
+   * member "silent" for as long as the stall. Every member is judged as if it had passed without it.
+   */
+  void forgive(long nanos) {
+    for (Entry e : entries.values()) {
+      e.heard += nanos;
+      e.graceUntil += nanos;
+      if (e.reported != Long.MIN_VALUE) {
+        e.reported += nanos;
+      }
+    }
   }
 
   /** Members silent for the timeout that are due for a report at {@code now}; marks them reported. */

@@ -92,6 +92,9 @@ final class UdpHeartbeat extends Protocol {
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong suspicions = new AtomicLong();
+  private final AtomicLong stalls = new AtomicLong();
+  /** A wake-up later than this (two intervals) is a stall of this process, forgiven to the others. */
+  private final long stallForgiven;
 
   /**
    * Members whose suspicion (ours, or FD_SOCK2's or the transport's on its way up) is being
@@ -126,6 +129,8 @@ final class UdpHeartbeat extends Protocol {
   private long sequence;
   private long lastWarning = Long.MIN_VALUE / 2;
   private long lastLateWarning = Long.MIN_VALUE / 2;
+  private long lateSends;
+  private long worstLate;
   private volatile long maxLateness;
 
   /**
@@ -143,6 +148,7 @@ final class UdpHeartbeat extends Protocol {
     this.port = port;
     this.secret = secret.clone();
     this.interval = timings.heartbeatInterval().toNanos();
+    this.stallForgiven = 2 * interval;
     this.timeout = timings.heartbeatTimeout();
     this.listedPeers = listedPeers;
   }
@@ -283,13 +289,19 @@ final class UdpHeartbeat extends Protocol {
     long now = System.nanoTime();
     long nextSend = now;
     long nextRefresh = now;
+    long wakeBy = now;
     int round = 0;
     while (running) {
       try {
+        now = System.nanoTime();
+        if (now - wakeBy > stallForgiven) {
+          // This thread woke this much later than it asked to: it was not running (see SilenceWatch.forgive).
+          watch.forgive(now - wakeBy);
+          stalls.incrementAndGet();
+        }
         for (Runnable r; (r = tasks.poll()) != null; ) {
           r.run();
         }
-        now = System.nanoTime();
         drain(signer, in, now);
         if (now - nextRefresh >= 0) {
           refreshTargets(now);
@@ -305,7 +317,9 @@ final class UdpHeartbeat extends Protocol {
         }
         judge(now);
         long wake = Math.min(Math.min(nextSend, nextRefresh), watch.nextDue(now));
-        long waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(wake - System.nanoTime() + 999_999));
+        long before = System.nanoTime();
+        long waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(wake - before + 999_999));
+        wakeBy = before + TimeUnit.MILLISECONDS.toNanos(waitMs);
         selector.select(waitMs);
         selector.selectedKeys().clear();
       } catch (IOException | RuntimeException e) {
@@ -323,16 +337,24 @@ final class UdpHeartbeat extends Protocol {
 
   /**
    * A heartbeat due {@code lateness} ago goes out only now: this process was not running (CPU
-   * starvation, a GC pause). Past half the timeout the others may suspect us; say so, once a minute,
-   * since that is what an operator needs to find a false failover's cause.
+   * starvation, a GC pause). Past half the timeout the others may suspect us; say so (at most once a
+   * minute, with how often and how late since the last time), since that is what an operator needs
+   * to find a false failover's cause.
    */
   private void late(long lateness, long now) {
     maxLateness = Math.max(maxLateness, lateness);
-    if (lateness > timeout.toNanos() / 2 && now - lastLateWarning > WARN_EVERY_NANOS) {
+    if (lateness <= timeout.toNanos() / 2) {
+      return;
+    }
+    lateSends++;
+    worstLate = Math.max(worstLate, lateness);
+    if (now - lastLateWarning > WARN_EVERY_NANOS) {
       lastLateWarning = now;
-      log.warn("heartbeats went out {} ms late: this process did not run for that long (a busy CPU or a GC pause); past {} ms the"
-          + " others suspect this node", TimeUnit.NANOSECONDS.toMillis(lateness), timeout.toMillis(), kv("event", "heartbeatLate"),
-          kv("lateMs", TimeUnit.NANOSECONDS.toMillis(lateness)));
+      log.warn("heartbeats went out late {} time(s) since the last such warning, by up to {} ms: this process did not run for that"
+          + " long (a busy CPU or a GC pause); past {} ms the others suspect this node", lateSends, TimeUnit.NANOSECONDS.toMillis(worstLate),
+          timeout.toMillis(), kv("event", "heartbeatLate"), kv("times", lateSends), kv("lateMs", TimeUnit.NANOSECONDS.toMillis(worstLate)));
+      lateSends = 0;
+      worstLate = 0;
     }
   }
 
