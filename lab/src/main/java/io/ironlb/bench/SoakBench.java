@@ -85,6 +85,8 @@ public final class SoakBench {
   private final List<Map<String, Object>> idles = new ArrayList<>();
   private final List<Map<String, Object>> runs = new ArrayList<>();
   private final List<String> errors = new ArrayList<>();
+  /** The speakers' --heartbeat-timeout (through their environment); empty: their default. */
+  private String heartbeatTimeout = "";
 
   private SoakBench(Path ironlb, Path stateDir, String prefix, Duration phase, Duration idle, int lossPercent, int allocMb, int retainMb) {
     this.ironlb = ironlb;
@@ -110,15 +112,17 @@ public final class SoakBench {
     int allocMb = Integer.parseInt(take(rest, "--alloc-mb", "32"));
     int retainMb = Integer.parseInt(take(rest, "--retain-mb", "2"));
     String keep = take(rest, "--keep-logs", "");
+    String heartbeatTimeout = take(rest, "--heartbeat-timeout", "");
     Path ironlb = Path.of(take(rest, "--ironlb", "./ironlb"));
     if (!rest.isEmpty()) {
       throw new IllegalArgumentException("unknown arguments " + rest + "; use --state-dir DIR [--prefix P] [--nodes 2,4]"
           + " [--stress lossy,cpu] [--minutes M] [--idle S] [--loss PERCENT] [--alloc-mb N] [--retain-mb N] [--keep-logs DIR]"
-          + " [--json FILE]");
+          + " [--heartbeat-timeout 150ms] [--json FILE]");
     }
     SoakBench b = new SoakBench(ironlb, state, prefix, Duration.ofMillis((long) (minutes * 60_000)), Duration.ofSeconds(idleSeconds),
         loss, allocMb, retainMb);
     Path keepLogs = keep.isEmpty() ? null : Path.of(keep);
+    b.heartbeatTimeout = heartbeatTimeout;
     System.out.printf(Locale.ROOT, "bench/soak: labs of %s nodes; %s for %.1f min each; %d CPUs, load average %s%n", sizes, stresses, minutes,
         Runtime.getRuntime().availableProcessors(), LabFailover.loadAverage());
     for (int i = 0; i < sizes.size(); i++) {
@@ -163,6 +167,7 @@ public final class SoakBench {
     doc.put("lossPercent", lossPercent);
     doc.put("allocation", Map.of("mbPerSecond", allocMb, "retainMb", retainMb));
     doc.put("lossNote", LOSS_NOTE);
+    doc.put("heartbeatTimeout", heartbeatTimeout.isEmpty() ? "default" : heartbeatTimeout);
     doc.put("idle", idles);
     doc.put("runs", runs);
     doc.put("errors", errors);
@@ -569,7 +574,11 @@ public final class SoakBench {
     cmd.add(ironlb.toString());
     cmd.addAll(List.of(args));
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      if (!heartbeatTimeout.isEmpty()) {
+        pb.environment().put("IRONLB_HEARTBEAT_TIMEOUT", heartbeatTimeout); // the lab's speakers inherit it
+      }
+      Process p = pb.start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       p.waitFor();
       return out;
