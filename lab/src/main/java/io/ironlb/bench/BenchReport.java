@@ -480,6 +480,24 @@ public final class BenchReport {
           + ", " + gc.get("maxMs") + " ms, " + gc.get("over50Ms") + ") | " + percents(x.speakerCpuPercent()) + " |");
     }
     line();
+    if (so.runs().stream().anyMatch(x -> !x.keepalived().isEmpty())) {
+      line("The yardstick: keepalived VRRPv3 (`advert_int 0.1`) ran beside IronLB through every phase, on the same nodes, on a VIP of"
+          + " its own that the same client asked every 10 ms. Its takeovers (a keepalived entering MASTER state) are its false"
+          + " failovers.");
+      line();
+      line("| nodes | stress | keepalived takeovers | requests | failed | longest gap | neighbour moves |");
+      line("| --- | --- | --- | --- | --- | --- | --- |");
+      for (BenchResults.SoakRun x : so.runs()) {
+        Map<String, Object> k = x.keepalived();
+        if (!k.isEmpty()) {
+          line("| " + x.nodes() + " | " + x.stress() + " | " + bold(((Number) k.get("masterChanges")).longValue()) + " | "
+              + String.format(Locale.ROOT, "%,d", ((Number) k.get("requests")).longValue()) + " | "
+              + String.format(Locale.ROOT, "%,d", ((Number) k.get("failedRequests")).longValue()) + " | "
+              + ms(((Number) k.get("longestGapMs")).longValue()) + " | " + k.get("neighbourChanges") + " |");
+        }
+      }
+      line();
+    }
     line("Under loss, failed requests are the loss's own: a dropped SYN is sent again after 1 s, past the client's timeout.");
     line();
     idleTable(so.idle());

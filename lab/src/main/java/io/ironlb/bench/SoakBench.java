@@ -2,6 +2,7 @@ package io.ironlb.bench;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.ironlb.lab.ClusterSeeder;
 import io.ironlb.lab.Kube;
 import io.ironlb.lab.Lab;
 import io.ironlb.lab.LabLayout;
@@ -89,6 +90,12 @@ public final class SoakBench {
   private final List<String> errors = new ArrayList<>();
   /** The speakers' --heartbeat-timeout (through their environment); empty: their default. */
   private String heartbeatTimeout = "";
+  /**
+   * keepalived's binary when keepalived VRRPv3 ({@code advert_int 0.1}) runs beside IronLB through
+   * every phase, on its own VIP, as the yardstick: its master changes are its false failovers.
+   */
+  private Optional<String> keepalived = Optional.empty();
+  private String keepalivedVip;
 
   private SoakBench(Path ironlb, Path stateDir, String prefix, Duration phase, Duration idle, int lossPercent, int allocMb, int retainMb) {
     this.ironlb = ironlb;
@@ -116,16 +123,18 @@ public final class SoakBench {
     int retainMb = Integer.parseInt(take(rest, "--retain-mb", "2"));
     String keep = take(rest, "--keep-logs", "");
     String heartbeatTimeout = take(rest, "--heartbeat-timeout", "");
+    String keepalived = take(rest, "--keepalived", "3");
     Path ironlb = Path.of(take(rest, "--ironlb", "./ironlb"));
     if (!rest.isEmpty()) {
       throw new IllegalArgumentException("unknown arguments " + rest + "; use --state-dir DIR [--prefix P] [--nodes 2,4]"
           + " [--stress lossy,cpu] [--minutes M] [--idle S] [--loss PERCENT] [--alloc-mb N] [--retain-mb N] [--keep-logs DIR]"
-          + " [--heartbeat-timeout 150ms] [--json FILE]");
+          + " [--heartbeat-timeout 150ms] [--keepalived 3|none] [--json FILE]");
     }
     SoakBench b = new SoakBench(ironlb, state, prefix, Duration.ofMillis((long) (minutes * 60_000)), Duration.ofSeconds(idleSeconds),
         loss, allocMb, retainMb);
     Path keepLogs = keep.isEmpty() ? null : Path.of(keep);
     b.heartbeatTimeout = heartbeatTimeout;
+    b.keepalived = keepalived.equals("none") ? Optional.empty() : KeepalivedTarget.findBinary();
     System.out.printf(Locale.ROOT, "bench/soak: labs of %s nodes; %s for %.1f min each; %d CPUs, load average %s%n", sizes, stresses, minutes,
         Runtime.getRuntime().availableProcessors(), LabFailover.loadAverage());
     for (int i = 0; i < sizes.size(); i++) {
@@ -190,6 +199,13 @@ public final class SoakBench {
       Map<String, String> vips = awaitSettled(client, layout);
       System.out.printf(Locale.ROOT, "%n%d nodes: Services %s%n", nodes, vips);
       idle(nodes, layout);
+      KeepalivedTarget ka = keepalived.map(bin -> new KeepalivedTarget(state, 3, bin)).orElse(null);
+      if (ka != null) {
+        LabLayout.Node endpoint = layout.node(ClusterSeeder.apps(layout).getFirst().node()).orElseThrow();
+        keepalivedVip = ka.place(client, endpoint).vip();
+        System.out.println("  keepalived VRRPv3 (advert_int 0.1) holds " + keepalivedVip + " beside IronLB, as the yardstick");
+      }
+      try {
       for (String stress : stresses) {
         switch (stress) {
           case "lossy" -> run(nodes, "lossy", layout, vips, () -> lossy(layout, true), () -> lossy(layout, false));
@@ -201,6 +217,12 @@ public final class SoakBench {
             }, burners::stop);
           }
           default -> throw new IllegalArgumentException("--stress takes lossy and cpu, not " + stress);
+        }
+      }
+      } finally {
+        if (ka != null) {
+          ka.close();
+          keepalivedVip = null;
         }
       }
     }
@@ -315,11 +337,20 @@ public final class SoakBench {
     System.out.printf(Locale.ROOT, "  %s: %d min%n", stress, phase.toMinutes());
     List<ClientLoop> loops = new ArrayList<>();
     List<NeighbourWatch> watches = new ArrayList<>();
+    List<ClientLoop> extras = new ArrayList<>();
+    List<NeighbourWatch> extraWatches = new ArrayList<>();
     Map<String, Path> gcLogs = new TreeMap<>();
     try {
       for (String ip : vips.values()) {
         loops.add(ClientLoop.start(layout.client().namespace(), "http://" + ip + "/", REQUEST_INTERVAL, REQUEST_TIMEOUT));
         watches.add(new NeighbourWatch(layout.client().namespace(), ip));
+      }
+      ClientLoop kaLoop = keepalivedVip == null ? null
+          : ClientLoop.start(layout.client().namespace(), "http://" + keepalivedVip + "/", REQUEST_INTERVAL, REQUEST_TIMEOUT);
+      NeighbourWatch kaWatch = keepalivedVip == null ? null : new NeighbourWatch(layout.client().namespace(), keepalivedVip);
+      if (kaLoop != null) {
+        extras.add(kaLoop);
+        extraWatches.add(kaWatch);
       }
       for (LabLayout.Node n : layout.nodes()) {
         gcLogs.put(n.name(), gcLog(n, stress));
@@ -327,6 +358,7 @@ public final class SoakBench {
       Thread.sleep(2000); // the loops' first requests: connections and neighbour entries in place
       String loadStart = LabFailover.loadAverage();
       Map<String, Long> cpu0 = speakerCpuTicks(layout);
+      long mastersBefore = keepalivedVip == null ? 0 : keepalivedMasters(layout);
       Instant start = Instant.now();
       on.run();
       Instant end = start.plus(phase);
@@ -334,8 +366,10 @@ public final class SoakBench {
         Thread.sleep(Math.min(30_000, Math.max(1, Duration.between(Instant.now(), end).toMillis())));
         Counts c = counts(layout, start, Instant.now());
         long failed = loops.stream().mapToLong(l -> l.since(start).stream().filter(x -> !x.ok()).count()).sum();
-        System.out.printf(Locale.ROOT, "    %4d s: views %d, moves %d, suspicions %d (withdrawn %d), late heartbeats %d, failed requests %d;"
-            + " load %s%n", Duration.between(start, Instant.now()).toSeconds(), c.views, c.moves, c.suspicions, c.withdrawn, c.late, failed,
+        String ka = keepalivedVip == null ? "" : String.format(Locale.ROOT, "; keepalived: %d takeovers, %d failed requests",
+            keepalivedMasters(layout) - mastersBefore, extras.getFirst().since(start).stream().filter(x -> !x.ok()).count());
+        System.out.printf(Locale.ROOT, "    %4d s: views %d, moves %d, suspicions %d (withdrawn %d), late heartbeats %d, failed requests %d%s;"
+            + " load %s%n", Duration.between(start, Instant.now()).toSeconds(), c.views, c.moves, c.suspicions, c.withdrawn, c.late, failed, ka,
             LabFailover.loadAverage());
       }
       Instant stop = Instant.now();
@@ -371,11 +405,24 @@ public final class SoakBench {
       r.put("lateHeartbeats", c.late);
       r.put("gcPauses", gcPauses(gcLogs.values()));
       r.put("speakerCpuPercent", cpu);
+      if (!extras.isEmpty()) {
+        List<ClientLoop.Result> in = extras.getFirst().since(start).stream().filter(x -> x.start().isBefore(stop)).toList();
+        Map<String, Object> k = new LinkedHashMap<>();
+        k.put("vip", keepalivedVip);
+        k.put("masterChanges", keepalivedMasters(layout) - mastersBefore);
+        k.put("requests", in.size());
+        k.put("failedRequests", in.stream().filter(x -> !x.ok()).count());
+        k.put("longestGapMs", longestGap(in));
+        k.put("neighbourChanges", extraWatches.getFirst().changesSince(start).stream().filter(x -> x.at().isBefore(stop)).count());
+        r.put("keepalived", k);
+      }
       runs.add(r);
       System.out.printf(Locale.ROOT, "  %s done: %s%n", stress, r);
     } finally {
       loops.forEach(ClientLoop::close);
       watches.forEach(NeighbourWatch::close);
+      extras.forEach(ClientLoop::close);
+      extraWatches.forEach(NeighbourWatch::close);
       off.run();
       LabState now = LabState.load(stateDir);
       for (LabLayout.Node n : layout.nodes()) {
@@ -419,6 +466,16 @@ public final class SoakBench {
       }
     }
     return new Counts(views, moves, suspicions, withdrawn, late);
+  }
+
+  /** How many times a keepalived of this lab has entered MASTER state so far (each after the first a takeover). */
+  private long keepalivedMasters(LabLayout layout) {
+    LabState state = LabState.load(stateDir);
+    long n = 0;
+    for (LabLayout.Node node : layout.nodes()) {
+      n += lines(state.log("keepalived " + node.name())).stream().filter(l -> l.contains("Entering MASTER STATE")).count();
+    }
+    return n;
   }
 
   private static long longestGap(List<ClientLoop.Result> results) {

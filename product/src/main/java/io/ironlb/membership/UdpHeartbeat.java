@@ -11,7 +11,6 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,9 +56,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It uses the membership port number over UDP (the TCP transport has the TCP port), bound to the
  * same node address, as MetalLB's memberlist does (TCP and UDP 7946). One platform thread,
- * {@code ironlb-heartbeat}, sends, receives and judges; it drains every datagram that is waiting
- * before it judges, so a pause of this process (GC, CPU starvation) never makes the others look
- * silent. Heartbeats also go, ten times less often, to peers the API lists outside the view: a peer
+ * {@code ironlb-heartbeat}, sends, receives and judges. It wakes once per interval (and at a
+ * suspicion's deadline), not per datagram: it takes every datagram waiting then, stamped with that
+ * moment, sends, and judges. So a node costs one wake-up per interval whatever the number of peers,
+ * a heartbeat is noticed at most one interval late (which only makes a silence look shorter), and a
+ * pause of this process (GC, CPU starvation) never makes the others look silent: what arrived
+ * meanwhile is taken before anyone is judged, and the pause itself is forgiven. Heartbeats also go, ten times less often, to peers the API lists outside the view: a peer
  * heard that way, in a view another coordinator made, is the other side of a healed partition, and
  * {@link PromptMerge} merges at once instead of within MERGE3's next rounds.
  *
@@ -183,8 +185,9 @@ final class UdpHeartbeat extends Protocol {
       throw new IOException("cannot bind the heartbeat socket to UDP " + bindAddress.getHostAddress() + ":" + port + ": " + e.getMessage(), e);
     }
     ch.configureBlocking(false);
+    // No interest in reads: the thread wakes only to send (and at deadlines) and takes whatever
+    // arrived meanwhile, stamped when taken; see loop(). The selector is for wakeup() alone.
     selector = Selector.open();
-    ch.register(selector, SelectionKey.OP_READ);
     channel = ch;
     watch = new SilenceWatch<>(timeout, NEWCOMER_GRACE);
     events = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("ironlb-heartbeat-events").daemon().factory());
