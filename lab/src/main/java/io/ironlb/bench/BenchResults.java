@@ -27,6 +27,8 @@ record BenchResults(
     Optional<AllocatorResult> allocator,
     Optional<Footprint> footprint,
     Optional<Membership> membership,
+    Optional<Soak> soak,
+    Optional<Soak> scaling,
     List<String> problems) {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -40,8 +42,14 @@ record BenchResults(
   record Failover(String target, String mode, int nodes, int cpus, String loadAverage, List<Trial> trials, List<Creation> creation,
       Timeline timeline) {}
 
-  /** {@code error} non-null: a failed trial, counted but kept out of percentiles. Null figures: not measured. */
-  record Trial(int n, String from, String to, Long neighbourMs, Long outageMs, long failed, String error) {}
+  /**
+   * {@code error} non-null: a failed trial, counted but kept out of percentiles. Null figures: not
+   * measured. {@code flap}: set in flap mode only (then the figures are the second cut's).
+   */
+  record Trial(int n, String from, String to, Long neighbourMs, Long outageMs, long failed, String error, Flap flap) {}
+
+  /** A flap trial's other figures: the first cut's outage, heal to one view (null: not before the second cut) and to the client back home. */
+  record Flap(long firstOutageMs, Long viewMs, long backMs, long secondCutAfterHealMs) {}
 
   record Creation(int n, long ipMs, long okMs) {}
 
@@ -51,8 +59,23 @@ record BenchResults(
 
   record NeighbourMove(long atMs, String node) {}
 
-  /** Round trips in ns, {@code -1} for no reply. */
-  record Arp(int requestsPerSeries, String loadAverage, long[] kernelNs, long[] ironlbNs, Flood flood, Map<String, Long> drops) {}
+  /** Round trips in ns, {@code -1} for no reply. {@code sparse}: the lab series, null when not run. */
+  record Arp(int requestsPerSeries, String loadAverage, long[] kernelNs, long[] ironlbNs, Flood flood, Map<String, Long> drops,
+      SparseArp sparse) {}
+
+  /** {@link SparseArpBench}: a real speaker and its node's kernel, one request every 10-20 ms. */
+  record SparseArp(int requests, String loadAverage, String node, String vip, String jvmFlags, long[] kernelNs, long[] ironlbNs) {}
+
+  /** {@link SoakBench}'s file ({@code soak.json}, and {@code scaling.json} for the larger labs, idle only). */
+  record Soak(double minutes, int lossPercent, String heartbeatTimeout, String lossNote, Map<String, Object> allocation,
+      List<SoakIdle> idle, List<SoakRun> runs, List<String> errors) {}
+
+  record SoakIdle(int nodes, long seconds, String loadAverage, Map<String, Double> speakerCpuPercent,
+      Map<String, Double> heartbeatFramesPerSecond) {}
+
+  record SoakRun(int nodes, String stress, long seconds, String loadStart, String loadEnd, long requests, long failedRequests,
+      long longestGapMs, long viewChanges, long addressMoves, long neighbourChanges, long suspicions, long withdrawnSuspicions,
+      long lateHeartbeats, Map<String, Object> gcPauses, Map<String, Double> speakerCpuPercent, Map<String, Object> keepalived) {}
 
   record Flood(int seconds, long rateLimit, long offeredPerSecond, long takenInPerSecond, long rateLimited, double receiveCpuPercentOfCore,
       double microsPerRequest, long[] legitNs) {}
@@ -101,8 +124,15 @@ record BenchResults(
     return steps.stream().filter(s -> s.name().equals(name)).findFirst();
   }
 
+  /** The run of {@code target} and {@code mode} on the smallest lab (the larger ones are the scaling step's). */
   Optional<Failover> failover(String target, String mode) {
-    return failover.stream().filter(f -> f.target().equals(target) && f.mode().equals(mode)).findFirst();
+    return failover.stream().filter(f -> f.target().equals(target) && f.mode().equals(mode))
+        .min(java.util.Comparator.comparingInt(Failover::nodes));
+  }
+
+  /** The run of {@code target} and {@code mode} on a lab of {@code nodes} nodes. */
+  Optional<Failover> failover(String target, String mode, int nodes) {
+    return failover.stream().filter(f -> f.target().equals(target) && f.mode().equals(mode) && f.nodes() == nodes).findFirst();
   }
 
   static BenchResults read(Path dir) {
@@ -135,6 +165,8 @@ record BenchResults(
         file(dir, "allocator.json", problems).map(BenchResults::allocator),
         file(dir, "footprint.json", problems).map(BenchResults::footprint),
         file(dir, "membership.json", problems).map(BenchResults::membership),
+        file(dir, "soak.json", problems).map(BenchResults::soak),
+        file(dir, "scaling.json", problems).map(BenchResults::soak),
         List.copyOf(problems));
   }
 
@@ -159,7 +191,7 @@ record BenchResults(
 
   private static Failover failover(Map<String, Object> m) {
     List<Trial> trials = list(m.get("trials")).stream().map(BenchResults::map).map(t -> new Trial(integer(t, "n"), str(t, "from"),
-        str(t, "to"), optLong(t, "neighbourMs"), optLong(t, "outageMs"), lng(t, "failed"), str(t, "error"))).toList();
+        str(t, "to"), optLong(t, "neighbourMs"), optLong(t, "outageMs"), lng(t, "failed"), str(t, "error"), flap(t.get("flap")))).toList();
     List<Creation> creation = list(m.get("creation")).stream().map(BenchResults::map)
         .map(c -> new Creation(integer(c, "n"), lng(c, "ipMs"), lng(c, "okMs"))).toList();
     Timeline timeline = null;
@@ -174,13 +206,43 @@ record BenchResults(
         timeline);
   }
 
+  private static Flap flap(Object o) {
+    Map<String, Object> f = map(o);
+    return f.isEmpty() ? null : new Flap(lng(f, "firstOutageMs"), optLong(f, "viewMs"), lng(f, "backMs"), lng(f, "secondCutAfterHealMs"));
+  }
+
+  private static Soak soak(Map<String, Object> m) {
+    List<SoakIdle> idle = list(m.get("idle")).stream().map(BenchResults::map).map(i -> new SoakIdle(integer(i, "nodes"), lng(i, "seconds"),
+        str(i, "loadAverage"), doubles(i.get("speakerCpuPercent")), doubles(i.get("heartbeatFramesPerSecond")))).toList();
+    List<SoakRun> runs = list(m.get("runs")).stream().map(BenchResults::map).map(r -> new SoakRun(integer(r, "nodes"), str(r, "stress"),
+        lng(r, "seconds"), str(r, "loadStart"), str(r, "loadEnd"), lng(r, "requests"), lng(r, "failedRequests"), lng(r, "longestGapMs"),
+        lng(r, "viewChanges"), lng(r, "addressMoves"), lng(r, "neighbourChanges"), lng(r, "suspicions"), lng(r, "withdrawnSuspicions"),
+        lng(r, "lateHeartbeats"), map(r.get("gcPauses")), doubles(r.get("speakerCpuPercent")), map(r.get("keepalived")))).toList();
+    return new Soak(dbl(m, "minutes"), integer(m, "lossPercent"), str(m, "heartbeatTimeout"), str(m, "lossNote"), map(m.get("allocation")),
+        idle, runs, list(m.get("errors")).stream().map(String::valueOf).toList());
+  }
+
+  private static Map<String, Double> doubles(Object o) {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    map(o).forEach((k, v) -> {
+      if (v instanceof Number n) {
+        out.put(k, n.doubleValue());
+      }
+    });
+    return out;
+  }
+
   private static Arp arp(Map<String, Object> m) {
     Map<String, Object> f = map(m.get("flood"));
     Flood flood = f.isEmpty() ? null : new Flood(integer(f, "seconds"), lng(f, "rateLimit"), lng(f, "offeredPerSecond"),
         lng(f, "takenInPerSecond"), lng(f, "rateLimited"), dbl(f, "receiveCpuPercentOfCore"), dbl(f, "microsPerRequest"), longs(f.get("legitNs")));
     Map<String, Long> drops = new LinkedHashMap<>();
     map(m.get("drops")).forEach((k, v) -> drops.put(k, ((Number) v).longValue()));
-    return new Arp(integer(m, "requestsPerSeries"), str(m, "loadAverage"), longs(m.get("kernelNs")), longs(m.get("ironlbNs")), flood, drops);
+    Map<String, Object> sp = map(m.get("sparse"));
+    SparseArp sparse = sp.isEmpty() ? null : new SparseArp(integer(sp, "requests"), str(sp, "loadAverage"), str(sp, "node"), str(sp, "vip"),
+        str(sp, "jvmFlags"), longs(sp.get("kernelNs")), longs(sp.get("ironlbNs")));
+    return new Arp(integer(m, "requestsPerSeries"), str(m, "loadAverage"), longs(m.get("kernelNs")), longs(m.get("ironlbNs")), flood, drops,
+        sparse);
   }
 
   private static AllocatorResult allocator(Map<String, Object> m) {

@@ -20,9 +20,11 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code error} and null times, a failed creation trial null for the figure it did not reach.
  *
  * <pre>
- * {"target": "ironlb" | "keepalived-vrrp2" | "keepalived-vrrp3", "mode": "kill" | "cut" | "term" | "create" | "drain" | "silence",
+ * {"target": "ironlb" | "keepalived-vrrp2" | "keepalived-vrrp3",
+ *  "mode": "kill" | "cut" | "cut-lan" | "term" | "flap" | "flap-lan" | "create" | "drain" | "silence",
  *  "nodes": 2, "cpus": 2, "loadAverage": "0.52 0.40 0.33",
- *  "trials": [{"n": 1, "from": "spark-2959", "to": "spark-ba63", "neighbourMs": 180, "outageMs": 12, "failed": 0, "error": null}],
+ *  "trials": [{"n": 1, "from": "spark-2959", "to": "spark-ba63", "neighbourMs": 180, "outageMs": 12, "failed": 0, "error": null,
+ *              "flap": null | {"firstOutageMs": 240, "viewMs": 310, "backMs": 90, "secondCutAfterHealMs": 1500}}],
  *  "creation": [{"n": 1, "ipMs": 120, "okMs": 390}],
  *  "timeline": {"trial": 1, "faultAt": "2026-01-01T00:00:00.123456Z",
  *               "requests": [{"startMs": -950, "endMs": -948, "ok": true, "node": "spark-2959"}],
@@ -59,12 +61,17 @@ record FailoverResults(String target, String mode, int nodes, int cpus, String l
     this(target, mode, nodes, cpus, loadAverage, trials, creation, timeline, List.of());
   }
 
-  /** One failover trial; {@code to}, the times are null when it failed ({@code error} says why). */
-  record Trial(int n, String from, String to, Long neighbourMs, Long outageMs, int failed, String error) {
+  /**
+   * One failover trial; {@code to}, the times are null when it failed ({@code error} says why).
+   * {@code flap} is set in flap mode only, where the times are the second cut's.
+   */
+  record Trial(int n, String from, String to, Long neighbourMs, Long outageMs, int failed, String error, Flap flap) {
 
     static Trial of(LabFailover.Trial t) {
       boolean ok = t.error() == null;
-      return new Trial(t.n(), t.from(), t.to(), ok ? t.neighbourMs() : null, ok ? t.outageMs() : null, t.failed(), t.error());
+      Flap flap = !ok || t.flap() == null ? null
+          : new Flap(t.flap().firstOutageMs(), t.flap().viewMs(), t.flap().backMs(), t.flap().secondCutAfterHealMs());
+      return new Trial(t.n(), t.from(), t.to(), ok ? t.neighbourMs() : null, ok ? t.outageMs() : null, t.failed(), t.error(), flap);
     }
   }
 
@@ -76,6 +83,9 @@ record FailoverResults(String target, String mode, int nodes, int cpus, String l
       return new Failback(f.n(), ok ? f.backMs() : null, ok ? f.gapMs() : null, f.failed(), f.error());
     }
   }
+
+  /** See {@link LabFailover.Flap}: the first cut's outage, heal to a whole view (null: not before the second cut) and to the client back home. */
+  record Flap(long firstOutageMs, Long viewMs, long backMs, long secondCutAfterHealMs) {}
 
   /** One creation trial: creation to EXTERNAL-IP and to the first successful request (null: not reached). */
   record Creation(int n, Long ipMs, Long okMs) {}

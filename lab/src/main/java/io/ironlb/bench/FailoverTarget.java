@@ -2,6 +2,8 @@ package io.ironlb.bench;
 
 import io.ironlb.lab.LabLayout;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.util.Optional;
 
 /**
  * What {@code ironlb lab failover} fails over: IronLB's speakers ({@link IronLbTarget}) or
@@ -53,6 +55,15 @@ interface FailoverTarget extends AutoCloseable {
 
   /** Who holds {@code vip} now, for an error message. */
   String holders(KubernetesClient client, String vip);
+
+  /**
+   * When, between {@code from} and {@code to}, the nodes last agreed again on who is alive (every
+   * IronLB speaker's membership view holds every node); empty when they did not, or when the
+   * target has no membership to ask (keepalived).
+   */
+  default Optional<Instant> wholeViewBetween(Instant from, Instant to) {
+    return Optional.empty();
+  }
 
   /** Ends what {@link #place} started; safe to call twice, and from a shutdown hook. */
   @Override

@@ -12,7 +12,9 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,6 +28,8 @@ import java.util.regex.Pattern;
 final class IronLbTarget implements FailoverTarget {
 
   private static final Pattern VIEW = Pattern.compile("\"event\":\"membershipView\",\"members\":\"(\\[[^\"]*\\])\"");
+  private static final Pattern TIMED_VIEW = Pattern.compile(
+      "\\{\"ts\":\"([^\"]+)\"[^\\n]*\"event\":\"membershipView\",\"members\":\"(\\[[^\"]*\\])\"");
 
   private final Lab lab;
   private final LabState state;
@@ -121,6 +125,31 @@ final class IronLbTarget implements FailoverTarget {
     List<String> free = LabFailover.freeAddresses(client, layout, state);
     return free.stream().filter(ip -> !Election.order(ip, nodes).getFirst().equals(avoid)).findFirst()
         .orElse(free.isEmpty() ? null : free.getFirst());
+  }
+
+  /**
+   * The last of the speakers' first whole views in [{@code from}, {@code to}]: each speaker's log
+   * stamps when its listener heard a view holding every node; empty when a speaker heard none.
+   */
+  @Override
+  public Optional<Instant> wholeViewBetween(Instant from, Instant to) {
+    String all = new TreeSet<>(layout.nodes().stream().map(LabLayout.Node::name).toList()).toString();
+    Instant last = null;
+    for (LabLayout.Node n : layout.nodes()) {
+      Matcher m = TIMED_VIEW.matcher(tail(state.log("speaker " + n.name()), 256 * 1024));
+      Instant first = null;
+      while (m.find() && first == null) {
+        Instant at = Instant.parse(m.group(1));
+        if (!at.isBefore(from) && !at.isAfter(to) && all.equals(m.group(2))) {
+          first = at;
+        }
+      }
+      if (first == null) {
+        return Optional.empty();
+      }
+      last = last == null || first.isAfter(last) ? first : last;
+    }
+    return Optional.ofNullable(last);
   }
 
   /** Whether every speaker's last membership view (from its log) holds every node. */

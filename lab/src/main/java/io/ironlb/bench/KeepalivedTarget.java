@@ -89,7 +89,7 @@ final class KeepalivedTarget implements FailoverTarget {
     return switch (mode) {
       case KILL -> "kill -9 of keepalived";
       case TERM -> "SIGTERM of keepalived";
-      case CUT, CREATE, DRAIN, SILENCE -> mode.fault;
+      case CUT, FLAP, CREATE, DRAIN, SILENCE -> mode.fault;
     };
   }
 

@@ -62,6 +62,7 @@ public final class LabFailover {
     KILL("kill -9 of the speaker"),
     CUT("all links cut"),
     TERM("SIGTERM of the speaker"),
+    FLAP("links cut again after a heal"),
     CREATE("Service created"),
     DRAIN("ironlb drain of the node"),
     SILENCE("ARP/NDP answers silenced");
@@ -76,13 +77,41 @@ public final class LabFailover {
       try {
         return valueOf(s.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--mode must be kill, cut, term, create, drain or silence, not '" + s + "'");
+        throw new IllegalArgumentException("--mode must be kill, cut, term, flap, create, drain or silence, not '" + s + "'");
       }
     }
 
     /** A move the operator plans (drain) or a node alive but unheard (silence): undone by the harness, not by a restart. */
     boolean planned() {
       return this == DRAIN || this == SILENCE;
+    }
+
+    /** Whether the fault is a link cut, so {@code --link} applies. */
+    boolean cuts() {
+      return this == CUT || this == FLAP;
+    }
+  }
+
+  /** Which of the announcing node's links a cut takes down: all of them, or the LAN only (the internal link stays up). */
+  enum Link {
+    ALL("all", "all links cut"),
+    LAN("lan", "LAN link cut");
+
+    final String name;
+    final String fault;
+
+    Link(String name, String fault) {
+      this.name = name;
+      this.fault = fault;
+    }
+
+    static Link parse(String s) {
+      for (Link l : values()) {
+        if (l.name.equals(s)) {
+          return l;
+        }
+      }
+      throw new IllegalArgumentException("--link must be lan or all, not '" + s + "'");
     }
   }
 
@@ -107,11 +136,46 @@ public final class LabFailover {
    */
   record Failback(int n, long backMs, long gapMs, int failed, String error) {}
 
-  /** One trial: the announcer before and after, and the times. A failed trial has {@code error}. */
-  record Trial(int n, String from, String to, long neighbourMs, long outageMs, int failed, String error) {}
+  /**
+   * One trial: the announcer before and after, and the times. A failed trial has {@code error}; a
+   * flap trial has {@code flap} (its neighbour and outage figures are the second cut's).
+   */
+  record Trial(int n, String from, String to, long neighbourMs, long outageMs, int failed, String error, Flap flap) {
 
-  /** The command's options; {@code keepalived} is the VRRP version (2 or 3), or null for IronLB; {@code results} may be null. */
-  record Options(int trials, Mode mode, Integer keepalived, Path results) {}
+    Trial(int n, String from, String to, long neighbourMs, long outageMs, int failed, String error) {
+      this(n, from, to, neighbourMs, outageMs, failed, error, null);
+    }
+  }
+
+  /**
+   * What a flap trial measured besides the second cut: the first cut's outage, then from the heal
+   * until every speaker's membership view held every node again ({@code viewMs}, from the speakers'
+   * logs; null when that did not happen before the second cut, or for keepalived) and until the
+   * client's neighbour entry was back on the home node ({@code backMs}), and when, after the heal,
+   * the second cut came.
+   */
+  record Flap(long firstOutageMs, Long viewMs, long backMs, long secondCutAfterHealMs) {}
+
+  /**
+   * The command's options; {@code keepalived} is the VRRP version (2 or 3), or null for IronLB;
+   * {@code results} may be null; {@code link} is what a cut takes down.
+   */
+  record Options(int trials, Mode mode, Integer keepalived, Path results, Link link) {
+
+    Options(int trials, Mode mode, Integer keepalived, Path results) {
+      this(trials, mode, keepalived, results, Link.ALL);
+    }
+
+    /** The mode as results name it: {@code cut}, {@code cut-lan}, {@code flap}, {@code flap-lan}, ... */
+    String resultMode() {
+      String m = mode.name().toLowerCase(Locale.ROOT);
+      return mode.cuts() && link == Link.LAN ? m + "-lan" : m;
+    }
+  }
+
+  /** When a flap trial cuts again after the heal: 1 to 3 s, in turn, as issue 15 asks. */
+  static final List<Duration> FLAP_GAPS = List.of(Duration.ofMillis(1000), Duration.ofMillis(1500), Duration.ofMillis(2000),
+      Duration.ofMillis(2500), Duration.ofMillis(3000));
 
   private final Lab lab;
   private final LabState state;
@@ -131,20 +195,32 @@ public final class LabFailover {
    * measure keepalived with instead of IronLB (null: IronLB); {@code results} a JSON file or null.
    */
   public static int run(Path dir, PrintWriter out, PrintWriter err, int trials, String mode, Integer keepalived, Path results) {
+    return run(dir, out, err, trials, mode, keepalived, results, null);
+  }
+
+  /** As above; {@code link} (lan or all, null: all) is what a cut takes down. */
+  public static int run(Path dir, PrintWriter out, PrintWriter err, int trials, String mode, Integer keepalived, Path results,
+      String link) {
     LabState state = LabState.load(dir);
     if (!state.exists()) {
       err.println("No lab (no state in " + dir + ").");
       return 3;
     }
     Mode m;
+    Link l;
     try {
       m = Mode.parse(mode);
+      l = link == null ? Link.ALL : Link.parse(link);
     } catch (IllegalArgumentException e) {
       err.println("ironlb lab failover: " + e.getMessage());
       return 2;
     }
+    if (link != null && !m.cuts()) {
+      err.println("ironlb lab failover: --link chooses what a cut takes down; it applies to --mode cut and flap, not " + mode);
+      return 2;
+    }
     try {
-      return new LabFailover(new Lab(dir, out, err), state, out, err).run(new Options(trials, m, keepalived, results));
+      return new LabFailover(new Lab(dir, out, err), state, out, err).run(new Options(trials, m, keepalived, results, l));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 130;
@@ -159,9 +235,14 @@ public final class LabFailover {
 
   /** {@link #run} on a test's lab; returns what it printed, throws when it fails. */
   public static String run(LabCluster lab, String mode, int trials, Integer keepalived, Path results) {
+    return run(lab, mode, null, trials, keepalived, results);
+  }
+
+  /** {@link #run} on a test's lab with {@code --link link} (null: all); returns what it printed, throws when it fails. */
+  public static String run(LabCluster lab, String mode, String link, int trials, Integer keepalived, Path results) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = run(lab.dir(), new PrintWriter(out, true), new PrintWriter(err, true), trials, mode, keepalived, results);
+    int code = run(lab.dir(), new PrintWriter(out, true), new PrintWriter(err, true), trials, mode, keepalived, results, link);
     if (code != 0) {
       throw new IllegalStateException("lab failover --mode " + mode + " exited " + code + ":\n" + out + err);
     }
@@ -236,9 +317,9 @@ public final class LabFailover {
     try (KubernetesClient client = Kube.client(api)) {
       removeOurObjects(client);
       int code = mode == Mode.CREATE ? creation(client, o.trials())
-          : mode.planned() ? planned(client, o.trials(), mode, target) : failover(client, o.trials(), mode, target);
+          : mode.planned() ? planned(client, o.trials(), mode, target) : failover(client, o.trials(), mode, o.link(), target);
       if (o.results() != null) {
-        new FailoverResults(target.id(), mode.name().toLowerCase(Locale.ROOT), layout.nodes().size(), cpus, load,
+        new FailoverResults(target.id(), o.resultMode(), layout.nodes().size(), cpus, load,
             done.stream().map(FailoverResults.Trial::of).toList(), created, timeline,
             failbacks.stream().map(FailoverResults.Failback::of).toList()).write(o.results());
       }
@@ -258,32 +339,43 @@ public final class LabFailover {
 
   // ---------------------------------------------------------------- failover trials
 
-  private int failover(KubernetesClient client, int trials, Mode mode, FailoverTarget target) throws InterruptedException {
+  private int failover(KubernetesClient client, int trials, Mode mode, Link link, FailoverTarget target) throws InterruptedException {
     LabLayout.Node endpoint = layout.node(ClusterSeeder.apps(layout).getFirst().node()).orElseThrow();
     FailoverTarget.Placement placed = target.place(client, endpoint);
     String vip = placed.vip();
     LabLayout.Node home = placed.home();
-    if (mode == Mode.CUT && home.name().equals(endpoint.name())) {
+    if (mode.cuts() && home.name().equals(endpoint.name())) {
       err.println("ironlb lab failover: " + vip + " is announced by " + home.name() + ", which also runs its endpoint;"
           + " cutting it would cut the app too. Change the lab's advertisements back to the seed's.");
       return 1;
     }
     String url = "http://" + vip + "/";
-    out.printf("Failover (%s): %s; client loop in %s: GET %s every %d ms, %d ms timeout.%n",
-        mode.name().toLowerCase(Locale.ROOT), placed.summary(), LabLayout.CLIENT, url, INTERVAL.toMillis(), REQUEST_TIMEOUT.toMillis());
+    out.printf("Failover (%s%s): %s; client loop in %s: GET %s every %d ms, %d ms timeout.%n",
+        mode.name().toLowerCase(Locale.ROOT), mode.cuts() ? ", " + link.fault : "", placed.summary(), LabLayout.CLIENT, url,
+        INTERVAL.toMillis(), REQUEST_TIMEOUT.toMillis());
+    if (mode == Mode.FLAP) {
+      out.println("Each trial cuts " + home.name() + ", waits for the takeover, heals it, and cuts it again 1-3 s after the heal;"
+          + " NEIGHBOUR MOVED and CLIENT OUTAGE are the second cut's.");
+    }
     out.flush();
     try (ClientLoop loop = ClientLoop.start(layout.client().namespace(), url, INTERVAL, REQUEST_TIMEOUT);
         NeighbourWatch neigh = new NeighbourWatch(layout.client().namespace(), vip)) {
       cleanup.add(neigh::close);
       cleanup.add(loop::close);
-      out.printf("%-6s %-34s %-12s %-16s %-14s %s%n", "TRIAL", "FAULT", "MOVED TO", "NEIGHBOUR MOVED", "CLIENT OUTAGE", "FAILED REQUESTS");
-      String fault = target.fault(mode) + " " + home.name();
+      String flapColumns = mode == Mode.FLAP ? String.format("  %-13s %-13s %-15s %s", "FIRST OUTAGE", "HEAL->VIEW", "HEAL->CLIENT BACK",
+          "CUT AGAIN AFTER") : "";
+      out.printf("%-6s %-34s %-12s %-16s %-14s %s%s%n", "TRIAL", "FAULT", "MOVED TO", "NEIGHBOUR MOVED", "CLIENT OUTAGE", "FAILED REQUESTS",
+          flapColumns);
+      String fault = (mode.cuts() ? link.fault : target.fault(mode)) + " " + home.name();
       for (int i = 1; i <= trials; i++) {
         settle(client, target, loop, home, vip);
-        Trial t = trial(i, mode, target, home, loop, neigh);
+        Trial t = trial(i, mode, link, target, home, loop, neigh);
         done.add(t);
         if (t.error() == null) {
-          out.printf("%-6d %-34s %-12s %-16s %-14s %d%n", i, fault, t.to(), t.neighbourMs() + " ms", t.outageMs() + " ms", t.failed());
+          String flap = t.flap() == null ? "" : String.format("  %-13s %-13s %-17s %s", t.flap().firstOutageMs() + " ms",
+              t.flap().viewMs() == null ? "not before" : t.flap().viewMs() + " ms", t.flap().backMs() + " ms", t.flap().secondCutAfterHealMs() + " ms");
+          out.printf("%-6d %-34s %-12s %-16s %-14s %-15d%s%n", i, fault, t.to(), t.neighbourMs() + " ms", t.outageMs() + " ms", t.failed(),
+              flap);
         } else {
           out.printf("%-6d %-34s %s%n", i, fault, "FAILED: " + t.error());
         }
@@ -294,63 +386,103 @@ public final class LabFailover {
     }
     List<Trial> ok = done.stream().filter(t -> t.error() == null).toList();
     out.println();
-    out.println("neighbour moved " + Percentiles.summary(ok.stream().mapToLong(Trial::neighbourMs).toArray()));
-    out.println("client outage   " + Percentiles.summary(ok.stream().mapToLong(Trial::outageMs).toArray()));
+    String second = mode == Mode.FLAP ? " (second cut)" : "";
+    out.println("neighbour moved " + Percentiles.summary(ok.stream().mapToLong(Trial::neighbourMs).toArray()) + second);
+    out.println("client outage   " + Percentiles.summary(ok.stream().mapToLong(Trial::outageMs).toArray()) + second);
+    if (mode == Mode.FLAP) {
+      out.println("first outage    " + Percentiles.summary(ok.stream().mapToLong(t -> t.flap().firstOutageMs()).toArray()));
+      out.println("heal -> view    " + Percentiles.summary(ok.stream().filter(t -> t.flap().viewMs() != null)
+          .mapToLong(t -> t.flap().viewMs()).toArray()));
+      out.println("heal -> client back on " + home.name() + " " + Percentiles.summary(ok.stream().mapToLong(t -> t.flap().backMs()).toArray()));
+    }
     out.println("failed trials   " + (done.size() - ok.size()) + " of " + done.size());
     printFailbackSummary(home);
     return ok.size() == done.size() && failbacks.stream().allMatch(f -> f.error() == null) ? 0 : 1;
   }
 
-  private Trial trial(int n, Mode mode, FailoverTarget target, LabLayout.Node home, ClientLoop loop, NeighbourWatch neigh)
+  /** A takeover as the client saw it: its neighbour entry moved to another node, then a request succeeded. */
+  private record Takeover(NeighbourWatch.Change moved, ClientLoop.Result firstOk) {}
+
+  /** Waits for the takeover after {@code fault}; empty with the reason in {@code why} when it did not come in time. */
+  private Optional<Takeover> awaitTakeover(Instant fault, LabLayout.Node home, ClientLoop loop, NeighbourWatch neigh, String[] why)
+      throws InterruptedException {
+    Set<String> otherMacs = new HashSet<>();
+    layout.nodes().stream().filter(x -> !x.name().equals(home.name())).forEach(x -> otherMacs.add(x.lanMac()));
+    Instant limit = fault.plus(TAKEOVER_LIMIT);
+    Optional<NeighbourWatch.Change> moved = Optional.empty();
+    while (Instant.now().isBefore(limit)) {
+      moved = neigh.movedAway(home.lanMac(), fault).filter(c -> otherMacs.contains(c.mac()));
+      if (moved.isPresent()) {
+        Optional<ClientLoop.Result> okAfter = loop.firstOkSince(moved.get().at());
+        if (okAfter.isPresent()) {
+          return Optional.of(new Takeover(moved.get(), okAfter.get()));
+        }
+      }
+      Thread.sleep(20); // polling results another thread collects
+    }
+    why[0] = moved.isEmpty() ? "the client's neighbour entry did not move to another node within " + TAKEOVER_LIMIT.toSeconds() + " s"
+        : "no successful request within " + TAKEOVER_LIMIT.toSeconds() + " s";
+    return Optional.empty();
+  }
+
+  private Trial trial(int n, Mode mode, Link link, FailoverTarget target, LabLayout.Node home, ClientLoop loop, NeighbourWatch neigh)
       throws InterruptedException {
     Runnable undo = switch (mode) {
-      case CUT -> () -> LabNetwork.setNodeLinks(layout, home, "all", true);
+      case CUT, FLAP -> () -> LabNetwork.setNodeLinks(layout, home, "all", true);
       case KILL, TERM -> () -> target.restart(home);
       case CREATE, DRAIN, SILENCE -> throw new IllegalArgumentException("not a fault of this kind");
     };
     Cleanup.Pending restore = cleanup.add(undo);
-    Instant fault = Instant.now();
     Thread stopper = null;
-    switch (mode) {
-      case KILL -> target.kill(home);
-      case CUT -> LabNetwork.setNodeLinks(layout, home, "all", false);
-      // SIGTERM returns at once; the process says goodbye and leaves while we measure.
-      case TERM -> stopper = Thread.ofVirtual().start(() -> target.terminate(home));
-      case CREATE, DRAIN, SILENCE -> throw new IllegalArgumentException("not a fault of this kind");
-    }
+    String[] why = new String[1];
     try {
-      Set<String> otherMacs = new HashSet<>();
-      layout.nodes().stream().filter(x -> !x.name().equals(home.name())).forEach(x -> otherMacs.add(x.lanMac()));
-      Instant limit = fault.plus(TAKEOVER_LIMIT);
-      Optional<NeighbourWatch.Change> moved = Optional.empty();
-      Optional<ClientLoop.Result> okAfter = Optional.empty();
-      while (Instant.now().isBefore(limit)) {
-        moved = neigh.movedAway(home.lanMac(), fault).filter(c -> otherMacs.contains(c.mac()));
-        if (moved.isPresent()) {
-          okAfter = loop.firstOkSince(moved.get().at());
-          if (okAfter.isPresent()) {
-            break;
-          }
+      Flap flap = null;
+      if (mode == Mode.FLAP) {
+        Instant first = Instant.now();
+        LabNetwork.setNodeLinks(layout, home, link.name, false);
+        Optional<Takeover> firstTakeover = awaitTakeover(first, home, loop, neigh, why);
+        if (firstTakeover.isEmpty()) {
+          return new Trial(n, home.name(), null, 0, 0, 0, "first cut: " + why[0]);
         }
-        Thread.sleep(20); // polling results another thread collects
+        Instant heal = Instant.now();
+        LabNetwork.setNodeLinks(layout, home, "all", true);
+        Duration gap = FLAP_GAPS.get((n - 1) % FLAP_GAPS.size());
+        sleepUntil(heal.plus(gap));
+        Instant again = Instant.now();
+        Optional<NeighbourWatch.Change> back = neigh.changesSince(heal).stream().filter(c -> c.mac().equals(home.lanMac())).findFirst();
+        if (back.isEmpty()) {
+          return new Trial(n, home.name(), null, 0, 0, 0, "the client was not back on " + home.name() + " " + gap.toMillis()
+              + " ms after the heal, when the second cut was due");
+        }
+        Long view = target.wholeViewBetween(heal, again).map(v -> Duration.between(heal, v).toMillis()).orElse(null);
+        ClientLoop.Outage firstOutage = loop.outage(first, firstTakeover.get().firstOk().end().plusMillis(300));
+        flap = new Flap(firstOutage.gap().toMillis(), view, Duration.between(heal, back.get().at()).toMillis(),
+            Duration.between(heal, again).toMillis());
       }
-      if (moved.isEmpty() || okAfter.isEmpty()) {
-        return new Trial(n, home.name(), null, 0, 0, 0, moved.isEmpty()
-            ? "the client's neighbour entry did not move to another node within " + TAKEOVER_LIMIT.toSeconds() + " s"
-            : "no successful request within " + TAKEOVER_LIMIT.toSeconds() + " s");
+      Instant fault = Instant.now();
+      switch (mode) {
+        case KILL -> target.kill(home);
+        case CUT, FLAP -> LabNetwork.setNodeLinks(layout, home, link.name, false);
+        // SIGTERM returns at once; the process says goodbye and leaves while we measure.
+        case TERM -> stopper = Thread.ofVirtual().start(() -> target.terminate(home));
+        case CREATE, DRAIN, SILENCE -> throw new IllegalArgumentException("not a fault of this kind");
+      }
+      Optional<Takeover> takeover = awaitTakeover(fault, home, loop, neigh, why);
+      if (takeover.isEmpty()) {
+        return new Trial(n, home.name(), null, 0, 0, 0, why[0]);
       }
       // Requests still in flight at the takeover end (or time out) before they are counted.
       Thread.sleep(REQUEST_TIMEOUT.toMillis() + 200);
-      ClientLoop.Outage outage = loop.outage(fault, okAfter.get().end().plusMillis(300));
-      NeighbourWatch.Change change = moved.get();
+      ClientLoop.Outage outage = loop.outage(fault, takeover.get().firstOk().end().plusMillis(300));
+      NeighbourWatch.Change change = takeover.get().moved();
       if (timeline == null) {
-        Instant recovered = okAfter.get().end();
+        Instant recovered = takeover.get().firstOk().end();
         // Every request that starts in the window has ended (or timed out) before it is read.
         sleepUntil(recovered.plus(FailoverResults.AFTER_RECOVERY).plus(REQUEST_TIMEOUT).plusMillis(200));
         timeline = FailoverResults.timeline(n, fault, recovered, loop.results(), neigh.changes(), this::nodeOfMac);
       }
       return new Trial(n, home.name(), nodeOfMac(change.mac()), Duration.between(fault, change.at()).toMillis(),
-          outage.gap().toMillis(), outage.failed(), null);
+          outage.gap().toMillis(), outage.failed(), null, flap);
     } finally {
       if (stopper != null) {
         stopper.join(Duration.ofSeconds(15));

@@ -228,9 +228,10 @@ public final class LabCommand implements Runnable {
 
   @Command(name = "failover", mixinStandardHelpOptions = true,
       description = {"Measure failover as a client sees it: a client loop in mac sends GET to a test Service's VIP every 10 ms",
-          "while the announcing node fails (--mode kill: kill -9 of its speaker; cut: all its links down; term: SIGTERM",
-          "of its speaker), then restores it. Prints per trial when the client's neighbour entry moved and the outage,",
-          "then p50/p90/max, and each failback (the node restored, the address back): failed requests and longest wait.",
+          "while the announcing node fails (--mode kill: kill -9 of its speaker; cut: its links down, all or with --link lan",
+          "the LAN only; term: SIGTERM of its speaker; flap: a cut, a heal, and a second cut 1-3 s after the heal), then",
+          "restores it. Prints per trial when the client's neighbour entry moved and the outage, then p50/p90/max,",
+          "and each failback (the node restored, the address back): failed requests and longest wait.",
           "--mode create: time from creating a Service to its first successful request. --mode drain: `ironlb drain` of the",
           "announcing node with a connection every 5 ms (0 failed requests expected), then `drain --undo`. --mode silence: the",
           "announcing node's ARP/NDP answers silenced and the client's neighbour entry flushed: time until it is served again.",
@@ -240,9 +241,13 @@ public final class LabCommand implements Runnable {
     @Option(names = "--trials", paramLabel = "N", defaultValue = "5", description = "Number of trials (default: ${DEFAULT-VALUE}).")
     int trials;
 
-    @Option(names = "--mode", paramLabel = "kill|cut|term|create|drain|silence", defaultValue = "kill",
+    @Option(names = "--mode", paramLabel = "kill|cut|term|flap|create|drain|silence", defaultValue = "kill",
         description = "What fails (default: ${DEFAULT-VALUE}).")
     String mode;
+
+    @Option(names = "--link", paramLabel = "lan|all",
+        description = "What a cut (--mode cut or flap) takes down: all the node's links (default) or its LAN link only.")
+    String link;
 
     @Option(names = "--keepalived", paramLabel = "2|3",
         description = "Fail over keepalived instead of IronLB: one per node holding a VIP outside the pool, VRRPv2 (advert_int 1) or VRRPv3 (advert_int 0.1); modes kill, cut, term.")
@@ -256,7 +261,7 @@ public final class LabCommand implements Runnable {
     public Integer call() {
       Integer r = needRoot();
       return r != null ? r : LabFailover.run(stateDir.resolve(), spec.commandLine().getOut(), spec.commandLine().getErr(), trials, mode,
-          keepalived, results == null ? null : results.toAbsolutePath());
+          keepalived, results == null ? null : results.toAbsolutePath(), link);
     }
   }
 

@@ -97,7 +97,7 @@ class BenchReportTest {
         compared++;
       }
     }
-    assertThat(compared).as("kill and cut against both, term (two figures) against VRRPv2 only").isEqualTo(6);
+    assertThat(compared).as("kill and cut against both, cut-lan against VRRPv3, term (two figures) against VRRPv2 only").isEqualTo(7);
   }
 
   @Test
@@ -156,6 +156,24 @@ class BenchReportTest {
     assertThat(md).contains("| jvm | cli | metricsServer |").contains("| 150 ms | 420 ms | 520 ms |");
     assertThat(md).contains("- lab 1: 1,000 of 1,000 Services announced 95,000 ms after the first was created.");
     assertThat(md).contains("Before: controller `-XX:+UseSerialGC -Xms32m -Xmx128m`");
+  }
+
+  @Test
+  void theSoakCountsWhatMovedPerPhaseAndIsJudgedAgainstNothingMoving() throws IOException {
+    String md = report(FIXTURE);
+    BenchResults.Soak soak = BenchResults.read(FIXTURE).soak().orElseThrow();
+    List<BenchResults.SoakRun> cpu = soak.runs().stream().filter(r -> r.stress().equals("cpu")).toList();
+    boolean cpuMet = cpu.stream().allMatch(r -> r.viewChanges() == 0 && r.addressMoves() == 0 && r.failedRequests() == 0);
+    assertThat(md).contains("| soak: every CPU busy, allocation pressure in the speakers | view changes, address moves, failed requests"
+        + " (per lab size) | " + cpu.stream().map(r -> r.nodes() + " nodes: " + r.viewChanges() + ", " + r.addressMoves() + ", "
+        + r.failedRequests()).collect(java.util.stream.Collectors.joining("; ")) + " | | | 0, 0, 0 | " + (cpuMet ? "met" : "**not met**")
+        + " |");
+    assertThat(md).contains("| soak: 30% loss on the LAN | view changes, address moves | 2 nodes: 0, 0 | | | 0, 0 (no false failover) | met |");
+    // a phase where something moved shows it in bold; keepalived's takeovers beside it
+    assertThat(md).contains("## Soak: nothing moves under stress").contains("| 4 | cpu | 2.5 2.0 2.0 → 2.6 2.0 2.0 | 120,000 | 3 | 260 ms | **2** | **1** | 2 |")
+        .contains("| 2 | lossy | **2** | 55,000 | 27,000 | 900 ms | 4 |");
+    // idle cost: per-speaker range and cluster-wide frames
+    assertThat(md).contains("| 4 | 60 s | 0.60 0.40 0.30 | 1.5-1.7 % | 299-301 | 1,200 |");
   }
 
   @Test

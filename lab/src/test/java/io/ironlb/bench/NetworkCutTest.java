@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ironlb.netns.Host;
+import io.ironlb.netns.Netns;
 import io.ironlb.netns.TestNetwork;
 import io.ironlb.netns.VethEnd;
 import java.net.InetAddress;
@@ -112,5 +113,26 @@ class NetworkCutTest {
     long merged = (members.stream().mapToLong(m -> m.firstViewSince(healedAt, all::equals).orElseThrow().micros()).max().orElseThrow()
         - healedAt) / 1000;
     System.out.println("link up: all three views merged after " + merged + " ms");
+  }
+
+  @Test
+  void aMemberWhoseUdpHeartbeatsAreBlockedButAnswersOverTcpIsNotRemoved() throws Exception {
+    // A firewall that passes TCP 7800 but not UDP 7800: every heartbeat to and from node-3 is lost,
+    // so the others suspect it (and it them) every timeout; the verification over TCP must keep it.
+    Netns.nft(nodeNs.get(2), """
+        table inet membercut_udp {
+          chain input { type filter hook input priority -10; udp dport 7800 drop; udp sport 7800 drop; }
+          chain output { type filter hook output priority -10; udp dport 7800 drop; udp sport 7800 drop; }
+        }
+        """);
+    long blockedAt = MemberMain.micros();
+    Set<String> all = Set.of("node-1", "node-2", "node-3");
+    // Held for long enough for a dozen suspicions and verifications of node-3 (150 ms + 50 ms each).
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> members.stream().allMatch(m -> m.live().equals(all)));
+    for (MemberProcess m : members) {
+      assertThat(m.views().stream().filter(v -> v.micros() >= blockedAt)).as("views of %s since UDP was blocked", m.name)
+          .allMatch(v -> v.nodes().equals(all));
+      assertThat(m.live()).isEqualTo(all);
+    }
   }
 }

@@ -394,12 +394,14 @@ class SpeakerEndToEndTest {
       winnerMac.put(vip, lab.lanMac(Election.order(vip, nodes).getFirst()));
     }
 
-    // Membership traffic (TCP 7946 and FD_SOCK2 8046, and the ports it may move to) is dropped;
-    // the LAN stays up, so each side hears the other's ARP claims.
+    // Membership traffic (TCP 7946 and FD_SOCK2 8046, and the ports it may move to, and the UDP
+    // heartbeats on 7946) is dropped; the LAN stays up, so each side hears the other's ARP claims.
     Netns.nft(lab.namespace(isolated), """
         table inet ironlb_test_partition {
-          chain input { type filter hook input priority -10; tcp dport { 7946-7949, 8046-8049 } drop; tcp sport { 7946-7949, 8046-8049 } drop; }
-          chain output { type filter hook output priority -10; tcp dport { 7946-7949, 8046-8049 } drop; tcp sport { 7946-7949, 8046-8049 } drop; }
+          chain input { type filter hook input priority -10; tcp dport { 7946-7949, 8046-8049 } drop; tcp sport { 7946-7949, 8046-8049 } drop;
+                        udp dport 7946 drop; udp sport 7946 drop; }
+          chain output { type filter hook output priority -10; tcp dport { 7946-7949, 8046-8049 } drop; tcp sport { 7946-7949, 8046-8049 } drop;
+                         udp dport 7946 drop; udp sport 7946 drop; }
         }
         """);
     Runnable heal = () -> Netns.exec(lab.namespace(isolated), T, "nft", "delete", "table", "inet", "ironlb_test_partition");

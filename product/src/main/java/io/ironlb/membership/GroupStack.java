@@ -7,7 +7,6 @@ import org.jgroups.logging.CustomLogFactory;
 import org.jgroups.logging.Log;
 import org.jgroups.logging.LogFactory;
 import org.jgroups.logging.Slf4jLogImpl;
-import org.jgroups.protocols.FD_ALL3;
 import org.jgroups.protocols.FD_SOCK2;
 import org.jgroups.protocols.MERGE3;
 import org.jgroups.protocols.TCP;
@@ -23,51 +22,70 @@ import org.jgroups.util.TLSClientAuth;
  * The JGroups 5.5.7 protocol stack of the speakers, built in code (no XML on disk), bottom up:
  *
  * <pre>
- * TCP (mutual TLS 1.3, bound to the node IP, diagnostics off, platform threads, TCP_NODELAY)
+ * TCP (mutual TLS 1.3, bound to the node IP, diagnostics off, platform threads, TCP_NODELAY,
+ *      a connection closed without goodbye raises a suspicion)
  * PeerListPing    discovery: TCPPING fed from the API's list of speaker endpoints
- * MERGE3          merge probes every 1-3 s: a healed partition merges in ~3-5 s
+ * PromptMerge     MERGE3 (views exchanged every 1.5-4.5 s), and a merge as soon as a coordinator hears
+ *                 the other side of a healed partition
  * FD_SOCK2        crash detection: a kill -9 closes the peer's socket, seen at once
- * FD_ALL3         heartbeats every 100 ms, suspect after 600 ms of silence (cut link, frozen host)
- * VERIFY_SUSPECT2 100 ms for a suspect to prove it is alive before it is removed (PromptVerifySuspect)
+ * UdpHeartbeat    signed heartbeats over UDP every 10 ms, suspect after 150 ms of silence (cut link,
+ *                 frozen host); one wake-up per interval
+ * VERIFY_SUSPECT2 50 ms for a suspect to prove it is alive, by a heartbeat or over TCP (PromptVerifySuspect)
  * NAKACK2, UNICAST3, STABLE   reliable ordered delivery (views, merges); retransmission after 250 ms
- * GMS             join timeout 1 s, view ack timeout 300 ms
+ * GMS             join timeout 1 s, view ack timeout 300 ms, merge timeout 2 s
  * </pre>
  *
- * <h2>Timings (bench/membership on the shared 2-core dev machine; p50 / p90 / max)</h2>
+ * <h2>Timings (the lab on the shared 2-core dev machine, load average 10-18 from other work)</h2>
  *
  * <ul>
- *   <li><b>Crash (kill -9)</b>: FD_SOCK2 sees the connection close, VERIFY_SUSPECT2 waits its 100 ms
- *       for an answer that cannot come, the coordinator installs the new view: 127 / 139 / 141 ms
- *       until both survivors' listeners hear it (20 trials; 196 ms p50 before
- *       {@link PromptVerifySuspect} ended each window on time). A shorter window would remove a
- *       member that is merely slow to answer under CPU load; skipping it for FD_SOCK2 removed live
- *       members that were restarting (see {@link PromptVerifySuspect}). 0 of 30 restarts in
- *       bench/membership removed a live member.
- *   <li><b>Link cut</b>: only the heartbeats notice. Removal takes the FD_ALL3 timeout plus up to one
- *       check interval plus VERIFY_SUSPECT2: 788 / 805 / 809 ms with 100/600 ms (10 trials, veth
- *       down in a namespace; 846 / 888 / 890 ms before verification ended on time). 400 ms (~0.56 s in the prototype) leaves too little margin against a
- *       stalled but healthy speaker; 1 s (~1.2 s) misses the ~1 s target. 600 ms tolerates five lost
- *       heartbeats in a row; 30 s of CPU saturation (4 busy threads on 2 cores) caused no view
- *       change.
- *   <li><b>The isolated side</b> installs its own view after the same timeout (763 / 799 ms), then waits {@code view_ack_collection_timeout} for acks of members it cannot
- *       reach: lowered from 2 s to 300 ms.
+ *   <li><b>Link cut</b>: the heartbeats notice. Removal takes the timeout (150 ms, less up to one
+ *       interval) plus the verification (50 ms); a client's outage in the lab was 211 ms p50, 254 ms
+ *       max (all links, 10 trials) and 221 / 377 ms (LAN only, 50 trials, no outlier), against
+ *       735 ms with FD_ALL3 over TCP (100 / 600 ms). FD_ALL3's heartbeats went over the TCP
+ *       transport, where one lost segment holds every later heartbeat back for Linux's 200 ms
+ *       minimum retransmission timeout and more: with any packet loss a sub-second timeout removed
+ *       live members. Datagrams are independent: 30% loss would need fifteen losses in a row to
+ *       make 150 ms of silence.
+ *   <li><b>Crash (kill -9)</b>: FD_SOCK2 and the transport see the connections close (once the
+ *       kernel has torn the process down, 15-30 ms), the verification waits its 50 ms for a
+ *       heartbeat or an answer that cannot come, the coordinator installs the view: 132 ms p50 from
+ *       the kill to the client's neighbour entry in the lab (was 129 ms with a 100 ms window on a
+ *       quiet machine). A live member that was wrongly suspected (a restart racing its peers'
+ *       connections, see {@link PromptVerifySuspect}) is cleared by its next heartbeat, 10 ms later.
+ *   <li><b>Why 150 ms</b>: it must outlast the longest stall of a healthy speaker, and a stall of
+ *       the sender is indistinguishable from a cut. A stall of the receiver is not a problem: what
+ *       arrived meanwhile is taken before anyone is judged, and the receiver's own stall is
+ *       forgiven, so a whole machine stalling removes nobody. On a healthy node the speaker's
+ *       young GC pauses are a few ms; its heartbeat thread runs at nice -10 where it may
+ *       (CAP_SYS_NICE). On the shared VM this was measured on, any thread stalls 100-400 ms a few
+ *       times a minute at load 10-15 (a bare Java thread sleeping 10 ms, nothing of IronLB), and
+ *       there 150 ms gave false failovers in bench/soak; {@code --heartbeat-timeout} raises it per
+ *       cluster (see docs/configuration.md).
+ *   <li><b>Merge</b> after a heal: a coordinator hears the other side's heartbeats (sent to listed
+ *       peers outside the view every 100 ms) and merges at once ({@link PromptMerge}): every
+ *       speaker's view whole again 833 ms p50 after the heal (was ~4 s with MERGE3 alone). A merge
+ *       waits at most 2 s for the other coordinators (merge timeout), and no view changes meanwhile.
+ *   <li><b>The isolated side</b> installs its own view after the same timeout, then waits
+ *       {@code view_ack_collection_timeout} for acks of members it cannot reach: 300 ms, not 2 s.
  *   <li><b>Graceful leave</b> (close(), SIGTERM): 32 / 62 / 72 ms until both others' views
  *       exclude the member.
- *   <li><b>Merge</b> after the link returns: 4.0 s (MERGE3 every 1-3 s, views compared every 4 s).
  *   <li><b>Join timeout</b> 1 s: the first speaker of a cluster waits this long before forming a view
  *       alone; a joiner to an existing group is done as soon as the coordinator answers (0.2-0.5 s).
- *       Two speakers that start together and miss each other merge through MERGE3 a few seconds later.
+ *       Two speakers that start together and miss each other merge as soon as one hears the
+ *       other's heartbeats.
  * </ul>
  *
  * <h2>JVM settings for the speaker (the launcher uses these)</h2>
  *
  * <p>{@code -XX:+UseSerialGC -Xms64m -Xmx128m -XX:+UseCompactObjectHeaders -Xss512k
- * -XX:TieredStopAtLevel=1 -XX:+PerfDisableSharedMem}. Why: the heartbeat timeout (600 ms) is the
- * longest pause a healthy speaker may take. A speaker's heap is small (informer caches, a few
- * threads; a member alone keeps ~10 MiB live), so the serial collector's young pauses are a few ms
- * (measured 3-24 ms) and even a full collection of 128 MiB stays far below 600 ms, with no
- * concurrent GC threads (G1, ZGC) competing for the node's CPUs or resident memory (a member
- * measured 105 MiB RSS with these flags, 160 MiB with G1; target for the whole speaker ≤ 150 MiB).
+ * -XX:TieredStopAtLevel=1 -XX:+PerfDisableSharedMem}. Why: the heartbeat timeout is the longest
+ * pause a healthy speaker may take. A speaker's heap is small (informer caches, a few threads; a
+ * member alone keeps ~10 MiB live), so the serial collector's young pauses are a few ms (measured
+ * 1-30 ms, up to 200 ms on the overloaded VM under 32 MB/s of extra allocation), with no concurrent
+ * GC threads (G1, ZGC) competing for the node's CPUs or resident memory (a member measured 105 MiB
+ * RSS with these flags, 160 MiB with G1; target for the whole speaker ≤ 150 MiB). A full collection
+ * stops everything longer (30-80 ms for the speaker's ~20 MiB live on an idle core, 0.9 s measured
+ * on the overloaded VM); the speaker's own allocation (a few MB/s) rarely fills the old generation.
  * {@code -Xms64m} avoids the early full collections of a growing heap; compact headers shrink it;
  * C1 only starts fast and brings no C2 compile storms to a busy node; PerfDisableSharedMem avoids
  * the hsperfdata mmap, whose writes can stall safepoints behind a busy disk. Pre-touching the heap
@@ -79,12 +97,15 @@ import org.jgroups.util.TLSClientAuth;
  *
  * <p>See {@link SecretTls}: TLS 1.3 with client authentication NEED on the TCP transport; only a
  * process holding the shared secret can complete a handshake, so nothing else can join, forge a
- * view or replay one. FD_SOCK2 is bound to the same node IP (it listens on all interfaces
+ * view or replay one. The UDP heartbeats are signed with a key derived from the same secret and
+ * carry a sequence number ({@link Heartbeat}, {@link ReplayWindow}): a forged or replayed heartbeat
+ * keeps no dead node alive. FD_SOCK2 is bound to the same node IP (it listens on all interfaces
  * otherwise) and, carrying no membership data, stays plain.
  */
 final class GroupStack {
 
   static final String CLUSTER = "ironlb-speakers";
+  static final long MERGE_TIMEOUT_MS = 2000;
 
   static {
     routeJGroupsLogsToSlf4j();
@@ -114,7 +135,10 @@ final class GroupStack {
     tcp.setSockConnTimeout(500); // nodes share a LAN: a connect unanswered in 500 ms is to a dead node
     tcp.logAcceptError(false); // refused handshakes are logged (rate-limited) by SecretTls instead
     tcp.setValue("use_vthreads", false);
-    tcp.setValue("tcp_nodelay", true); // heartbeats and views are tiny: never hold them for Nagle
+    tcp.setValue("tcp_nodelay", true); // views and verifications are tiny: never hold them for Nagle
+    // A peer's connection closed without goodbye (its process died): suspect it at once, on every
+    // member that had a connection, not only on the one FD_SOCK2 pings; verification still decides.
+    tcp.setValue("enable_suspect_events", Boolean.parseBoolean(System.getProperty("ironlb.suspectOnClose", "true")));
     try {
       tcp.setDiagnosticsHandler(tcp.createDiagnosticsHandler().setEnabled(false));
     } catch (Exception e) {
@@ -139,16 +163,14 @@ final class GroupStack {
     // (at 0, 1/3, 2/3) makes such a loss cost ~1/3 s instead.
     discovery.numDiscoveryRuns(3);
 
-    MERGE3 merge = new MERGE3().setMinInterval(t.mergeMinInterval().toMillis()).setMaxInterval(t.mergeMaxInterval().toMillis())
+    MERGE3 merge = new PromptMerge().setMinInterval(t.mergeMinInterval().toMillis()).setMaxInterval(t.mergeMaxInterval().toMillis())
         // The coordinator compares the views it heard of every check_interval, which must exceed
         // max_interval; JGroups' default (1.6 x max = 4.8 s) was most of the measured merge time.
         .setCheckInterval(t.mergeMaxInterval().toMillis() + 1000);
 
     FD_SOCK2 fdSock = new FD_SOCK2().setBindAddress(c.bindAddress()).setOffset(MembershipConfig.FD_SOCK_OFFSET);
 
-    FD_ALL3 fdAll = new FD_ALL3();
-    fdAll.setInterval(t.heartbeatInterval().toMillis());
-    fdAll.setTimeout(t.heartbeatTimeout().toMillis());
+    UdpHeartbeat heartbeat = new UdpHeartbeat(c.bindAddress(), c.port(), c.sharedSecret(), t, c.peers(), c.heartbeatThreadSetup());
 
     VERIFY_SUSPECT2 verify = new PromptVerifySuspect().setTimeout(t.verifyTimeout().toMillis());
 
@@ -165,6 +187,9 @@ final class GroupStack {
         .setJoinTimeout(t.joinTimeout().toMillis())
         .setMaxJoinAttempts(3)
         .setLeaveTimeout(500)
+        // A merge waits this long for the other coordinators' answers, and no view changes meanwhile:
+        // JGroups' 5 s would hold back a failure that follows a heal (a flapping link).
+        .setMergeTimeout(MERGE_TIMEOUT_MS)
         .setViewAckCollectionTimeout(t.viewAckTimeout().toMillis());
     gms.setValue("print_local_addr", false);
     gms.setValue("print_physical_addrs", false);
@@ -174,7 +199,7 @@ final class GroupStack {
     stack.add(discovery);
     stack.add(merge);
     stack.add(fdSock);
-    stack.add(fdAll);
+    stack.add(heartbeat);
     stack.add(verify);
     stack.add(nakack);
     stack.add(unicast);

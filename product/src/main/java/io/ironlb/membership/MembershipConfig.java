@@ -20,6 +20,8 @@ import java.util.function.Supplier;
  *     own endpoint may be included). Called on every discovery round and health check: it must be
  *     cheap and must not block (read an informer cache)
  * @param timings failure-detection timings, normally {@link Timings#defaults()}
+ * @param heartbeatThreadSetup run first on the heartbeat thread: the speaker raises its scheduling
+ *     priority there (the heartbeats must go out on time on a busy node); nothing by default
  */
 public record MembershipConfig(
     String nodeName,
@@ -27,7 +29,8 @@ public record MembershipConfig(
     int port,
     byte[] sharedSecret,
     Supplier<List<InetSocketAddress>> peers,
-    Timings timings) {
+    Timings timings,
+    Runnable heartbeatThreadSetup) {
 
   /** Offset of the FD_SOCK2 port from {@link #port()} (JGroups' default, written down here). */
   public static final int FD_SOCK_OFFSET = 100;
@@ -52,6 +55,18 @@ public record MembershipConfig(
     sharedSecret = sharedSecret.clone();
     Objects.requireNonNull(peers, "membership peers supplier");
     Objects.requireNonNull(timings, "membership timings (Timings.defaults())");
+    Objects.requireNonNull(heartbeatThreadSetup, "heartbeat thread setup (() -> {} for none)");
+  }
+
+  /** A member with no setup of its heartbeat thread. */
+  public MembershipConfig(String nodeName, InetAddress bindAddress, int port, byte[] sharedSecret, Supplier<List<InetSocketAddress>> peers,
+      Timings timings) {
+    this(nodeName, bindAddress, port, sharedSecret, peers, timings, () -> { });
+  }
+
+  /** This configuration with {@code setup} run first on the heartbeat thread. */
+  public MembershipConfig withHeartbeatThreadSetup(Runnable setup) {
+    return new MembershipConfig(nodeName, bindAddress, port, sharedSecret, peers, timings, setup);
   }
 
   /** A copy of the secret (the record keeps its own). */
@@ -68,12 +83,13 @@ public record MembershipConfig(
   @Override
   public boolean equals(Object o) {
     return o instanceof MembershipConfig c && nodeName.equals(c.nodeName) && bindAddress.equals(c.bindAddress) && port == c.port
-        && Arrays.equals(sharedSecret, c.sharedSecret) && peers.equals(c.peers) && timings.equals(c.timings);
+        && Arrays.equals(sharedSecret, c.sharedSecret) && peers.equals(c.peers) && timings.equals(c.timings)
+        && heartbeatThreadSetup.equals(c.heartbeatThreadSetup);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(nodeName, bindAddress, port, Arrays.hashCode(sharedSecret), peers, timings);
+    return Objects.hash(nodeName, bindAddress, port, Arrays.hashCode(sharedSecret), peers, timings, heartbeatThreadSetup);
   }
 
   /** Never prints the secret. */

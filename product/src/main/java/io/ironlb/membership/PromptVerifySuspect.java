@@ -3,6 +3,7 @@ package io.ironlb.membership;
 import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 import org.jgroups.Address;
+import org.jgroups.Event;
 import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.protocols.VERIFY_SUSPECT2;
 
@@ -21,6 +22,10 @@ import org.jgroups.protocols.VERIFY_SUSPECT2;
  * races its peers' connections, and the connection JGroups drops to break the tie looks like a
  * crash; 3 of 60 such restarts removed the live member (0 of 60 with verification).
  *
+ * <p>A suspect whose heartbeats come back while it is verified ({@link UdpHeartbeat} passes an
+ * UNSUSPECT up) has answered too: over UDP rather than with I_AM_NOT_DEAD over TCP, which a lossy
+ * link can hold back past the window.
+ *
  * <p>It keeps VERIFY_SUSPECT2's protocol ID, so its ARE_YOU_DEAD / I_AM_NOT_DEAD headers are the
  * same on the wire as those of a speaker running the plain protocol (a rolling update mixes both).
  */
@@ -28,6 +33,14 @@ final class PromptVerifySuspect extends VERIFY_SUSPECT2 {
 
   PromptVerifySuspect() {
     setId(ClassConfigurator.getProtocolId(VERIFY_SUSPECT2.class));
+  }
+
+  @Override
+  public Object up(Event evt) {
+    if (evt.getType() == Event.UNSUSPECT && removeSuspect(evt.getArg())) {
+      log.trace("%s: %s was heard from while verified; it stays", local_addr, evt.getArg());
+    }
+    return super.up(evt);
   }
 
   @Override

@@ -6,12 +6,12 @@ import java.time.Duration;
  * Failure-detection and group timings. {@link #defaults()} is what the speaker uses; the figures
  * behind each choice are in {@link GroupStack}.
  *
- * @param heartbeatInterval FD_ALL3: how often each member sends a heartbeat to all others
- * @param heartbeatTimeout FD_ALL3: silence after which a member is suspected (a cut link, a frozen
- *     host); it must outlast the longest pause of a healthy speaker (GC, CPU starvation)
- * @param verifyTimeout VERIFY_SUSPECT2: how long a suspect may take to answer "are you dead?"
- *     before it is removed; this is most of the time a {@code kill -9} costs, since FD_SOCK2 sees
- *     the closed socket at once ({@link PromptVerifySuspect} removes it when this ends)
+ * @param heartbeatInterval UdpHeartbeat: how often each member sends a heartbeat to all others
+ * @param heartbeatTimeout UdpHeartbeat: silence after which a member is suspected (a cut link, a
+ *     frozen host); it must outlast the longest pause of a healthy speaker (GC, CPU starvation)
+ * @param verifyTimeout VERIFY_SUSPECT2: how long a suspect may take to answer "are you dead?" (or to
+ *     be heard again) before it is removed; this is most of the time a {@code kill -9} costs, since
+ *     FD_SOCK2 sees the closed socket at once ({@link PromptVerifySuspect} removes it when this ends)
  * @param mergeMinInterval MERGE3: lower bound of the random interval between merge probes
  * @param mergeMaxInterval MERGE3: upper bound; a healed partition merges within a few of these
  * @param joinTimeout GMS: how long a joiner waits for a coordinator before forming a view alone
@@ -50,14 +50,15 @@ public record Timings(
   }
 
   /**
-   * Heartbeat every 100 ms, suspect after 600 ms of silence, verify for 100 ms, merge probes every
-   * 1-3 s, join timeout 1 s, view acks 300 ms, alone grace 5 s. See {@link GroupStack} for why.
+   * Heartbeat every 10 ms, suspect after 150 ms of silence, verify for 50 ms, merge probes every
+   * 1.5-4.5 s (and at once when a partition heals), join timeout 1 s, view acks 300 ms, alone grace
+   * 5 s. See {@link GroupStack} for why.
    */
   public static Timings defaults() {
     return new Timings(
-        Duration.ofMillis(100),
-        Duration.ofMillis(600),
-        Duration.ofMillis(100),
+        Duration.ofMillis(10),
+        Duration.ofMillis(150),
+        Duration.ofMillis(50),
         Duration.ofSeconds(1),
         Duration.ofSeconds(3),
         Duration.ofSeconds(1),

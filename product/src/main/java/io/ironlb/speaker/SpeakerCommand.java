@@ -97,6 +97,15 @@ public final class SpeakerCommand implements Callable<Integer> {
       description = "Port of the Prometheus /metrics endpoint; 0 disables it (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
+  @Option(names = "--heartbeat-interval", defaultValue = "${env:IRONLB_HEARTBEAT_INTERVAL:-10ms}", converter = DurationConverter.class,
+      description = "How often each speaker sends every other a membership heartbeat over UDP (default: ${DEFAULT-VALUE}).")
+  Duration heartbeatInterval;
+
+  @Option(names = "--heartbeat-timeout", defaultValue = "${env:IRONLB_HEARTBEAT_TIMEOUT:-150ms}", converter = DurationConverter.class,
+      description = "Heartbeat silence after which a speaker is suspected and verified; a cut link costs about this plus 100 ms."
+          + " Raise it on nodes whose speaker can stall longer (default: ${DEFAULT-VALUE}).")
+  Duration heartbeatTimeout;
+
   @Option(names = "--reprobe-after-conflict", defaultValue = "30s", converter = DurationConverter.class,
       description = "How long an address found in use by another device stays unannounced before it is probed again (default: ${DEFAULT-VALUE}).")
   Duration reprobeAfterConflict;
@@ -118,7 +127,7 @@ public final class SpeakerCommand implements Callable<Integer> {
   @Option(names = "--verify-rate", defaultValue = "20",
       description = "At most this many such checks a second, from this node (default: ${DEFAULT-VALUE}).")
   int verifyRate;
-  @Option(names = "--gratuitous-burst", split = ",", converter = DurationConverter.class, defaultValue = "0s,500ms,1s,2s",
+  @Option(names = "--gratuitous-burst", split = ",", converter = DurationConverter.class, defaultValue = "0s,50ms,200ms,500ms,1s,2s",
       description = "When an address is taken over, when to send gratuitous ARP / unsolicited NA, counted from the takeover "
           + "(comma list, first 0s; default: ${DEFAULT-VALUE}).")
   List<Duration> gratuitousBurst;
@@ -190,7 +199,9 @@ public final class SpeakerCommand implements Callable<Integer> {
       SharedIndexInformer<Node> nodeCache = ApiRetry.whileUnavailable("listing Nodes", API_PATIENCE, () -> client.nodes().inform());
       steps.done("nodeInformer");
       Membership membership = new JGroupsMembership(new MembershipConfig(me, bindAddress, membershipPort, secret,
-          () -> peers(nodeCache.getStore().list(), me), Timings.defaults()));
+          () -> peers(nodeCache.getStore().list(), me), timings())
+          .withHeartbeatThreadSetup(() -> LinuxLayer2.raiseCurrentThreadPriority("ironlb-heartbeat",
+              "heartbeats may go out late on a busy node, and the others suspect it sooner")));
       try (membership) {
         try {
           membership.start();
@@ -223,6 +234,18 @@ public final class SpeakerCommand implements Callable<Integer> {
       if (metricsServer != null) {
         metricsServer.close();
       }
+    }
+  }
+
+  /** The default timings with this speaker's heartbeat interval and timeout; a bad pair is refused with the reason. */
+  private Timings timings() {
+    Timings d = Timings.defaults();
+    try {
+      return new Timings(heartbeatInterval, heartbeatTimeout, d.verifyTimeout(), d.mergeMinInterval(), d.mergeMaxInterval(), d.joinTimeout(),
+          d.viewAckTimeout(), d.aloneGrace());
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--heartbeat-interval " + heartbeatInterval.toMillis()
+          + "ms / --heartbeat-timeout " + heartbeatTimeout.toMillis() + "ms: " + e.getMessage());
     }
   }
 

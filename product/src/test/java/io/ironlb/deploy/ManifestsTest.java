@@ -256,6 +256,7 @@ class ManifestsTest {
     int port = SPEAKER.parsed().matchedOptionValue("--membership-port", -1);
 
     assertThat(SPEAKER.port("membership")).isEqualTo(port);
+    assertThat(SPEAKER.port("membership-hb")).isEqualTo(port); // the UDP heartbeats
     assertThat(SPEAKER.port("membership-fd")).isEqualTo(port + MembershipConfig.FD_SOCK_OFFSET);
   }
 

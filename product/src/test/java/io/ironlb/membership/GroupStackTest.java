@@ -7,7 +7,6 @@ import java.util.List;
 import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.logging.LogFactory;
 import org.jgroups.logging.Slf4jLogImpl;
-import org.jgroups.protocols.FD_ALL3;
 import org.jgroups.protocols.FD_SOCK2;
 import org.jgroups.protocols.TCP;
 import org.jgroups.protocols.VERIFY_SUSPECT2;
@@ -26,7 +25,7 @@ class GroupStackTest {
   void theStackIsTheDocumentedOneBottomUp() throws Exception {
     List<Protocol> stack = GroupStack.build(config).protocols();
     assertThat(stack).extracting(p -> p.getClass().getSimpleName()).containsExactly(
-        "TCP", "PeerListPing", "MERGE3", "FD_SOCK2", "FD_ALL3", "PromptVerifySuspect", "NAKACK2", "UNICAST3", "STABLE", "GMS");
+        "TCP", "PeerListPing", "PromptMerge", "FD_SOCK2", "UdpHeartbeat", "PromptVerifySuspect", "NAKACK2", "UNICAST3", "STABLE", "GMS");
   }
 
   @Test
@@ -46,12 +45,13 @@ class GroupStackTest {
 
   @Test
   void failureDetectionUsesTheConfiguredTimings() throws Exception {
+    Timings t = Timings.defaults();
     List<Protocol> stack = GroupStack.build(config).protocols();
-    assertThat(((FD_ALL3) stack.get(4)).getInterval()).isEqualTo(100);
-    assertThat(((FD_ALL3) stack.get(4)).getTimeout()).isEqualTo(600);
-    assertThat(((VERIFY_SUSPECT2) stack.get(5)).getTimeout()).isEqualTo(100);
-    assertThat(((GMS) stack.getLast()).getViewAckCollectionTimeout()).isEqualTo(300);
-    assertThat(((GMS) stack.getLast()).getJoinTimeout()).isEqualTo(1000);
+    assertThat(((VERIFY_SUSPECT2) stack.get(5)).getTimeout()).isEqualTo(t.verifyTimeout().toMillis());
+    assertThat(((GMS) stack.getLast()).getViewAckCollectionTimeout()).isEqualTo(t.viewAckTimeout().toMillis());
+    assertThat(((GMS) stack.getLast()).getJoinTimeout()).isEqualTo(t.joinTimeout().toMillis());
+    assertThat(((GMS) stack.getLast()).getMergeTimeout()).isEqualTo(GroupStack.MERGE_TIMEOUT_MS);
+    assertThat((Boolean) ((TCP) stack.getFirst()).getValue("enable_suspect_events")).isTrue();
   }
 
   @Test

@@ -45,9 +45,9 @@ class MembershipConfigTest {
   @Test
   void theDefaultsAreTheDocumentedOnes() {
     Timings t = Timings.defaults();
-    assertThat(t.heartbeatInterval()).isEqualTo(Duration.ofMillis(100));
-    assertThat(t.heartbeatTimeout()).isEqualTo(Duration.ofMillis(600));
-    assertThat(t.verifyTimeout()).isEqualTo(Duration.ofMillis(100));
+    assertThat(t.heartbeatInterval()).isEqualTo(Duration.ofMillis(10));
+    assertThat(t.heartbeatTimeout()).isEqualTo(Duration.ofMillis(150));
+    assertThat(t.verifyTimeout()).isEqualTo(Duration.ofMillis(50));
     assertThat(t.viewAckTimeout()).isEqualTo(Duration.ofMillis(300));
   }
 

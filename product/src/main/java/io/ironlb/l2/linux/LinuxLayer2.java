@@ -140,11 +140,21 @@ public final class LinuxLayer2 implements Layer2, Link {
    * thread run first when it wakes.
    */
   private static void raisePriority(String name) {
+    raiseCurrentThreadPriority(name, "answers may wait for busy CPUs");
+  }
+
+  /**
+   * Lowers the calling thread's nice value to {@value #RECEIVER_NICE} (needs CAP_SYS_NICE; best
+   * effort): for threads whose lateness costs a failover, such as the membership's heartbeats. Says
+   * once what happens without it ({@code otherwise}) when it cannot.
+   */
+  public static boolean raiseCurrentThreadPriority(String name, String otherwise) {
     int tid = Libc.gettid();
     if (Libc.setThreadNice(tid, RECEIVER_NICE) < 0) {
-      LOG.info("{}: cannot raise priority (nice {}): {}; answers may wait for busy CPUs", name, RECEIVER_NICE,
-          Libc.strerror(Libc.errno()));
+      LOG.info("{}: cannot raise priority (nice {}): {}; {}", name, RECEIVER_NICE, Libc.strerror(Libc.errno()), otherwise);
+      return false;
     }
+    return true;
   }
 
   /** Re-reads the interfaces each time the kernel reports a change; blocks in between. */
