@@ -131,8 +131,8 @@ public final class BenchReport {
     boolean quick = trials > 0 && trials < RECORD_TRIALS || most > 0 && most < RECORD_TRIALS;
     line(quick ? "# IronLB benchmarks: a quick run, not the figures of record" : "# IronLB benchmarks");
     line();
-    line("Made by `sudo bench/run` (see its header for the steps, options and run time) from the result files in `"
-        + resultsDir + "`, rendered by `io.ironlb.bench.BenchReport`. Contents: the machine and each step's status; the figures "
+    line("Made by `sudo bench/run` (see its header for the steps, options and run time) from the result files in its `RESULTS_DIR` "
+        + "(a temporary folder), rendered by `io.ironlb.bench.BenchReport`. Contents: the machine and each step's status; the figures "
         + "against the targets of DESIGN.md §6; failover per fault for IronLB and keepalived (VRRPv2 with `advert_int 1`, VRRPv3 "
         + "with `advert_int 0.1`) with IronLB's figures as ratios of keepalived's, and a new Service's time to its first answer; "
         + "ARP reply latency against the kernel's and under a flood; the allocator at 10,000 (and 100,000) services; the "
