@@ -126,7 +126,7 @@ final class Verification {
     int misses = unanswered.merge(ip, 1, Integer::sum);
     running.remove(ip);
     if (checked.containsKey(ip)) {
-      due.put(ip, misses < silentAfter ? now : now.plus(period));
+      schedule(ip, misses < silentAfter ? now : now.plus(period));
     }
     return misses >= silentAfter;
   }

@@ -162,8 +162,11 @@ class MembershipOnLoopbackTest {
     List<String> ours = io.ironlb.netns.Commands.run(Duration.ofSeconds(10), "ss", "-H", "-l", "-n", "-t", "-u", "-p").orThrow()
         .stdout().lines().filter(l -> l.contains(me)).toList();
     List<String> membership = ours.stream().filter(l -> l.matches(".*:(7800|7900|7500)\\s.*")).toList();
-    assertThat(membership).as("TCP and FD_SOCK2 listeners").hasSize(2)
-        .allMatch(l -> l.startsWith("tcp") && l.contains(net.address(1).getHostAddress()));
+    // TCP (JGroups) and FD_SOCK2 listen on TCP, the heartbeats on UDP at the membership port: all on the node's address only.
+    assertThat(membership).as("TCP, FD_SOCK2 and heartbeat sockets").hasSize(3)
+        .allMatch(l -> l.contains(net.address(1).getHostAddress()));
+    assertThat(membership.stream().filter(l -> l.startsWith("udp")).toList()).as("the heartbeat socket")
+        .singleElement().matches(l -> l.contains(":" + net.port() + " "));
     assertThat(ours).as("no diagnostics socket").noneMatch(l -> l.startsWith("udp") && l.contains(":7500 "));
   }
 
