@@ -35,7 +35,8 @@ class FailoverResultsTest {
         List.of(new FailoverResults.Request(-950, -948, true, "spark-2959"), new FailoverResults.Request(190, 191, true, "spark-ba63"),
             new FailoverResults.Request(-2000, -1990, false, null)),
         List.of(new FailoverResults.Neighbour(-1115, "spark-2959"), new FailoverResults.Neighbour(180, "spark-ba63")));
-    return new FailoverResults("keepalived-vrrp3", "kill", 2, 2, "0.52 0.40 0.33", trials, List.of(), timeline);
+    List<FailoverResults.Failback> failback = List.of(FailoverResults.Failback.of(new LabFailover.Failback(1, 2400, 11, 0, null)));
+    return new FailoverResults("keepalived-vrrp3", "kill", 2, 2, "0.52 0.40 0.33", trials, List.of(), timeline, failback);
   }
 
   private static Set<String> fields(JsonNode node) {
@@ -46,8 +47,11 @@ class FailoverResultsTest {
   void documentHasExactlyTheAgreedFieldNamesAtEveryLevel() {
     JsonNode doc = JSON.readTree(sample().toJson());
 
-    assertThat(fields(doc)).containsExactlyInAnyOrder("target", "mode", "nodes", "cpus", "loadAverage", "trials", "creation", "timeline");
-    assertThat(fields(doc.get("trials").get(0))).containsExactlyInAnyOrder("n", "from", "to", "neighbourMs", "outageMs", "failed", "error");
+    assertThat(fields(doc)).containsExactlyInAnyOrder("target", "mode", "nodes", "cpus", "loadAverage", "trials", "creation", "timeline",
+        "failback");
+    assertThat(fields(doc.get("trials").get(0))).containsExactlyInAnyOrder("n", "from", "to", "neighbourMs", "outageMs", "failed", "error",
+        "flap");
+    assertThat(fields(doc.get("failback").get(0))).containsExactlyInAnyOrder("n", "backMs", "gapMs", "failed", "error");
     assertThat(fields(doc.get("timeline"))).containsExactlyInAnyOrder("trial", "faultAt", "requests", "neighbour");
     assertThat(fields(doc.get("timeline").get("requests").get(0))).containsExactlyInAnyOrder("startMs", "endMs", "ok", "node");
     assertThat(fields(doc.get("timeline").get("neighbour").get(0))).containsExactlyInAnyOrder("atMs", "node");

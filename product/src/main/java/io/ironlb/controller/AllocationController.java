@@ -610,7 +610,9 @@ public final class AllocationController implements AutoCloseable {
     events.record(s, Type.Warning, reason, message);
     String logged = reason + ": " + message;
     if (!logged.equals(loggedFailures.put(key, logged))) {
-      log.warn("{}", logged, kv("event", reason), kv("service", key.toString()));
+      // Log events are camelCase (docs/troubleshooting.md), the Kubernetes reasons MetalLB's.
+      String event = Character.toLowerCase(reason.charAt(0)) + reason.substring(1);
+      log.warn("{}", logged, kv("event", event), kv("service", key.toString()));
     }
   }
 

@@ -49,7 +49,7 @@ class ConflictWatchTest {
   }
 
   @Test
-  void aForeignGratuitousArpForAnAnnouncedVipIsReportedOncePerEpisodeAndDefendedOnce() {
+  void aForeignGratuitousArpForAnAnnouncedVipIsReportedOncePerEpisodeAndDefendedEachTime() {
     engine.announce(ResponderTest.VIP, List.of());
     org.awaitility.Awaitility.await().until(() -> link.sent.size() == 2);
     link.sent.clear();
@@ -58,11 +58,27 @@ class ConflictWatchTest {
       engine.onFrame(2, false, garp(INTRUDER));
     }
     assertThat(claims).containsExactly(new Claim(ResponderTest.VIP, INTRUDER, "lan0", "gratuitous ARP"));
-    assertThat(link.sent).hasSize(2); // one defence round: request and reply forms
+    // A device that keeps claiming would win the clients back with each claim left unanswered.
+    assertThat(link.sent).hasSize(5 * 2); // a defence round per claim: request and reply forms
 
     clock.addAndGet(Duration.ofSeconds(11).toNanos()); // quiet for longer than the episode
     engine.onFrame(2, false, garp(INTRUDER));
     assertThat(claims).hasSize(2);
+  }
+
+  @Test
+  void claimsInQuickSuccessionAreDefendedAtMostOncePerGap() {
+    engine.announce(ResponderTest.VIP, List.of());
+    org.awaitility.Awaitility.await().until(() -> link.sent.size() == 2);
+    link.sent.clear();
+    for (int i = 0; i < 10; i++) {
+      clock.addAndGet(ConflictWatch.DEFEND_GAP.toNanos() / 10); // ten claims within one gap
+      engine.onFrame(2, false, garp(INTRUDER));
+    }
+    assertThat(link.sent).hasSize(2);
+    clock.addAndGet(ConflictWatch.DEFEND_GAP.toNanos());
+    engine.onFrame(2, false, garp(INTRUDER));
+    assertThat(link.sent).hasSize(4);
   }
 
   @Test
