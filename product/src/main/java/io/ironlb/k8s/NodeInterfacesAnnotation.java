@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -21,10 +20,10 @@ import java.util.stream.Collectors;
  * {@code ironlb.io/interfaces} on a Node: what its speaker sees of the node's interfaces, for
  * {@code ironlb check}, which runs on the operator's machine and cannot look. One entry per
  * interface, entries separated by {@code ", "}, fields by spaces:
- * {@code "br0 kind=bridge 198.51.100.11/24, eth1 master=br0 skip=bridge-or-bond-member, wlan0 kind=wireless 192.0.2.7/24"}:
+ * {@code "br0 kind=bridge 198.51.100.11/24, eth1 master=br0 skip=member, wlan0 kind=wireless 192.0.2.7/24"}:
  * the name, {@code kind=} (rtnetlink's link kind, or {@code wireless}) and {@code master=} when
- * there is one, {@code skip=REASON} when IronLB never announces on it (a
- * {@link InterfaceSelection.Exclusion}, lower case with dashes), then its addresses with their
+ * there is one, {@code skip=REASON} when IronLB never announces on it ({@code member}, {@code down},
+ * {@code noarp}, {@code nomac}, {@code excludel2}: see {@link #text}), then its addresses with their
  * prefix length (the subnets). Left out to keep it small and unchanged while pods come and go:
  * loopback, container and proxy devices by name ({@code veth*}, {@code cali*}, ...; never used,
  * whatever the node), and IPv6 link-local addresses (on every link, in no pool).
@@ -37,7 +36,7 @@ public final class NodeInterfacesAnnotation {
    *
    * @param kind {@code bond}, {@code bridge}, {@code vlan}, {@code veth}, {@code wireless}, ..., or "" for a plain device
    * @param master the bond or bridge it is enslaved to, "" when none
-   * @param skip why IronLB never announces on it (an {@link Exclusion} in lower case with dashes), "" when it may
+   * @param skip why IronLB never announces on it (an {@link Exclusion} as {@link #text} writes it), "" when it may
    * @param subnets its addresses with their prefix length
    */
   public record PublishedInterface(String name, String kind, String master, String skip, List<InterfaceAddress> subnets) {
@@ -61,8 +60,19 @@ public final class NodeInterfacesAnnotation {
 
   private NodeInterfacesAnnotation() {}
 
+  /** Short, so that a node with many interfaces keeps a small annotation. */
   static String text(Exclusion e) {
-    return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return switch (e) {
+      case LOOPBACK -> "loopback";
+      case DOWN -> "down";
+      case NOARP -> "noarp";
+      case BRIDGE_OR_BOND_MEMBER -> "member";
+      case CONTAINER_OR_PROXY_DEVICE -> "container";
+      case EXCLUDED_BY_CONFIGMAP -> "excludel2";
+      case NO_MAC -> "nomac";
+      case SUBNET_DOES_NOT_CONTAIN_VIP -> "subnet";
+      case NOT_LISTED -> "unlisted";
+    };
   }
 
   /** What a speaker publishes: its interfaces, judged with the exclusions it loaded. */
