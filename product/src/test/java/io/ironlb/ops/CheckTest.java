@@ -283,6 +283,22 @@ class CheckTest {
   }
 
   @Test
+  void aWarningPrintsItsFixAndStillExitsZero(@TempDir Path dir) throws Exception {
+    try (MockCluster cluster = new MockCluster()) {
+      OpsFixture.healthy(cluster);
+      OpsFixture.interfaces(cluster, "spark-2959", "wlP9s9 kind=wireless 192.168.86.11/24");
+      StringWriter out = new StringWriter();
+
+      int code = Main.commandLine().setOut(new PrintWriter(out))
+          .execute("check", "--kubeconfig", OpsFixture.kubeconfig(cluster, dir).toString());
+
+      assertThat(code).as(out.toString()).isZero();
+      assertThat(out.toString()).contains("[warning] node interfaces",
+          "fix: announce on a wired interface", "ironlb check: no problems (1 warning)");
+    }
+  }
+
+  @Test
   void anUnreachableApiServerExitsTwoAndSaysWhere(@TempDir Path dir) throws Exception {
     Path kubeconfig;
     try (MockCluster cluster = new MockCluster()) {
