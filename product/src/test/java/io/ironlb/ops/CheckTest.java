@@ -182,6 +182,15 @@ class CheckTest {
           OpsFixture.deleteAll(c, L2Advertisement.class);
           OpsFixture.advertisementOnNodes(c, "sparks", List.of("lan-pool"), Map.of("kubernetes.io/os", "linux"), null);
         }, OK, "on 1 node"),
+        new Case("a Wi-Fi node and a pool only a pool selector covers", NODE_INTERFACES, c -> {
+          OpsFixture.interfaces(c, "spark-2959", "enP7s7 192.168.86.11/24, wlP9s9 kind=wireless 203.0.113.7/24");
+          OpsFixture.labelledPool(c, "wifi-pool", Map.of("link", "wifi"), "203.0.113.200-203.0.113.210");
+          L2Advertisement ad = new L2Advertisement();
+          ad.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("by-label").withNamespace(OpsFixture.NS).build());
+          ad.setSpec(new io.ironlb.k8s.L2AdvertisementSpec(null, List.of(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+              .withMatchLabels(Map.of("link", "wifi")).build()), null, null, null));
+          c.client().resources(L2Advertisement.class).inNamespace(OpsFixture.NS).resource(ad).create();
+        }, WARNING, "would announce IPAddressPool wifi-pool (L2Advertisement by-label) on Wi-Fi interface wlP9s9"),
         new Case("an advertisement listing a bridge member", NODE_INTERFACES, c -> {
           OpsFixture.interfaces(c, "spark-2959", "br0 kind=bridge 192.168.86.11/24, enP7s7 master=br0 skip=member");
           OpsFixture.advertisement(c, "on-member", List.of("lan-pool"), List.of("enP7s7"));
