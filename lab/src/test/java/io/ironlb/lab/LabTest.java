@@ -3,8 +3,13 @@ package io.ironlb.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.ironlb.k8s.IPAddressPool;
+import io.ironlb.k8s.IPAddressPoolSpec;
+import io.ironlb.k8s.L2Advertisement;
+import io.ironlb.k8s.L2AdvertisementSpec;
 import io.ironlb.labcli.LabMain;
 import io.ironlb.netns.CommandResult;
 import io.ironlb.netns.Commands;
@@ -146,8 +151,44 @@ class LabTest {
     StringWriter out = new StringWriter();
     int code = io.ironlb.cli.Main.commandLine().setOut(new PrintWriter(out, true))
         .execute("check", "--kubeconfig", dir.resolve("kubeconfig").toString());
-    assertThat(out.toString()).contains("[ok]      CRDs").doesNotContain("[PROBLEM]");
+    assertThat(out.toString()).contains("[ok]      CRDs").doesNotContain("[PROBLEM]")
+        .containsPattern("\\[ok]\\s+node interfaces\\s+on 2 nodes \\(as their speakers published them\\)");
     assertThat(code).as(out.toString()).isZero();
+  }
+
+  /**
+   * The lab reproduction of a pool that no node has a subnet for (the lab's IPv4 documentation
+   * ranges are both in use, as LAN and internal link, so the pool is IPv6).
+   */
+  @Test
+  @Order(3)
+  void ironlbCheckWarnsOfAPoolOutsideEverySubnetOfTheNodes() {
+    try (KubernetesClient c = Kube.client(Kube.url(LabState.load(dir).apiPort().orElseThrow()))) {
+      IPAddressPool pool = new IPAddressPool();
+      pool.setMetadata(new ObjectMetaBuilder().withName("far-pool").withNamespace("metallb-system").build());
+      pool.setSpec(new IPAddressPoolSpec(List.of("2001:db8:99::10-2001:db8:99::20"), false, null, null));
+      L2Advertisement ad = new L2Advertisement();
+      ad.setMetadata(new ObjectMetaBuilder().withName("far-advertisement").withNamespace("metallb-system").build());
+      ad.setSpec(new L2AdvertisementSpec(List.of("far-pool"), null, null, null, null));
+      try {
+        c.resources(IPAddressPool.class).inNamespace("metallb-system").resource(pool).create();
+        c.resources(L2Advertisement.class).inNamespace("metallb-system").resource(ad).create();
+        StringWriter out = new StringWriter();
+
+        int code = io.ironlb.cli.Main.commandLine().setOut(new PrintWriter(out, true))
+            .execute("check", "--kubeconfig", dir.resolve("kubeconfig").toString());
+
+        for (String node : List.of("spark-2959", "spark-ba63")) {
+          assertThat(out.toString()).containsPattern("\\[warning]\\s+node interfaces\\s+node " + node + ": no interface has a subnet "
+              + "that holds IPAddressPool far-pool's 2001:db8:99::10-2001:db8:99::20 \\(L2Advertisement far-advertisement names no "
+              + "interfaces");
+        }
+        assertThat(code).as(out.toString()).isZero();
+      } finally {
+        c.resources(L2Advertisement.class).inNamespace("metallb-system").withName("far-advertisement").delete();
+        c.resources(IPAddressPool.class).inNamespace("metallb-system").withName("far-pool").delete();
+      }
+    }
   }
 
   @Test

@@ -41,7 +41,8 @@ public record AdvertisementFacts(
     return serviceSelectors.isEmpty() || serviceSelectors.stream().anyMatch(s -> s.matches(serviceLabels));
   }
 
-  boolean selectsNode(NodeFacts node) {
+  /** Its {@code nodeSelectors} match the node (none at all select every node). */
+  public boolean selectsNode(NodeFacts node) {
     return Election.selects(nodeSelectors, node);
   }
 }

@@ -55,21 +55,26 @@ public final class AnnouncementPlanner {
     if (!(outcome instanceof ElectionOutcome.Winner w) || !w.node().equals(me)) {
       return new Decision(s, outcome, null);
     }
-    // Interfaces: the union over the advertisements that select this node; any of them naming
-    // none means "by subnet", which wins because it is the widest.
-    NodeFacts self = nodes.get(me);
+    List<String> chosen = interfaces(covering, nodes.get(me));
+    return new Decision(s, outcome, new Announcement(s.key(), s.ips(), s.pool(), chosen));
+  }
+
+  /**
+   * Where {@code node} announces an address that these advertisements cover: the union of the
+   * interfaces of those that select it; empty means "interfaces whose subnet holds the address",
+   * which wins when any of them names none, because it is the widest.
+   */
+  public static List<String> interfaces(List<AdvertisementFacts> covering, NodeFacts node) {
     Set<String> interfaces = new TreeSet<>();
-    boolean bySubnet = false;
     for (AdvertisementFacts ad : covering) {
-      if (!ad.selectsNode(self)) {
+      if (!ad.selectsNode(node)) {
         continue;
       }
       if (ad.interfaces().isEmpty()) {
-        bySubnet = true;
+        return List.of();
       }
       interfaces.addAll(ad.interfaces());
     }
-    List<String> chosen = bySubnet ? List.of() : List.copyOf(interfaces);
-    return new Decision(s, outcome, new Announcement(s.key(), s.ips(), s.pool(), chosen));
+    return List.copyOf(interfaces);
   }
 }

@@ -269,6 +269,14 @@ public final class Pool {
     return allows(r.key().namespace(), r.namespaceLabels(), r.labels());
   }
 
+  /** One entry of {@code spec.addresses} as it was written, with its first and last address. */
+  public record Span(String text, InetAddress first, InetAddress last) {}
+
+  /** The entries of {@code spec.addresses}, in spec order. */
+  public List<Span> spans() {
+    return entries.stream().map(e -> new Span(e.text(), e.start().toInet(), e.end().toInet())).toList();
+  }
+
   /** Whether the address is in one of the pool's entries (an address skipped by avoidBuggyIPs still counts). */
   public boolean contains(InetAddress ip) {
     return entryOf(Addr.of(ip)) != null;

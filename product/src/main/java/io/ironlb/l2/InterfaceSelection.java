@@ -96,12 +96,26 @@ public final class InterfaceSelection {
    * @param configured interface names the operator excludes, on top of the built-in exclusions
    */
   public static Selection select(InetAddress vip, InterfaceTable table, List<String> explicit, ExcludedInterfaces configured) {
+    Map<String, Exclusion> ineligible = new LinkedHashMap<>();
+    for (NetInterface i : table.all()) {
+      ineligible(i, table, configured).ifPresent(why -> ineligible.put(i.name(), why));
+    }
+    return choose(vip, table.all(), ineligible, explicit);
+  }
+
+  /**
+   * The rule of {@link #select} once each interface's eligibility is known: also what {@code ironlb
+   * check} applies to the eligibility a speaker published.
+   *
+   * @param ineligible why each interface that never announces does not, by name
+   */
+  public static Selection choose(InetAddress vip, List<NetInterface> all, Map<String, Exclusion> ineligible, List<String> explicit) {
     Map<String, Exclusion> excluded = new LinkedHashMap<>();
     List<NetInterface> eligible = new ArrayList<>();
-    for (NetInterface i : table.all()) {
-      Optional<Exclusion> why = ineligible(i, table, configured);
-      if (why.isPresent()) {
-        excluded.put(i.name(), why.get());
+    for (NetInterface i : all) {
+      Exclusion why = ineligible.get(i.name());
+      if (why != null) {
+        excluded.put(i.name(), why);
       } else {
         eligible.add(i);
       }
@@ -123,7 +137,7 @@ public final class InterfaceSelection {
         bySubnet.add(i);
       }
     }
-    if (bySubnet.isEmpty() && !onUnusableLink(vip, table, excluded)) {
+    if (bySubnet.isEmpty() && !onUnusableLink(vip, all, excluded)) {
       return new Selection(eligible, Basis.NO_SUBNET_MATCH, excluded);
     }
     for (NetInterface i : eligible) {
@@ -140,9 +154,9 @@ public final class InterfaceSelection {
    * internal link when the LAN link fails (or is excluded), where no client is and where the other
    * nodes take the claims for a split brain.
    */
-  private static boolean onUnusableLink(InetAddress vip, InterfaceTable table, Map<String, Exclusion> excluded) {
+  private static boolean onUnusableLink(InetAddress vip, List<NetInterface> all, Map<String, Exclusion> excluded) {
     Set<Exclusion> holdsItsSubnet = EnumSet.of(Exclusion.DOWN, Exclusion.EXCLUDED_BY_CONFIGMAP);
-    return table.all().stream().anyMatch(i -> holdsItsSubnet.contains(excluded.get(i.name()))
+    return all.stream().anyMatch(i -> holdsItsSubnet.contains(excluded.get(i.name()))
         && i.addresses().stream().anyMatch(a -> a.subnetContains(vip)));
   }
 }

@@ -8,13 +8,19 @@ import java.util.Optional;
 /**
  * A network interface as the kernel reports it.
  *
- * @param kind the link kind ({@code veth}, {@code bridge}, {@code bond}, {@code vlan}, ...), or ""
- *     for a plain device
+ * @param kind the link kind ({@code veth}, {@code bridge}, {@code bond}, {@code vlan}, ...),
+ *     {@link #KIND_WIRELESS} for Wi-Fi, or "" for a plain device
  * @param masterIndex the index of the bridge/bond/VRF it is enslaved to, 0 when none
  * @param mac the hardware address, {@link MacAddress#ZERO} when it has none
  */
 public record NetInterface(String name, int index, MacAddress mac, boolean up, boolean lowerUp, boolean loopback, boolean noArp,
     String kind, int masterIndex, List<InterfaceAddress> addresses) {
+
+  /**
+   * The kind of a Wi-Fi link: rtnetlink gives it none, so the reader of interfaces tells it from
+   * sysfs (l2.linux).
+   */
+  public static final String KIND_WIRELESS = "wireless";
 
   public NetInterface {
     addresses = List.copyOf(addresses);
@@ -36,6 +42,10 @@ public record NetInterface(String name, int index, MacAddress mac, boolean up, b
         .filter(a -> a instanceof Inet6Address && a.isLinkLocalAddress())
         .map(a -> (Inet6Address) a)
         .findFirst();
+  }
+
+  public NetInterface withKind(String newKind) {
+    return new NetInterface(name, index, mac, up, lowerUp, loopback, noArp, newKind, masterIndex, addresses);
   }
 
   public NetInterface withAddresses(List<InterfaceAddress> newAddresses) {

@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
     description = {
       "Preflight and health check: kube-proxy's strictARP in IPVS mode, IronLB's CRDs, MetalLB left running,",
       "a running speaker on every node, pools (valid, clear of node addresses and of each other, advertised),",
-      "advertisements (existing pools, usable interfaces) and address conflicts. Each problem comes with its fix.",
+      "advertisements (existing pools, usable interfaces), the nodes' interfaces (Wi-Fi, bond or bridge members,",
+      "subnets; as each speaker publishes them) and address conflicts. Each problem comes with its fix.",
       "Exit code 0 when nothing is wrong, 1 when something is, 2 when the API server cannot be read."
     })
 public final class CheckCommand implements Callable<Integer> {
@@ -47,6 +48,7 @@ public final class CheckCommand implements Callable<Integer> {
       String tag = switch (f.level()) {
         case OK -> "[ok]";
         case NOTE -> "[note]";
+        case WARNING -> "[warning]";
         case PROBLEM -> "[PROBLEM]";
       };
       out.println(String.format("%-9s %-" + width + "s %s", tag, f.check().title(),
@@ -59,13 +61,21 @@ public final class CheckCommand implements Callable<Integer> {
         }
       }
     }
-    long problems = findings.stream().filter(f -> f.level() == Finding.Level.PROBLEM).count();
-    long notes = findings.stream().filter(f -> f.level() == Finding.Level.NOTE).count();
+    long problems = count(findings, Finding.Level.PROBLEM);
+    String others = counted(count(findings, Finding.Level.WARNING), "warning") + counted(count(findings, Finding.Level.NOTE), "note");
     out.println();
     out.println(problems == 0
-        ? "ironlb check: no problems" + (notes == 0 ? "" : " (" + notes + " note" + (notes == 1 ? "" : "s") + ")")
+        ? "ironlb check: no problems" + (others.isEmpty() ? "" : " (" + others.substring(2) + ")")
             + "; `ironlb status` shows what is announced where"
-        : "ironlb check: " + problems + " problem" + (problems == 1 ? "" : "s") + (notes == 0 ? "" : ", " + notes + " note"
-            + (notes == 1 ? "" : "s")));
+        : "ironlb check: " + problems + " problem" + (problems == 1 ? "" : "s") + others);
+  }
+
+  private static long count(List<Finding> findings, Finding.Level level) {
+    return findings.stream().filter(f -> f.level() == level).count();
+  }
+
+  /** ", 2 warnings", or "" for none. */
+  private static String counted(long n, String what) {
+    return n == 0 ? "" : ", " + n + " " + what + (n == 1 ? "" : "s");
   }
 }

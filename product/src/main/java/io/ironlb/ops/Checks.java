@@ -72,7 +72,7 @@ public final class Checks {
         Checks::kubeProxy, Checks::crds, Checks::metallbLeftovers, Checks::speakers, Checks::configurationStates,
         Checks::poolsValid, Checks::poolsAgainstNodes,
         Checks::poolOverlaps, Checks::poolsAdvertised, Checks::advertisementPools, Checks::advertisementInterfaces,
-        Checks::conflicts)) {
+        NodeInterfaceChecks::check, Checks::conflicts)) {
       out.addAll(check.apply(snap));
     }
     return out;

@@ -13,6 +13,8 @@ public record Finding(Check check, Level level, String subject, String message, 
     OK,
     /** Worth knowing, nothing is wrong (or it could not be checked). */
     NOTE,
+    /** A setup known to fail often, though it works in some networks: {@code check} still exits 0. */
+    WARNING,
     /** Something is wrong: {@code check} exits non-zero. */
     PROBLEM
   }
@@ -30,6 +32,7 @@ public record Finding(Check check, Level level, String subject, String message, 
     POOLS_ADVERTISED("advertised pools"),
     ADVERTISEMENT_POOLS("advertisement pools"),
     ADVERTISEMENT_INTERFACES("interfaces"),
+    NODE_INTERFACES("node interfaces"),
     ADDRESS_CONFLICTS("conflicts");
 
     private final String title;
@@ -49,6 +52,10 @@ public record Finding(Check check, Level level, String subject, String message, 
 
   static Finding note(Check check, String subject, String message) {
     return new Finding(check, Level.NOTE, subject, message, "");
+  }
+
+  static Finding warning(Check check, String subject, String message, String fix) {
+    return new Finding(check, Level.WARNING, subject, message, fix);
   }
 
   static Finding problem(Check check, String subject, String message, String fix) {

@@ -19,6 +19,7 @@ import io.ironlb.k8s.IronLb;
 import io.ironlb.k8s.Kube;
 import io.ironlb.k8s.MembershipAddressAnnotation;
 import io.ironlb.k8s.MembershipSecret;
+import io.ironlb.k8s.NodeInterfacesAnnotation;
 import io.ironlb.k8s.NodeMacsAnnotation;
 import io.ironlb.k8s.PoolTranslation;
 import io.ironlb.l2.Announcer;
@@ -188,10 +189,15 @@ public final class SpeakerCommand implements Callable<Integer> {
           macs.add(new NodeMacsAnnotation.InterfaceMac(i.name(), i.mac()));
         }
       }
+      List<NodeInterfacesAnnotation.PublishedInterface> published =
+          NodeInterfacesAnnotation.describe(layer2.interfaces(), layer2.excludedInterfaces());
       ApiRetry.whileUnavailable("publishing this node's membership address", API_PATIENCE, () -> {
-        NodeAnnouncement.publish(client, me, macs, bindAddress, membershipPort);
+        NodeAnnouncement.publish(client, me, macs, published, bindAddress, membershipPort);
         return null;
       });
+      InterfacesRepublisher republisher = new InterfacesRepublisher(client, me, layer2.excludedInterfaces(),
+          NodeInterfacesAnnotation.format(published));
+      layer2.onInterfacesChanged(republisher::interfacesChanged);
       byte[] secret = awaitSecret(client);
       steps.done("secret");
       // Discovery asks from JGroups threads and must not block: read peers from an informer's cache,

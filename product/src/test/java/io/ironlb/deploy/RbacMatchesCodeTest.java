@@ -51,7 +51,7 @@ class RbacMatchesCodeTest {
       new Use(CONTROLLER, "create secrets", "MembershipSecret.ensure: creates it when missing"),
 
       new Use(SPEAKER, "get nodes", "SpeakerCommand.call: its own Node (InternalIP for --bind); NodeAnnouncement.publish edit"),
-      new Use(SPEAKER, "patch nodes", "NodeAnnouncement.publish: ironlb.io/mac-addresses, ironlb.io/membership-address"),
+      new Use(SPEAKER, "patch nodes", "NodeAnnouncement.publish, InterfacesRepublisher: ironlb.io/mac-addresses, ironlb.io/interfaces, ironlb.io/membership-address"),
       new Use(SPEAKER, "list nodes", "Speaker.start: Node informer; SpeakerCommand.call: Node informer for membership peers"),
       new Use(SPEAKER, "watch nodes", "Speaker.start and SpeakerCommand.call: Node informers"),
       new Use(SPEAKER, "get secrets", "MembershipSecret.read: the membership key"),

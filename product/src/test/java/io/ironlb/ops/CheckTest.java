@@ -7,6 +7,7 @@ import static io.ironlb.ops.Finding.Check.CONFIGURATION;
 import static io.ironlb.ops.Finding.Check.CRDS;
 import static io.ironlb.ops.Finding.Check.KUBE_PROXY;
 import static io.ironlb.ops.Finding.Check.METALLB_LEFTOVERS;
+import static io.ironlb.ops.Finding.Check.NODE_INTERFACES;
 import static io.ironlb.ops.Finding.Check.POOLS_ADVERTISED;
 import static io.ironlb.ops.Finding.Check.POOLS_NODE_IPS;
 import static io.ironlb.ops.Finding.Check.POOLS_OVERLAP;
@@ -15,6 +16,7 @@ import static io.ironlb.ops.Finding.Check.SPEAKERS;
 import static io.ironlb.ops.Finding.Level.NOTE;
 import static io.ironlb.ops.Finding.Level.OK;
 import static io.ironlb.ops.Finding.Level.PROBLEM;
+import static io.ironlb.ops.Finding.Level.WARNING;
 import static io.ironlb.testing.MockCluster.loadBalancer;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -164,6 +166,57 @@ class CheckTest {
         new Case("an advertisement listing the LAN interface", ADVERTISEMENT_INTERFACES,
             c -> OpsFixture.advertisement(c, "on-lan", List.of("lan-pool"), List.of("enP7s7")), OK, "no advertisement names"),
 
+        new Case("a pool announced on a Wi-Fi link", NODE_INTERFACES,
+            c -> OpsFixture.interfaces(c, "spark-2959", "wlP9s9 kind=wireless 192.168.86.11/24, enp1s0f0np0 10.10.10.11/24"), WARNING,
+            "node spark-2959: would announce IPAddressPool lan-pool (L2Advertisement lan-advertisement) on Wi-Fi interface wlP9s9"),
+        new Case("a Wi-Fi link next to the LAN link, the advertisement naming the LAN link", NODE_INTERFACES, c -> {
+          OpsFixture.interfaces(c, "spark-2959", "enP7s7 192.168.86.11/24, wlP9s9 kind=wireless 192.168.86.31/24");
+          OpsFixture.deleteAll(c, L2Advertisement.class);
+          OpsFixture.advertisement(c, "wired-only", List.of("lan-pool"), List.of("enP7s7"));
+        }, OK, "no pool announced on a Wi-Fi link"),
+        new Case("a Wi-Fi link the metallb-excludel2 ConfigMap keeps out", NODE_INTERFACES, c -> OpsFixture.interfaces(c, "spark-2959",
+            "enP7s7 192.168.86.11/24, wlP9s9 kind=wireless skip=excludel2 192.168.86.31/24"), OK, "on 1 node"),
+        new Case("a Wi-Fi node the advertisement's nodeSelectors leave out", NODE_INTERFACES, c -> {
+          OpsFixture.node(c, "laptop", "192.168.86.40", Map.of("wifi", "yes"), null);
+          OpsFixture.interfaces(c, "laptop", "wlan0 kind=wireless 192.168.86.40/24");
+          OpsFixture.deleteAll(c, L2Advertisement.class);
+          OpsFixture.advertisementOnNodes(c, "sparks", List.of("lan-pool"), Map.of("kubernetes.io/os", "linux"), null);
+        }, OK, "on 1 node"),
+        new Case("a Wi-Fi node and a pool only a pool selector covers", NODE_INTERFACES, c -> {
+          OpsFixture.interfaces(c, "spark-2959", "enP7s7 192.168.86.11/24, wlP9s9 kind=wireless 203.0.113.7/24");
+          OpsFixture.labelledPool(c, "wifi-pool", Map.of("link", "wifi"), "203.0.113.200-203.0.113.210");
+          L2Advertisement ad = new L2Advertisement();
+          ad.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("by-label").withNamespace(OpsFixture.NS).build());
+          ad.setSpec(new io.ironlb.k8s.L2AdvertisementSpec(null, List.of(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+              .withMatchLabels(Map.of("link", "wifi")).build()), null, null, null));
+          c.client().resources(L2Advertisement.class).inNamespace(OpsFixture.NS).resource(ad).create();
+        }, WARNING, "would announce IPAddressPool wifi-pool (L2Advertisement by-label) on Wi-Fi interface wlP9s9"),
+        new Case("an advertisement listing a bridge member", NODE_INTERFACES, c -> {
+          OpsFixture.interfaces(c, "spark-2959", "br0 kind=bridge 192.168.86.11/24, enP7s7 master=br0 skip=member");
+          OpsFixture.advertisement(c, "on-member", List.of("lan-pool"), List.of("enP7s7"));
+        }, PROBLEM, "L2Advertisement on-member: lists interface enP7s7, which on node spark-2959 is a member of br0 (a bridge)"),
+        new Case("an advertisement listing a bond member on a node it does not select", NODE_INTERFACES, c -> {
+          OpsFixture.interfaces(c, "spark-2959", "bond0 kind=bond 192.168.86.11/24, enP7s7 master=bond0 skip=member");
+          OpsFixture.advertisementOnNodes(c, "elsewhere", List.of("lan-pool"), Map.of("rack", "b"), List.of("enP7s7"));
+        }, OK, "no advertisement lists a bond or bridge member"),
+        new Case("a pool outside every subnet of a node", NODE_INTERFACES, c -> {
+          c.pool("far-pool", "203.0.113.10-203.0.113.20");
+          OpsFixture.advertisement(c, "far-advertisement", List.of("far-pool"), null);
+        }, WARNING, "node spark-2959: no interface has a subnet that holds IPAddressPool far-pool's 203.0.113.10-203.0.113.20 "
+            + "(L2Advertisement far-advertisement names no interfaces; its subnets: enP7s7 192.168.86.11/24, enp1s0f0np0 10.10.10.11/24)"),
+        new Case("a pool outside the node's subnets, on an interface the advertisement names", NODE_INTERFACES, c -> {
+          c.pool("far-pool", "203.0.113.10-203.0.113.20");
+          OpsFixture.advertisement(c, "far-advertisement", List.of("far-pool"), List.of("enP7s7"));
+        }, OK, "every pool in a subnet"),
+        new Case("a pool whose range holds a node's whole subnet", NODE_INTERFACES, c -> {
+          OpsFixture.interfaces(c, "spark-2959", HEALTHY_INTERFACES_WITH_SMALL_NET);
+          c.pool("wide-pool", "203.0.113.0-203.0.113.255");
+          OpsFixture.advertisement(c, "wide-advertisement", List.of("wide-pool"), null);
+        }, OK, "every pool in a subnet"),
+        new Case("a node whose speaker published no interfaces", NODE_INTERFACES,
+            c -> OpsFixture.node(c, "spark-ba63", "192.168.86.12", Map.of(), null), NOTE,
+            "node spark-ba63: not checked: no ironlb.io/interfaces annotation"),
+
         new Case("an address held by a device outside the cluster", ADDRESS_CONFLICTS, c -> c.create(loadBalancer("default", "openwebui")
             .editMetadata().addToAnnotations(IronLb.ANNOTATION_IP_CONFLICT, "192.168.86.50 3c:22:fb:00:00:50").endMetadata().build()),
             PROBLEM, "192.168.86.50 held by 3c:22:fb:00:00:50"),
@@ -173,6 +226,8 @@ class CheckTest {
             NOTE, "none standing"),
         new Case("no conflict", ADDRESS_CONFLICTS, c -> {}, OK, "no Service address is held"));
   }
+
+  static final String HEALTHY_INTERFACES_WITH_SMALL_NET = OpsFixture.HEALTHY_INTERFACES + ", tun0 203.0.113.65/29";
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
@@ -233,6 +288,22 @@ class CheckTest {
       assertThat(code).isEqualTo(1);
       assertThat(out.toString()).contains("[PROBLEM] kube-proxy", "fix: kubectl get configmap kube-proxy -n kube-system -o yaml | \\",
           "kubectl rollout restart daemonset kube-proxy -n kube-system", "ironlb check: 1 problem");
+    }
+  }
+
+  @Test
+  void aWarningPrintsItsFixAndStillExitsZero(@TempDir Path dir) throws Exception {
+    try (MockCluster cluster = new MockCluster()) {
+      OpsFixture.healthy(cluster);
+      OpsFixture.interfaces(cluster, "spark-2959", "wlP9s9 kind=wireless 192.168.86.11/24");
+      StringWriter out = new StringWriter();
+
+      int code = Main.commandLine().setOut(new PrintWriter(out))
+          .execute("check", "--kubeconfig", OpsFixture.kubeconfig(cluster, dir).toString());
+
+      assertThat(code).as(out.toString()).isZero();
+      assertThat(out.toString()).contains("[warning] node interfaces",
+          "fix: announce on a wired interface", "ironlb check: no problems (1 warning)");
     }
   }
 

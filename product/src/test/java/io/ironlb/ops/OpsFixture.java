@@ -30,6 +30,7 @@ final class OpsFixture {
   /** One Linux node with a running speaker, the seed's pool and advertisement, kube-proxy in IPVS mode with strictARP. */
   static void healthy(MockCluster c) {
     node(c, "spark-2959", "192.168.86.11", Map.of("kubernetes.io/os", "linux"), "02:00:00:00:00:11");
+    interfaces(c, "spark-2959", HEALTHY_INTERFACES);
     speaker(c, "spark-2959", "ghcr.io/example/ironlb:0.1.0", "Running", true, null);
     c.pool("lan-pool", "192.168.86.200-192.168.86.220");
     advertisement(c, "lan-advertisement", List.of("lan-pool"), null);
@@ -38,6 +39,30 @@ final class OpsFixture {
   }
 
   /** A process's ConfigurationState as ConfigurationStateReporter writes it: the object, then its status. */
+  /** The seed's control plane as its speaker publishes it: the LAN link and the 200G internal link. */
+  static final String HEALTHY_INTERFACES = "enP7s7 192.168.86.11/24, enp1s0f0np0 10.10.10.11/24";
+
+  /** Replaces the {@code ironlb.io/interfaces} annotation a speaker published on the node. */
+  static void interfaces(MockCluster c, String node, String value) {
+    c.client().nodes().withName(node).edit(n -> {
+      Map<String, String> a = new java.util.LinkedHashMap<>(n.getMetadata().getAnnotations() == null ? Map.of()
+          : n.getMetadata().getAnnotations());
+      a.put(IronLb.ANNOTATION_NODE_INTERFACES, value);
+      n.getMetadata().setAnnotations(a);
+      return n;
+    });
+  }
+
+  /** An advertisement of the pools on the nodes its selector picks, on {@code interfaces} (null: by subnet). */
+  static void advertisementOnNodes(MockCluster c, String name, List<String> pools, Map<String, String> nodeLabels,
+      List<String> interfaces) {
+    L2Advertisement ad = new L2Advertisement();
+    ad.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+    ad.setSpec(new L2AdvertisementSpec(pools, null, List.of(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+        .withMatchLabels(nodeLabels).build()), interfaces, null));
+    c.client().resources(L2Advertisement.class).inNamespace(NS).resource(ad).create();
+  }
+
   static void configurationState(MockCluster c, String name, String result, String errorSummary) {
     ConfigurationState o = new ConfigurationState();
     o.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());

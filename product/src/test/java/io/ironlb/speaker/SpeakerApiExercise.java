@@ -88,7 +88,7 @@ public final class SpeakerApiExercise {
     // SpeakerCommand.call(), the parts before the data plane is needed.
     ExcludeL2ConfigMap.read(client, ns, SOON);
     client.nodes().withName(NODE).get();
-    NodeAnnouncement.publish(client, NODE, List.of(new NodeMacsAnnotation.InterfaceMac("lan0", OWN_MAC)), IpText.parse("198.51.100.11").orElseThrow(), 7946);
+    NodeAnnouncement.publish(client, NODE, List.of(new NodeMacsAnnotation.InterfaceMac("lan0", OWN_MAC)), List.of(), IpText.parse("198.51.100.11").orElseThrow(), 7946);
     MembershipSecret.read(client, ns, MembershipSecret.DEFAULT_NAME);
     client.nodes().inform().close(); // the peer cache membership reads
 

@@ -50,7 +50,7 @@ public final class SpeakerOnFakes implements AutoCloseable {
     cluster.client().nodes().withName(node).edit(n -> new NodeBuilder(n).editStatus().addNewCondition().withType("Ready")
         .withStatus("True").endCondition().endStatus().build());
     KubernetesClient client = cluster.newClient();
-    NodeAnnouncement.publish(client, node, List.of(new NodeMacsAnnotation.InterfaceMac("lan0", mac)), IpText.parse(ip).orElseThrow(), 7946);
+    NodeAnnouncement.publish(client, node, List.of(new NodeMacsAnnotation.InterfaceMac("lan0", mac)), List.of(), IpText.parse(ip).orElseThrow(), 7946);
     SettableMembership membership = new SettableMembership(view);
     Speaker speaker = new Speaker(client, withoutVerification(Speaker.Config.defaults(node, MockCluster.CONFIG_NAMESPACE)),
         new SpeakerApiExercise.FakeLayer2(mac, ip, foreignHeld), membership,

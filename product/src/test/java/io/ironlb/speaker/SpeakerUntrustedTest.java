@@ -60,12 +60,12 @@ class SpeakerUntrustedTest {
   private void cluster(String... otherSpeakers) {
     readyNode(NODE, "198.51.100.11");
     NodeAnnouncement.publish(cluster.client(), NODE, List.of(new NodeMacsAnnotation.InterfaceMac("lan0", MacAddress.parse("02:00:00:00:00:0a"))),
-        IpText.parse("198.51.100.11").orElseThrow(), 7946);
+        List.of(), IpText.parse("198.51.100.11").orElseThrow(), 7946);
     int host = 12;
     for (String other : otherSpeakers) {
       readyNode(other, "198.51.100." + host);
       NodeAnnouncement.publish(cluster.client(), other, List.of(new NodeMacsAnnotation.InterfaceMac("lan0", MacAddress.parse("02:00:00:00:00:" + host))),
-          IpText.parse("198.51.100." + host).orElseThrow(), 7946);
+          List.of(), IpText.parse("198.51.100." + host).orElseThrow(), 7946);
       host++;
     }
     cluster.pool("lan-pool", "198.51.100.200-198.51.100.220");

@@ -111,7 +111,7 @@ class SpeakerVerificationTest {
     cluster.client().nodes().withName(name).edit(n -> new NodeBuilder(n).editStatus().addNewCondition().withType("Ready").withStatus("True")
         .endCondition().endStatus().build());
     NodeAnnouncement.publish(cluster.client(), name, List.of(new NodeMacsAnnotation.InterfaceMac("lan0", mac)),
-        IpText.parse(ip).orElseThrow(), 7946);
+        List.of(), IpText.parse(ip).orElseThrow(), 7946);
   }
 
   /** A healthy membership whose view never changes. */

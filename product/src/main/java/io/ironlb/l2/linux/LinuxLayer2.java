@@ -1,6 +1,7 @@
 package io.ironlb.l2.linux;
 
 import io.ironlb.l2.Claim;
+import io.ironlb.l2.ExcludedInterfaces;
 import io.ironlb.l2.InterfaceTable;
 import io.ironlb.l2.Layer2;
 import io.ironlb.l2.Layer2Config;
@@ -47,6 +48,7 @@ public final class LinuxLayer2 implements Layer2, Link {
   private final RtnetlinkEvents interfaceEvents;
   private final ScheduledExecutorService scheduler;
   private final Layer2Engine engine;
+  private final ExcludedInterfaces excludedInterfaces;
   private final List<Consumer<InterfaceTable>> interfaceListeners = new CopyOnWriteArrayList<>();
   private final Thread arpReceiver;
   private final Thread ndpReceiver;
@@ -60,6 +62,7 @@ public final class LinuxLayer2 implements Layer2, Link {
     this.rtnetlink = rtnetlink;
     this.interfaceEvents = interfaceEvents;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("l2-scheduler").daemon().unstarted(r));
+    this.excludedInterfaces = config.excludedInterfaces();
     this.engine = new Layer2Engine(this, config, stats, claims, scheduler, System::nanoTime, LOG::info);
     // Subscribed before this first read, so a change in between is heard, not lost.
     engine.interfacesChanged(InterfaceTable.of(rtnetlink.interfaces()));
@@ -254,6 +257,11 @@ public final class LinuxLayer2 implements Layer2, Link {
   @Override
   public InterfaceTable interfaces() {
     return engine.interfaces();
+  }
+
+  /** The interfaces the operator excludes by name, on top of the built-in exclusions. */
+  public ExcludedInterfaces excludedInterfaces() {
+    return excludedInterfaces;
   }
 
   @Override

@@ -54,13 +54,13 @@ public final class Rtnetlink implements AutoCloseable {
     return r;
   }
 
-  /** All interfaces with their addresses. One caller at a time. */
+  /** All interfaces with their addresses, Wi-Fi links with kind {@code wireless} (from sysfs). One caller at a time. */
   public synchronized List<NetInterface> interfaces() throws IOException {
     List<RtnetlinkParser.Link> links = new ArrayList<>();
     List<RtnetlinkParser.Addr> addrs = new ArrayList<>();
     dump(RTM_GETLINK, 16, links, addrs);
     dump(RTM_GETADDR, 8, links, addrs);
-    return RtnetlinkParser.join(links, addrs);
+    return WirelessLinks.mark(RtnetlinkParser.join(links, addrs), WirelessLinks.SYS_CLASS_NET);
   }
 
   private void dump(int type, int bodyLength, List<RtnetlinkParser.Link> links, List<RtnetlinkParser.Addr> addrs) throws IOException {
