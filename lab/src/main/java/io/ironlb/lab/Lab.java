@@ -199,7 +199,7 @@ public final class Lab {
   private void upSteps(LabState state, LabLayout layout, UpOptions o, long t0) throws IOException, InterruptedException {
     Files.createDirectories(dir.resolve("run"));
     // The API server's JVM takes longest to start, so it starts first, while the network is built.
-    start(state, "apiserver", null, SelfCommand.argv("256m", "lab", "apiserver", "--state-dir", dir.toString()), Map.of());
+    start(state, "apiserver", null, SelfCommand.argv(apiHeap(), "lab", "apiserver", "--state-dir", dir.toString()), Map.of());
     out.println("Building the network: " + String.join(", ", layout.namespaces()));
     out.flush();
     LabNetwork.build(layout, state);
@@ -256,6 +256,16 @@ public final class Lab {
       out.printf("lab up took %.1f s%n", total / 1000.0);
       out.flush();
     }
+  }
+
+  /**
+   * The API server's maximum heap: 256m holds the seed's cluster and a few thousand more objects;
+   * {@code IRONLB_LAB_API_HEAP} (e.g. {@code 1g}) raises it for a lab that holds tens of thousands
+   * (bench/scale).
+   */
+  static String apiHeap() {
+    String h = System.getenv("IRONLB_LAB_API_HEAP");
+    return h != null && h.matches("\\d+[mg]") ? h : "256m";
   }
 
   /** Node namespaces reach the API server at this port on their own loopback (a forwarder per node). */
