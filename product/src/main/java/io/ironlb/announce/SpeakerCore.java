@@ -147,6 +147,8 @@ public final class SpeakerCore {
   private Map<String, NodeFacts> nodeFacts = Map.of();
   private Map<String, Boolean> carrier = Map.of();
   private Set<MacAddress> ownMacs = Set.of();
+  /** When an interface of this node last got its carrier back (null: never since start). */
+  private Instant carrierBackAt;
   private boolean synced;
   private boolean closed;
 
@@ -503,6 +505,9 @@ public final class SpeakerCore {
       if (before != null && !before.equals(e.getValue())) {
         log(Level.WARN, e.getValue() ? "carrierUp" : "carrierDown", "interface " + e.getKey() + " is "
             + (e.getValue() ? "up again" : "down (no carrier)"), Map.of("interface", e.getKey()));
+        if (e.getValue()) {
+          carrierBackAt = now;
+        }
       }
     }
     carrier = Map.copyOf(next);
@@ -802,6 +807,9 @@ public final class SpeakerCore {
     if (liveness.degraded() && fromOther && ready(previous)) {
       return; // without a trusted membership, never take an address from a Ready node that announces it
     }
+    if (fromOther && waitingToRejoin(previous, key)) {
+      return;
+    }
     List<String> interfaces = interfacesFor(d);
     if (fromOther && liveness.lapsed(previous)) {
       for (Vip ip : d.announcement().ips()) {
@@ -844,6 +852,26 @@ public final class SpeakerCore {
     Map<MacAddress, String> macs = clusterMacs();
     probes.put(ip, new ProbeState.Running(key, untrusted, Map.copyOf(macs)));
     out.add(new Action.Probe(ip, interfaces, untrusted ? Set.of() : macs.keySet(), ProbePurpose.FIRST_USE));
+  }
+
+  /**
+   * Whether this node, its link just back, leaves {@code key} with {@code holder}, a Ready node it
+   * is not yet in a view with. Alone in its view it would win every address and take them at once,
+   * while the holder still announces them and this node's other links may still be coming up: the
+   * client moved back in milliseconds, to a node that dropped its first requests (a failback after
+   * a cut cost 1-6 failed requests in the lab). It takes the address when the views merge (the
+   * holder hands it over, make-before-break) or after {@link Config#untrustedWait()} at the latest.
+   */
+  private boolean waitingToRejoin(String holder, ServiceKey key) {
+    if (carrierBackAt == null || !ready(holder) || liveness.view().contains(holder)) {
+      return false;
+    }
+    Instant until = carrierBackAt.plus(config.untrustedWait());
+    if (!now.isBefore(until)) {
+      return false;
+    }
+    deadlines.add(until.plusMillis(10), new Due.Service(key));
+    return true;
   }
 
   /** Whether {@code key}'s new address still waits (see {@link Config#untrustedWait()}); decided again when the wait ends. */

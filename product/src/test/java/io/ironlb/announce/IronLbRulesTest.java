@@ -304,6 +304,41 @@ class IronLbRulesTest {
   }
 
   @Test
+  void aNodeWhoseLanComesBackLeavesItsAddressWithTheReadyHolderUntilTheViewsMerge() {
+    CoreDriver d = cutOffWhileBTookOver();
+    d.interfacesUsed = a -> List.of("lan0");
+    d.send(new Event.InterfacesChanged(List.of(new Event.LocalInterface("lan0", true, macOf("a")))));
+    assertThat(d.announces(WEB)).as("alone in its view, but b is Ready and announces it").isFalse();
+
+    d.send(new Event.ViewChanged(Set.of("a", "b")));
+    assertThat(d.announces(WEB)).as("in one view with b again: a takes it back").isTrue();
+  }
+
+  @Test
+  void aNodeWhoseLanComesBackTakesItsAddressAfterTheWaitWhenTheViewsDoNotMerge() {
+    CoreDriver d = cutOffWhileBTookOver();
+    d.interfacesUsed = a -> List.of("lan0");
+    d.send(new Event.InterfacesChanged(List.of(new Event.LocalInterface("lan0", true, macOf("a")))));
+    d.advance(Duration.ofSeconds(2));
+    assertThat(d.announces(WEB)).isFalse();
+    d.advance(Duration.ofSeconds(2));
+    assertThat(d.announces(WEB)).as("after untrustedWait (3 s) without a merge").isTrue();
+  }
+
+  /** a announced WEB, lost its LAN and with it the view; b took WEB over (its ServiceL2Status). */
+  private static CoreDriver cutOffWhileBTookOver() {
+    CoreDriver d = twoNodes();
+    d.probesFindNothing();
+    assertThat(d.announces(WEB)).isTrue();
+    d.interfacesUsed = a -> List.of();
+    d.send(new Event.InterfacesChanged(List.of(new Event.LocalInterface("lan0", false, macOf("a")))));
+    d.send(new Event.ViewChanged(Set.of("a")));
+    d.send(new Event.StatusPublished(WEB, "b"));
+    assertThat(d.announces(WEB)).isFalse();
+    return d;
+  }
+
+  @Test
   void theExcludeLabelOnThisNodeWithdrawsItsAnnouncements() {
     CoreDriver d = twoNodes();
     d.probesFindNothing();
