@@ -1102,7 +1102,11 @@ public final class SpeakerCore {
         }
         keys.forEach(k -> noteVerified(k, owner));
       } else if (node == null) {
-        keys.stream().findFirst().ifPresent(k -> reportConflict(k, ip, t));
+        // A device outside the cluster answered first: its claims reach the announcer too, which
+        // defends the address and reports the conflict. Marking it from here would take the address
+        // from its Service while the announcer still holds it (the client lost it ~1 s after the
+        // defence). Nothing is learnt about the owner from this check.
+        return;
       } else if (!node.equals(config.node()) && !liveness.view().contains(node)) {
         log(Level.WARN, "splitBrain", "node " + node + " answers for " + ip + ", which node " + owner + " announces",
             Map.of("ip", ip.text(), "node", node));
