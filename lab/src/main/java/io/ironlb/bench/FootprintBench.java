@@ -125,21 +125,21 @@ public final class FootprintBench {
     List<String> rest = new ArrayList<>(List.of(args));
     Path json = BenchJson.takeOption(rest, "--json");
     Path baseline = BenchJson.takeOption(rest, "--baseline");
-    Path state = Path.of(required(rest, "--state-dir"));
-    String prefix = option(rest, "--prefix", "ifp-");
-    int labs = Integer.parseInt(option(rest, "--labs", "3"));
-    int nmtLabs = Integer.parseInt(option(rest, "--nmt-labs", "1"));
-    int restarts = Integer.parseInt(option(rest, "--restarts", "1"));
-    int nodes = Integer.parseInt(option(rest, "--nodes", "2"));
-    int settleSeconds = Integer.parseInt(option(rest, "--settle", "10"));
-    int cpuSeconds = Integer.parseInt(option(rest, "--cpu-seconds", "60"));
-    int services = Integer.parseInt(option(rest, "--services", "1000"));
-    Path ironlb = Path.of(option(rest, "--ironlb", "./ironlb"));
+    Path state = Path.of(BenchArgs.required(rest, "--state-dir"));
+    String prefix = BenchArgs.option(rest, "--prefix", "ifp-");
+    int labs = Integer.parseInt(BenchArgs.option(rest, "--labs", "3"));
+    int nmtLabs = Integer.parseInt(BenchArgs.option(rest, "--nmt-labs", "1"));
+    int restarts = Integer.parseInt(BenchArgs.option(rest, "--restarts", "1"));
+    int nodes = Integer.parseInt(BenchArgs.option(rest, "--nodes", "2"));
+    int settleSeconds = Integer.parseInt(BenchArgs.option(rest, "--settle", "10"));
+    int cpuSeconds = Integer.parseInt(BenchArgs.option(rest, "--cpu-seconds", "60"));
+    int services = Integer.parseInt(BenchArgs.option(rest, "--services", "1000"));
+    Path ironlb = Path.of(BenchArgs.option(rest, "--ironlb", "./ironlb"));
     if (!rest.isEmpty()) {
       throw new IllegalArgumentException("unknown arguments " + rest + "; use --state-dir DIR [--prefix P] [--labs N] [--nmt-labs N]"
           + " [--restarts N] [--nodes N] [--settle S] [--cpu-seconds S] [--services N] [--baseline FILE] [--json FILE]");
     }
-    String loadStart = loadAverage();
+    String loadStart = LabFailover.loadAverage();
     FootprintBench b = new FootprintBench(ironlb, state, prefix, nodes, Duration.ofSeconds(settleSeconds), cpuSeconds, services);
     System.out.printf(Locale.ROOT, "bench/footprint: %d labs (+%d with NMT) of %d nodes, %d restart(s) per speaker, %d s settling, "
         + "%d s idle CPU, %d Services; load average %s%n", labs, nmtLabs, nodes, restarts, settleSeconds, cpuSeconds, services, loadStart);
@@ -164,7 +164,7 @@ public final class FootprintBench {
     doc.put("cpuSeconds", cpuSeconds);
     doc.put("services", services);
     doc.put("limitMiB", METALLB_LIMIT_MIB);
-    doc.put("loadAverage", Map.of("start", loadStart, "end", loadAverage()));
+    doc.put("loadAverage", Map.of("start", loadStart, "end", LabFailover.loadAverage()));
     doc.put("jvmFlags", b.jvmFlags);
     doc.put("samples", b.samples);
     doc.put("cpu", b.cpu);
@@ -193,7 +193,7 @@ public final class FootprintBench {
       throw new IllegalStateException("lab up failed (its output is in this step's log)");
     }
     System.out.printf(Locale.ROOT, "  lab %d%s up in %.1f s; load average %s%n", lab, nmt ? " (NMT)" : "", (System.nanoTime() - t0) / 1e9,
-        loadAverage());
+        LabFailover.loadAverage());
     List<LabProc> started = new ArrayList<>();
     for (LabProc p : processes().values()) {
       if (p.name().equals("controller") || p.name().startsWith("speaker ")) {
@@ -308,11 +308,11 @@ public final class FootprintBench {
     for (LabProc p : procs) {
       before.put(p, ProcFacts.threads(p.pid()));
     }
-    String loadBefore = loadAverage();
+    String loadBefore = LabFailover.loadAverage();
     long t0 = System.nanoTime();
     Thread.sleep(Duration.ofSeconds(cpuSeconds).toMillis()); // the window over which the processes' own clocks are read
     double seconds = (System.nanoTime() - t0) / 1e9;
-    String load = loadBefore + " -> " + loadAverage();
+    String load = loadBefore + " -> " + LabFailover.loadAverage();
     for (LabProc p : procs) {
       List<ProcFacts.ThreadTime> after = ProcFacts.threads(p.pid());
       if (after.isEmpty()) {
@@ -404,7 +404,7 @@ public final class FootprintBench {
     run.put("announcedMs", announcedMs);
     servicesRuns.add(run);
     System.out.printf(Locale.ROOT, "  lab %d: %d of %d announced after %.1f s; load average %s%n", lab, announced, services, announcedMs / 1e3,
-        loadAverage());
+        LabFailover.loadAverage());
     if (announced < services) {
       errors.add("lab " + lab + ": only " + announced + " of " + services + " Services announced within " + ANNOUNCE_TIMEOUT.toMinutes() + " min");
     }
@@ -646,33 +646,5 @@ public final class FootprintBench {
 
   private static String mib(long[] kib) {
     return String.format(Locale.ROOT, "%.0f / %.0f", Percentiles.of(kib, 50) / 1024.0, Percentiles.of(kib, 100) / 1024.0);
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException e) {
-      return "unknown";
-    }
-  }
-
-  private static String option(List<String> args, String name, String fallback) {
-    int i = args.indexOf(name);
-    if (i < 0) {
-      return fallback;
-    }
-    String v = args.get(i + 1);
-    args.remove(i + 1);
-    args.remove(i);
-    return v;
-  }
-
-  private static String required(List<String> args, String name) {
-    String v = option(args, name, null);
-    if (v == null) {
-      throw new IllegalArgumentException(name + " is required");
-    }
-    return v;
   }
 }

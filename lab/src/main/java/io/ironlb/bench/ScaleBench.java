@@ -85,11 +85,11 @@ public final class ScaleBench {
   public static void main(String[] args) throws Exception {
     List<String> rest = new ArrayList<>(List.of(args));
     Path json = BenchJson.takeOption(rest, "--json");
-    Options o = new Options(Path.of(required(rest, "--state-dir")), option(rest, "--prefix", "isc-"), Path.of(option(rest, "--ironlb", "./ironlb")),
-        Integer.parseInt(option(rest, "--services", "10000")), Integer.parseInt(option(rest, "--ipv4", "150")),
-        Integer.parseInt(option(rest, "--writers", "16")), Integer.parseInt(option(rest, "--idle", "10")),
-        Integer.parseInt(option(rest, "--steady", "20")), Integer.parseInt(option(rest, "--new", "5")),
-        Duration.ofMinutes(Long.parseLong(option(rest, "--timeout-minutes", "40"))), json);
+    Options o = new Options(Path.of(BenchArgs.required(rest, "--state-dir")), BenchArgs.option(rest, "--prefix", "isc-"), Path.of(BenchArgs.option(rest, "--ironlb", "./ironlb")),
+        Integer.parseInt(BenchArgs.option(rest, "--services", "10000")), Integer.parseInt(BenchArgs.option(rest, "--ipv4", "150")),
+        Integer.parseInt(BenchArgs.option(rest, "--writers", "16")), Integer.parseInt(BenchArgs.option(rest, "--idle", "10")),
+        Integer.parseInt(BenchArgs.option(rest, "--steady", "20")), Integer.parseInt(BenchArgs.option(rest, "--new", "5")),
+        Duration.ofMinutes(Long.parseLong(BenchArgs.option(rest, "--timeout-minutes", "40"))), json);
     if (!rest.isEmpty()) {
       throw new IllegalArgumentException("unknown arguments " + rest + "; use --state-dir DIR [--prefix P] [--services N] [--ipv4 N] "
           + "[--writers N] [--idle S] [--steady S] [--new N] [--timeout-minutes M] [--json FILE]");
@@ -109,7 +109,7 @@ public final class ScaleBench {
   }
 
   private int run() throws Exception {
-    load.put("start", loadAverage());
+    load.put("start", LabFailover.loadAverage());
     System.out.printf(Locale.ROOT, "bench/scale: %,d Services (%d IPv4), %d writers, %d CPUs; load average %s%n", o.services(), o.ipv4(),
         o.writers(), Runtime.getRuntime().availableProcessors(), load.get("start"));
     long t0 = System.nanoTime();
@@ -127,7 +127,7 @@ public final class ScaleBench {
     try (KubernetesClient client = Kube.client(Kube.url(state.apiPort().orElseThrow()))) {
       code = measure(client);
     }
-    load.put("end", loadAverage());
+    load.put("end", LabFailover.loadAverage());
     result.put("load", load);
     result.put("errors", errors);
     errors.forEach(e -> System.out.println("error: " + e));
@@ -159,7 +159,7 @@ public final class ScaleBench {
     result.put("burst", burst);
     long announcedAt;
     try (ScaleProgress progress = new ScaleProgress(client, ScaleObjects.NAMESPACE)) {
-      load.put("burst", loadAverage());
+      load.put("burst", LabFailover.loadAverage());
       System.out.printf(Locale.ROOT, "burst: %,d Services with EndpointSlices, %d writers; load average %s%n", specs.size(), o.writers(),
           load.get("burst"));
       AtomicInteger created = new AtomicInteger();
@@ -184,7 +184,7 @@ public final class ScaleBench {
           .mapToLong(e -> Math.max(0, ms(e.getValue() - addressed.get(e.getKey())))).toArray();
       burst.put("addressedToAnnouncedP50Ms", Percentiles.of(lag, 50));
       burst.put("addressedToAnnouncedMaxMs", Percentiles.of(lag, 100));
-      load.put("announced", loadAverage());
+      load.put("announced", LabFailover.loadAverage());
       if (!done) {
         errors.add(String.format(Locale.ROOT, "after %d min only %,d of %,d Services had an address and %,d were announced",
             o.timeout().toMinutes(), addressed.size(), specs.size(), announced.size()));
@@ -214,7 +214,7 @@ public final class ScaleBench {
       while (true) {
         Thread.sleep(10_000);
         System.out.printf(Locale.ROOT, "  %4.0f s: created %,d, addressed %,d, announced %,d of %,d; load average %s%n",
-            (System.nanoTime() - start) / 1e9, created.get(), progress.addressedCount(), progress.announcedCount(), total, loadAverage());
+            (System.nanoTime() - start) / 1e9, created.get(), progress.addressedCount(), progress.announcedCount(), total, LabFailover.loadAverage());
       }
     } catch (InterruptedException e) {
       // done
@@ -259,7 +259,7 @@ public final class ScaleBench {
   // ---- a new Service among the others
 
   private void newServices(KubernetesClient client) throws InterruptedException {
-    load.put("newService", loadAverage());
+    load.put("newService", LabFailover.loadAverage());
     System.out.printf(Locale.ROOT, "%nnew Service with %,d present: creation to EXTERNAL-IP and to the first answer from %s; load average %s%n",
         o.services(), LabLayout.CLIENT, load.get("newService"));
     LabLayout.Node endpoint = layout.node(ClusterSeeder.apps(layout).getFirst().node()).orElseThrow();
@@ -329,7 +329,7 @@ public final class ScaleBench {
         }
       }
     });
-    load.put("failover", loadAverage());
+    load.put("failover", LabFailover.loadAverage());
     System.out.printf(Locale.ROOT, "%nmass failover: kill -9 of the speaker on %s (%d IPv4 and %,d IPv6 addresses), %s takes over; "
         + "load average %s%n", victim, v4.size(), all.size() - v4.size(), survivor.name(), load.get("failover"));
     String clientNs = layout.client().namespace();
@@ -449,33 +449,5 @@ public final class ScaleBench {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     p.waitFor();
     return out;
-  }
-
-  static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException e) {
-      return "?";
-    }
-  }
-
-  private static String option(List<String> args, String name, String fallback) {
-    int i = args.indexOf(name);
-    if (i < 0) {
-      return fallback;
-    }
-    String v = args.get(i + 1);
-    args.remove(i + 1);
-    args.remove(i);
-    return v;
-  }
-
-  private static String required(List<String> args, String name) {
-    String v = option(args, name, null);
-    if (v == null) {
-      throw new IllegalArgumentException(name + " is required");
-    }
-    return v;
   }
 }

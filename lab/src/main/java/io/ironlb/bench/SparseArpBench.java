@@ -58,8 +58,8 @@ public final class SparseArpBench {
   public static void main(String[] args) throws Exception {
     List<String> rest = new ArrayList<>(List.of(args));
     Path json = BenchJson.takeOption(rest, "--json");
-    Path dir = Path.of(option(rest, "--state-dir", null));
-    int requests = Integer.parseInt(option(rest, "--requests", "2000"));
+    Path dir = Path.of(BenchArgs.required(rest, "--state-dir"));
+    int requests = Integer.parseInt(BenchArgs.option(rest, "--requests", "2000"));
     LabState state = LabState.load(dir);
     LabLayout layout = state.layout();
     String vip;
@@ -145,18 +145,5 @@ public final class SparseArpBench {
 
   private static void pause() {
     LockSupport.parkNanos(Duration.ofMillis(ThreadLocalRandom.current().nextInt(MIN_GAP_MS, MAX_GAP_MS + 1)).toNanos());
-  }
-
-  private static String option(List<String> args, String name, String fallback) {
-    int i = args.indexOf(name);
-    if (i < 0 || i + 1 >= args.size()) {
-      if (fallback == null) {
-        throw new IllegalArgumentException(name + " is required");
-      }
-      return fallback;
-    }
-    String v = args.get(i + 1);
-    args.subList(i, i + 2).clear();
-    return v;
   }
 }
