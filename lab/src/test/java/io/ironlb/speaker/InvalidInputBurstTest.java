@@ -83,7 +83,11 @@ class InvalidInputBurstTest {
         () -> "skipped: missing " + Host.missing("nft", "curl") + " (Debian: nftables curl)");
     LabCluster.sweepDeadTestLabs();
     long t0 = System.nanoTime();
-    lab = LabCluster.up(2);
+    // This test is about invalid input, on two cores shared by the API server, the controller, both
+    // speakers and a 1,000-object burst: with the 150 ms default a starved speaker was once suspected
+    // and its Service moved (no request failed). Saturation's false failovers are bench/soak's subject
+    // (issue 15); here the speakers get FD_ALL3's former 600 ms so that only the input is under test.
+    lab = LabCluster.up(2, List.of("--heartbeat-timeout=600ms"));
     System.out.printf("lab up (2 nodes) took %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     api = Kube.client(lab.kubeconfig());
   }
