@@ -8,9 +8,11 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.ironlb.model.IpText;
 import io.ironlb.model.ServiceKey;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Writes the controller's decision for a Service: {@code status.loadBalancer.ingress} and the
@@ -27,13 +29,15 @@ import java.util.Objects;
 public final class AssignmentWriter {
   private final KubernetesClient client;
   /**
-   * What was last written per Service and over which version of the informer's copy: until that
-   * copy changes (the write's echo arrives), a second reconcile of the Service (two events in a
-   * row) would see the old copy and write the same again. Not thread-safe: one writer thread.
+   * What was last written per Service and the versions of the object it was written over and
+   * produced: until the informer's copy is past them all (the last write's echo arrives), a second
+   * reconcile of the Service (two events in a row, or the echo of the status write arriving before
+   * that of the annotation write) would see a copy without the write and send it again. Not
+   * thread-safe: one writer thread.
    */
   private final Map<String, Pending> pending = new HashMap<>();
 
-  private record Pending(String baseVersion, List<String> ips, String pool) {}
+  private record Pending(Set<String> versions, List<String> ips, String pool) {}
 
   public AssignmentWriter(KubernetesClient client) {
     this.client = client;
@@ -64,7 +68,7 @@ public final class AssignmentWriter {
     String key = key(cached);
     String version = cached.getMetadata().getResourceVersion();
     Pending before = pending.get(key);
-    if (before != null && Objects.equals(before.baseVersion(), version)) {
+    if (before != null && before.versions().contains(version)) {
       if (before.ips().equals(ips) && Objects.equals(before.pool(), pool)) {
         return new Written(false, false); // written already; the informer has not caught up yet
       }
@@ -74,6 +78,8 @@ public final class AssignmentWriter {
     var resource = client.services().resource(cached);
     List<String> actual = ServiceTranslation.currentIps(cached).stream().map(IpText::format).toList();
     boolean status = !ips.equals(actual);
+    Set<String> versions = new HashSet<>();
+    versions.add(version);
     if (status) {
       Map<String, Object> loadBalancer = ips.isEmpty() ? Map.of()
           : Map.of("ingress", ips.stream().map(ip -> Map.of("ip", ip)).toList());
@@ -81,35 +87,40 @@ public final class AssignmentWriter {
       Object op = cached.getStatus() == null
           ? Map.of("op", "add", "path", "/status", "value", Map.of("loadBalancer", loadBalancer))
           : Map.of("op", "add", "path", "/status/loadBalancer", "value", loadBalancer);
-      resource.status().patch(PatchContext.of(PatchType.JSON), json(List.of(op)));
+      versions.add(versionOf(resource.status().patch(PatchContext.of(PatchType.JSON), json(List.of(op)))));
     }
     Map<String, String> annotations = cached.getMetadata().getAnnotations() == null ? Map.of() : cached.getMetadata().getAnnotations();
     String written = annotations.get(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL);
     boolean annotation = !Objects.equals(written, pool);
     if (annotation) {
       if (pool != null) {
-        resource.patch(PatchContext.of(PatchType.JSON_MERGE),
-            json(Map.of("metadata", Map.of("annotations", Map.of(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL, pool)))));
+        versions.add(versionOf(resource.patch(PatchContext.of(PatchType.JSON_MERGE),
+            json(Map.of("metadata", Map.of("annotations", Map.of(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL, pool)))))));
       } else {
-        removeAnnotation(cached);
+        versions.add(removeAnnotation(cached));
       }
     }
     if (status || annotation) {
-      pending.put(key, new Pending(version, List.copyOf(ips), pool));
+      pending.put(key, new Pending(versions, List.copyOf(ips), pool));
     }
     return new Written(status, annotation);
   }
 
   /** A JSON Patch "remove": a merge patch with null would store a null value on the mock API server instead. */
-  private void removeAnnotation(Service cached) {
+  private String removeAnnotation(Service cached) {
     String path = "/metadata/annotations/" + MetalLb.ANNOTATION_ALLOCATED_FROM_POOL.replace("~", "~0").replace("/", "~1");
     try {
-      client.services().resource(cached).patch(PatchContext.of(PatchType.JSON), json(List.of(Map.of("op", "remove", "path", path))));
+      return versionOf(client.services().resource(cached).patch(PatchContext.of(PatchType.JSON), json(List.of(Map.of("op", "remove", "path", path)))));
     } catch (KubernetesClientException e) {
       if (e.getCode() != 422) { // 422: someone removed it since the informer's copy; nothing left to do
         throw e;
       }
+      return cached.getMetadata().getResourceVersion();
     }
+  }
+
+  private static String versionOf(Service written) {
+    return written == null || written.getMetadata() == null ? null : written.getMetadata().getResourceVersion();
   }
 
   private String json(Object value) {

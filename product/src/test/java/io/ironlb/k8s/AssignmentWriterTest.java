@@ -1,15 +1,21 @@
 package io.ironlb.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.ironlb.testing.MockCluster;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +48,42 @@ class AssignmentWriterTest {
       assertThat(drain(cluster)).containsExactly(
           "PATCH /api/v1/namespaces/default/services/web/status", "PATCH /api/v1/namespaces/default/services/web",
           "PATCH /api/v1/namespaces/default/services/web/status", "PATCH /api/v1/namespaces/default/services/web");
+    }
+  }
+
+  @Test
+  void theEchoOfTheStatusWriteArrivingBeforeThatOfTheAnnotationWriteSendsNothing() throws Exception {
+    try (MockCluster cluster = new MockCluster();
+        KubernetesClient client = new KubernetesClientBuilder()
+            .withConfig(new ConfigBuilder(cluster.client().getConfiguration()).withUserAgent(AGENT).build()).build()) {
+      Service cached = cluster.create(MockCluster.loadBalancer("default", "web").build());
+      List<Service> echoes = new CopyOnWriteArrayList<>();
+      AssignmentWriter writer = new AssignmentWriter(client);
+      try (Watch watch = cluster.client().services().inNamespace("default").withName("web").watch(new Watcher<>() {
+        @Override
+        public void eventReceived(Action action, Service s) {
+          if (action == Action.MODIFIED) {
+            echoes.add(s);
+          }
+        }
+
+        @Override
+        public void onClose(WatcherException cause) {}
+      })) {
+        drain(cluster);
+        assertThat(writer.write(cached, List.of("198.51.100.200"), "lan-pool").requests()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> echoes.size() == 2);
+      }
+      // The informer's copy between the two echoes: the ingress is there, the annotation not yet.
+      Service between = echoes.getFirst();
+      assertThat(MockCluster.ingress(between)).containsExactly("198.51.100.200");
+      assertThat(between.getMetadata().getAnnotations()).doesNotContainKey(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL);
+      drain(cluster);
+      // The writer that wrote both knows the annotation is on its way and sends nothing.
+      assertThat(writer.write(between, List.of("198.51.100.200"), "lan-pool").requests()).isZero();
+      // One that did not (a restarted controller) completes it.
+      assertThat(new AssignmentWriter(client).write(between, List.of("198.51.100.200"), "lan-pool").requests()).isEqualTo(1);
+      assertThat(drain(cluster)).containsExactly("PATCH /api/v1/namespaces/default/services/web");
     }
   }
 
