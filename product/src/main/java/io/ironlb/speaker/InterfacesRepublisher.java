@@ -5,6 +5,7 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.ironlb.k8s.NodeInterfacesAnnotation;
 import io.ironlb.k8s.Writes;
+import io.ironlb.l2.DefaultRoutes;
 import io.ironlb.l2.ExcludedInterfaces;
 import io.ironlb.l2.InterfaceTable;
 import java.util.LinkedHashMap;
@@ -14,13 +15,15 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps {@code ironlb.io/interfaces} on this speaker's Node current when the node's interfaces
- * change (a link comes up, DHCP adds an address). The annotation leaves out container devices, so
- * pods coming and going change nothing and cost no write. Writes happen off the interface watcher's
+ * change (a link comes up, DHCP adds an address), with the default routes as they are at that
+ * moment: routes are not watched, as some CNIs add one per pod. The annotation leaves out container
+ * devices, so pods coming and going change nothing and cost no write. Writes happen off the interface watcher's
  * thread, one at a time, always of the latest value.
  */
 final class InterfacesRepublisher {
@@ -29,6 +32,7 @@ final class InterfacesRepublisher {
   private final KubernetesClient client;
   private final String node;
   private final ExcludedInterfaces excluded;
+  private final Supplier<DefaultRoutes> defaultRoutes;
   private final AtomicReference<String> latest;
   /** One writer thread while there is something to write, none while idle (interfaces rarely change). */
   private final ExecutorService writer = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -36,16 +40,18 @@ final class InterfacesRepublisher {
   private String published;
 
   /** @param published the value already on the Node */
-  InterfacesRepublisher(KubernetesClient client, String node, ExcludedInterfaces excluded, String published) {
+  InterfacesRepublisher(KubernetesClient client, String node, ExcludedInterfaces excluded, Supplier<DefaultRoutes> defaultRoutes,
+      String published) {
     this.client = client;
     this.node = node;
     this.excluded = excluded;
+    this.defaultRoutes = defaultRoutes;
     this.latest = new AtomicReference<>(published);
     this.published = published;
   }
 
   void interfacesChanged(InterfaceTable table) {
-    String value = NodeInterfacesAnnotation.format(NodeInterfacesAnnotation.describe(table, excluded));
+    String value = NodeInterfacesAnnotation.format(NodeInterfacesAnnotation.describe(table, excluded, defaultRoutes.get()));
     if (!value.equals(latest.getAndSet(value))) {
       writer.execute(this::publishLatest);
     }

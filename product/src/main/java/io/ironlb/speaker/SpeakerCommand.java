@@ -190,12 +190,12 @@ public final class SpeakerCommand implements Callable<Integer> {
         }
       }
       List<NodeInterfacesAnnotation.PublishedInterface> published =
-          NodeInterfacesAnnotation.describe(layer2.interfaces(), layer2.excludedInterfaces());
+          NodeInterfacesAnnotation.describe(layer2.interfaces(), layer2.excludedInterfaces(), layer2.defaultRoutes());
       ApiRetry.whileUnavailable("publishing this node's membership address", API_PATIENCE, () -> {
         NodeAnnouncement.publish(client, me, macs, published, bindAddress, membershipPort);
         return null;
       });
-      InterfacesRepublisher republisher = new InterfacesRepublisher(client, me, layer2.excludedInterfaces(),
+      InterfacesRepublisher republisher = new InterfacesRepublisher(client, me, layer2.excludedInterfaces(), layer2::defaultRoutes,
           NodeInterfacesAnnotation.format(published));
       layer2.onInterfacesChanged(republisher::interfacesChanged);
       byte[] secret = awaitSecret(client);

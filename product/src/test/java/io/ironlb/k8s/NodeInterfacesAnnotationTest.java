@@ -2,7 +2,9 @@ package io.ironlb.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ironlb.ipam.IpFamily;
 import io.ironlb.k8s.NodeInterfacesAnnotation.PublishedInterface;
+import io.ironlb.l2.DefaultRoutes;
 import io.ironlb.l2.ExcludedInterfaces;
 import io.ironlb.l2.InterfaceAddress;
 import io.ironlb.l2.InterfaceSelection.Exclusion;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,14 +36,16 @@ class NodeInterfacesAnnotationTest {
   @Test
   void whatASpeakerPublishesReadsBackTheSame() {
     List<PublishedInterface> published = List.of(
-        new PublishedInterface("br0", "bridge", "", "", List.of(cidr("198.51.100.11", 24), cidr("2001:db8:86::11", 64))),
+        new PublishedInterface("br0", "bridge", "", "", List.of(cidr("198.51.100.11", 24), cidr("2001:db8:86::11", 64)),
+            Set.of(IpFamily.IPV6, IpFamily.IPV4)),
         new PublishedInterface("eth1", "", "br0", "member", List.of()),
+        new PublishedInterface("wg0", "wireguard", "", "nomac", List.of(cidr("203.0.113.65", 29)), Set.of(IpFamily.IPV6)),
         new PublishedInterface("wlan0", "wireless", "", "down", List.of(cidr("203.0.113.7", 24))));
 
     String value = NodeInterfacesAnnotation.format(published);
 
-    assertThat(value).isEqualTo("br0 kind=bridge 198.51.100.11/24 2001:db8:86::11/64, eth1 master=br0 skip=member, "
-        + "wlan0 kind=wireless skip=down 203.0.113.7/24");
+    assertThat(value).isEqualTo("br0 kind=bridge default=ipv4 default=ipv6 198.51.100.11/24 2001:db8:86::11/64, eth1 master=br0 "
+        + "skip=member, wg0 kind=wireguard skip=nomac default=ipv6 203.0.113.65/29, wlan0 kind=wireless skip=down 203.0.113.7/24");
     assertThat(NodeInterfacesAnnotation.read(Map.of(NodeInterfacesAnnotation.KEY, value))).contains(published);
   }
 
@@ -55,10 +60,12 @@ class NodeInterfacesAnnotationTest {
         link("cali12ab34cd", 6, "veth", 0, true, cidr("fe80::2", 64)),
         link("mgmt0", 7, "", 0, true, cidr("192.0.2.99", 28))));
 
-    List<PublishedInterface> described = NodeInterfacesAnnotation.describe(table, ExcludedInterfaces.of(List.of("^mgmt")));
+    List<PublishedInterface> described = NodeInterfacesAnnotation.describe(table, ExcludedInterfaces.of(List.of("^mgmt")),
+        new DefaultRoutes(List.of("lan0"), List.of("lan0", "cali12ab34cd")));
 
     assertThat(described).containsExactly(
-        new PublishedInterface("lan0", "", "", "", List.of(cidr("198.51.100.11", 24), cidr("2001:db8:86::11", 64))),
+        new PublishedInterface("lan0", "", "", "", List.of(cidr("198.51.100.11", 24), cidr("2001:db8:86::11", 64)),
+            Set.of(IpFamily.IPV4, IpFamily.IPV6)),
         new PublishedInterface("bond0", "bond", "", "", List.of(cidr("203.0.113.11", 24))),
         new PublishedInterface("eth1", "", "bond0", "member", List.of()),
         new PublishedInterface("wlan0", "wireless", "", "down", List.of(cidr("192.0.2.7", 24))),
@@ -83,7 +90,7 @@ class NodeInterfacesAnnotationTest {
   static Stream<String> garbage() {
     return Stream.of("", " ", ",", ", ,", "=", "kind=bond", "/24", "lan0 kind", "lan0 198.51.100.11", "lan0 198.51.100.11/99",
         "lan0 example.com/24", "lan0 198.51.100.011/24", "lan0 ::1/x", "lan0 skip=", "\u0000", "lan0 1.2.3.4/-1", "a=b=c d/e/f",
-        "lan0 198.51.100.11/2147483648", "lan0 " + "9".repeat(400) + "/24");
+        "lan0 198.51.100.11/2147483648", "lan0 " + "9".repeat(400) + "/24", "default=ipv4", "lan0 default=ipv4=ipv6 default");
   }
 
   @ParameterizedTest
@@ -108,6 +115,17 @@ class NodeInterfacesAnnotationTest {
         new PublishedInterface("wlan0", "wireless", "", "warp-drive", List.of()));
     assertThat(read.orElseThrow().get(1).mayAnnounce()).isFalse();
     assertThat(read.orElseThrow().get(1).exclusion()).isEmpty();
+  }
+
+  @Test
+  void anOlderSpeakersValueReadsWithDefaultRoutesUnknownAndAnUnknownFamilyIsSkipped() {
+    var read = NodeInterfacesAnnotation.read(Map.of(NodeInterfacesAnnotation.KEY,
+        "enP7s7 192.168.86.11/24, enp1s0f0np0 default=ipx default= 10.10.10.11/24"));
+
+    assertThat(read.orElseThrow()).containsExactly(
+        new PublishedInterface("enP7s7", "", "", "", List.of(cidr("192.168.86.11", 24))),
+        new PublishedInterface("enp1s0f0np0", "", "", "", List.of(cidr("10.10.10.11", 24))));
+    assertThat(read.orElseThrow()).noneMatch(i -> i.carriesDefaultRoute(IpFamily.IPV4) || i.carriesDefaultRoute(IpFamily.IPV6));
   }
 
   @Test

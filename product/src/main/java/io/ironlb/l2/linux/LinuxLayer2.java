@@ -1,6 +1,7 @@
 package io.ironlb.l2.linux;
 
 import io.ironlb.l2.Claim;
+import io.ironlb.l2.DefaultRoutes;
 import io.ironlb.l2.ExcludedInterfaces;
 import io.ironlb.l2.InterfaceTable;
 import io.ironlb.l2.Layer2;
@@ -46,6 +47,7 @@ public final class LinuxLayer2 implements Layer2, Link {
   private final PacketSocket ndp;
   private final Rtnetlink rtnetlink;
   private final RtnetlinkEvents interfaceEvents;
+  private final DefaultRouteReader routes;
   private final ScheduledExecutorService scheduler;
   private final Layer2Engine engine;
   private final ExcludedInterfaces excludedInterfaces;
@@ -56,11 +58,12 @@ public final class LinuxLayer2 implements Layer2, Link {
   private volatile boolean closed;
 
   private LinuxLayer2(Layer2Config config, Layer2Stats stats, Consumer<Claim> claims, PacketSocket arp, PacketSocket ndp, Rtnetlink rtnetlink,
-      RtnetlinkEvents interfaceEvents) throws IOException {
+      RtnetlinkEvents interfaceEvents, DefaultRouteReader routes) throws IOException {
     this.arp = arp;
     this.ndp = ndp;
     this.rtnetlink = rtnetlink;
     this.interfaceEvents = interfaceEvents;
+    this.routes = routes;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("l2-scheduler").daemon().unstarted(r));
     this.excludedInterfaces = config.excludedInterfaces();
     this.engine = new Layer2Engine(this, config, stats, claims, scheduler, System::nanoTime, LOG::info);
@@ -77,14 +80,16 @@ public final class LinuxLayer2 implements Layer2, Link {
     PacketSocket ndp = null;
     Rtnetlink rtnl = null;
     RtnetlinkEvents events = null;
+    DefaultRouteReader routes = null;
     try {
       arp = PacketSocket.open(PacketSocket.ETH_P_ARP, null);
       ndp = PacketSocket.open(PacketSocket.ETH_P_IPV6, Bpf.neighborDiscovery());
       events = RtnetlinkEvents.open();
       rtnl = Rtnetlink.open();
-      return new LinuxLayer2(config, stats, claims, arp, ndp, rtnl, events);
+      routes = DefaultRouteReader.open();
+      return new LinuxLayer2(config, stats, claims, arp, ndp, rtnl, events, routes);
     } catch (IOException | RuntimeException e) {
-      for (AutoCloseable c : new AutoCloseable[] {arp, ndp, rtnl, events}) {
+      for (AutoCloseable c : new AutoCloseable[] {arp, ndp, rtnl, events, routes}) {
         if (c != null) {
           try {
             c.close();
@@ -259,6 +264,19 @@ public final class LinuxLayer2 implements Layer2, Link {
     return engine.interfaces();
   }
 
+  /**
+   * The interfaces that carry this namespace's default routes, read now (not watched: routes
+   * change with every pod on some CNIs); {@link DefaultRoutes#NONE} when they cannot be read.
+   */
+  public DefaultRoutes defaultRoutes() {
+    try {
+      return routes.read();
+    } catch (IOException e) {
+      LOG.warn("cannot read the default routes: {}", e.toString());
+      return DefaultRoutes.NONE;
+    }
+  }
+
   /** The interfaces the operator excludes by name, on top of the built-in exclusions. */
   public ExcludedInterfaces excludedInterfaces() {
     return excludedInterfaces;
@@ -309,5 +327,10 @@ public final class LinuxLayer2 implements Layer2, Link {
     ndp.close();
     interfaceEvents.close();
     rtnetlink.close();
+    try {
+      routes.close();
+    } catch (IOException e) {
+      LOG.debug("closing the route tables: {}", e.toString());
+    }
   }
 }

@@ -3,8 +3,10 @@ package io.ironlb.l2.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.ironlb.ipam.IpFamily;
 import io.ironlb.k8s.NodeInterfacesAnnotation;
 import io.ironlb.k8s.NodeInterfacesAnnotation.PublishedInterface;
+import io.ironlb.l2.DefaultRoutes;
 import io.ironlb.l2.ExcludedInterfaces;
 import io.ironlb.l2.Layer2Config;
 import io.ironlb.l2.Layer2Counters;
@@ -22,15 +24,16 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a speaker publishes in {@code ironlb.io/interfaces}, from the interfaces of a real namespace
- * as its data plane reads them: a bridge member names its bridge and is never announced on, a veth
- * carries its subnets. {@code ironlb check} judges a node by exactly this.
+ * What a speaker publishes in {@code ironlb.io/interfaces}, from the interfaces and routes of a real
+ * namespace as its data plane reads them: a bridge member names its bridge and is never announced
+ * on, a veth carries its subnets and the default routes. {@code ironlb check} judges a node by
+ * exactly this.
  */
 @Tag("netns")
 class NodeInterfacesNetnsTest {
 
   @Test
-  void aBridgeMemberNamesItsMasterAndAVethItsSubnets() throws Exception {
+  void aBridgeMemberNamesItsMasterAndAVethItsSubnetsAndTheNamespacesDefaultRoutes() throws Exception {
     String why = Host.whyNoNamespaces();
     Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
     TestNetwork.sweep(TestNetwork.PREFIX + "ifpub-");
@@ -43,12 +46,20 @@ class NodeInterfacesNetnsTest {
       net.veth(VethEnd.of(node, "port0"), VethEnd.of(lan, "p-port"));
       net.bridge(node, "br0", "port0");
       net.address(node, "br0", "203.0.113.11/24");
+      // The LAN carries the default routes, the bridge (the internal link) its subnet only.
+      net.exec(node, Duration.ofSeconds(5), "ip", "route", "add", "default", "via", "198.51.100.1", "dev", "lan0").orThrow();
+      net.exec(node, Duration.ofSeconds(5), "ip", "-6", "route", "add", "default", "via", "2001:db8:86::1", "dev", "lan0").orThrow();
 
       try (LinuxLayer2 l2 = LinuxLayer2.openIn(node, Layer2Config.defaults().withExcludedInterfaces(ExcludedInterfaces.of(List.of("^p-"))),
           new Layer2Counters(), c -> { })) {
         List<PublishedInterface> published = await().atMost(Duration.ofSeconds(5))
-            .until(() -> NodeInterfacesAnnotation.describe(l2.interfaces(), l2.excludedInterfaces()),
+            .until(() -> NodeInterfacesAnnotation.describe(l2.interfaces(), l2.excludedInterfaces(), l2.defaultRoutes()),
                 d -> named(d, "lan0").filter(PublishedInterface::mayAnnounce).isPresent() && named(d, "br0").isPresent());
+
+        // Read from this thread, which is in the host's namespace with default routes of its own.
+        assertThat(l2.defaultRoutes()).isEqualTo(new DefaultRoutes(List.of("lan0"), List.of("lan0")));
+        assertThat(named(published, "lan0").orElseThrow().defaultRoute()).containsExactlyInAnyOrder(IpFamily.IPV4, IpFamily.IPV6);
+        assertThat(named(published, "br0").orElseThrow().defaultRoute()).isEmpty();
 
         assertThat(named(published, "lan0").orElseThrow().kind()).isEqualTo("veth");
         assertThat(named(published, "lan0").orElseThrow().subnets()).extracting(Object::toString)
@@ -83,10 +94,12 @@ class NodeInterfacesNetnsTest {
       net.address(node, "bond0", "198.51.100.11/24");
 
       try (LinuxLayer2 l2 = LinuxLayer2.openIn(node, Layer2Config.defaults(), new Layer2Counters(), c -> { })) {
-        List<PublishedInterface> published = NodeInterfacesAnnotation.describe(l2.interfaces(), l2.excludedInterfaces());
+        List<PublishedInterface> published = NodeInterfacesAnnotation.describe(l2.interfaces(), l2.excludedInterfaces(),
+            l2.defaultRoutes());
 
         assertThat(named(published, "nic0").orElseThrow()).isEqualTo(new PublishedInterface("nic0", "veth", "bond0", "member", List.of()));
         assertThat(named(published, "bond0").orElseThrow().kind()).isEqualTo("bond");
+        assertThat(l2.defaultRoutes()).as("a namespace without a default route").isEqualTo(DefaultRoutes.NONE);
       }
     }
   }
