@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.ironlb.election.AdvertisementFacts;
 import io.ironlb.election.AnnouncementPlanner;
 import io.ironlb.election.NodeFacts;
+import io.ironlb.ipam.IpFamily;
 import io.ironlb.ipam.Pool;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.L2Advertisement;
@@ -14,7 +15,9 @@ import io.ironlb.k8s.NodeInterfacesAnnotation.PublishedInterface;
 import io.ironlb.k8s.SpeakerFacts;
 import io.ironlb.l2.InterfaceAddress;
 import io.ironlb.l2.InterfaceSelection;
+import io.ironlb.l2.InterfaceSelection.Basis;
 import io.ironlb.l2.InterfaceSelection.Exclusion;
+import io.ironlb.l2.InterfaceSelection.Selection;
 import io.ironlb.l2.NetInterface;
 import io.ironlb.l2.packet.MacAddress;
 import java.net.InetAddress;
@@ -85,7 +88,7 @@ final class NodeInterfaceChecks {
     if (out.stream().noneMatch(f -> f.level() != Finding.Level.NOTE) && checked > 0) {
       out.add(Finding.ok(NODE_INTERFACES, "on " + checked + " node" + (checked == 1 ? "" : "s") + " (as their speakers published "
           + "them): no pool announced on a Wi-Fi link, no advertisement lists a bond or bridge member, every pool in a subnet "
-          + "of each node that announces it"));
+          + "of each node that announces it, none only on links without the node's default route"));
     }
     return out;
   }
@@ -110,7 +113,10 @@ final class NodeInterfaceChecks {
     return out;
   }
 
-  /** A pool on one node that announces it: Wi-Fi links it would use, and spans outside every subnet. */
+  /**
+   * A pool on one node that announces it: Wi-Fi links it would use, spans outside every subnet,
+   * and spans announced only on links without the node's default route.
+   */
   private static List<Finding> poolOnNode(ClusterSnapshot snap, NodeFacts node, Pool pool, List<Advertisement> covering,
       List<PublishedInterface> published) {
     List<String> explicit = AnnouncementPlanner.interfaces(covering.stream().map(Advertisement::facts).toList(), node);
@@ -156,7 +162,67 @@ final class NodeInterfaceChecks {
           "give the node's LAN interface an address in that subnet (or move the pool into the LAN's subnet), or name the "
               + "interface in spec.interfaces (" + edit + ") and have the router send that range to the LAN"));
     }
+    for (IpFamily family : IpFamily.values()) {
+      offDefaultRoute(snap, node, pool, family, adsText, all, ineligible, explicit, outside, published).ifPresent(out::add);
+    }
     return out;
+  }
+
+  /**
+   * The seed's classic mistake: a pool in the internal link's subnet. By subnet, its addresses go
+   * to that link only, where no LAN client asks for them. The link that carries the node's default
+   * route is the one its clients' traffic leaves by: a pool announced only elsewhere, on a node
+   * that has one, is most likely on an internal link. Silent when the speaker published no default
+   * route of that family (an older speaker, or none), when the advertisements name interfaces (the
+   * choice is then the operator's), and for spans outside every subnet (warned about above).
+   */
+  private static Optional<Finding> offDefaultRoute(ClusterSnapshot snap, NodeFacts node, Pool pool, IpFamily family, String adsText,
+      List<NetInterface> all, Map<String, Exclusion> ineligible, List<String> explicit, List<String> outside,
+      List<PublishedInterface> published) {
+    List<PublishedInterface> gateways = published.stream().filter(i -> i.carriesDefaultRoute(family)).toList();
+    if (gateways.isEmpty()) {
+      return Optional.empty();
+    }
+    Set<String> gatewayNames = gateways.stream().map(PublishedInterface::name).collect(Collectors.toSet());
+    List<String> spans = new ArrayList<>();
+    Map<String, NetInterface> landsOn = new LinkedHashMap<>();
+    for (Pool.Span span : pool.spans()) {
+      if (IpFamily.of(span.first()) != family || outside.contains(span.text())) {
+        continue;
+      }
+      for (InetAddress ip : List.of(span.first(), span.last())) {
+        Selection chosen = InterfaceSelection.choose(ip, all, ineligible, explicit);
+        if (chosen.basis() == Basis.SUBNET && !chosen.interfaces().isEmpty()
+            && chosen.interfaces().stream().noneMatch(i -> gatewayNames.contains(i.name()))) {
+          if (!spans.contains(span.text())) {
+            spans.add(span.text());
+          }
+          chosen.interfaces().forEach(i -> landsOn.putIfAbsent(i.name(), i));
+        }
+      }
+    }
+    if (spans.isEmpty()) {
+      return Optional.empty();
+    }
+    String links = landsOn.values().stream().map(i -> i.name() + " (" + subnets(i.addresses(), family) + ")")
+        .collect(Collectors.joining(", "));
+    String gatewayText = gateways.stream().map(i -> i.name() + (subnets(i.subnets(), family).isEmpty() ? ""
+        : " (" + subnets(i.subnets(), family) + ")")).collect(Collectors.joining(", "));
+    PublishedInterface lan = gateways.getFirst();
+    String lanSubnet = subnets(lan.subnets(), family);
+    return Optional.of(Finding.warning(NODE_INTERFACES, "node " + node.name(), "would announce IPAddressPool " + pool.name() + "'s "
+            + String.join(", ", spans) + " (" + adsText + ") only on " + links + ", which " + (landsOn.size() == 1 ? "does" : "do")
+            + " not carry the node's " + family + " default route; " + gatewayText + (gateways.size() == 1 ? " does" : " do")
+            + ": a link without the default route is most often an internal one (a node-to-node link, like the seed's 200G "
+            + "link), where no client of the LAN asks ARP/NDP for the address",
+        "move the pool into the LAN's subnet, e.g. " + lan.name() + "'s" + (lanSubnet.isEmpty() ? "" : " " + lanSubnet) + " (kubectl -n "
+            + snap.namespace() + " edit ipaddresspool " + pool.name() + "); if the pool is meant for clients on "
+            + String.join(", ", landsOn.keySet()) + ", ignore this warning"));
+  }
+
+  private static String subnets(List<InterfaceAddress> addresses, IpFamily family) {
+    return addresses.stream().filter(a -> IpFamily.of(a.address()) == family).map(InterfaceAddress::toString)
+        .collect(Collectors.joining(" "));
   }
 
   /** No subnet of any published interface (usable or not) holds an address of the span. */

@@ -213,6 +213,33 @@ class CheckTest {
           c.pool("wide-pool", "203.0.113.0-203.0.113.255");
           OpsFixture.advertisement(c, "wide-advertisement", List.of("wide-pool"), null);
         }, OK, "every pool in a subnet"),
+        new Case("a pool on the internal link, the LAN carrying the default route (the seed's classic mistake)", NODE_INTERFACES,
+            c -> seedNode(c, SEED_DEFAULT_V4, "203.0.113.200-203.0.113.210"), WARNING, "node spark-2959: would announce "
+                + "IPAddressPool lan-pool's 203.0.113.200-203.0.113.210 (L2Advertisement lan-advertisement) only on enp1s0f0np0 "
+                + "(203.0.113.11/24), which does not carry the node's IPv4 default route; enP7s7 (198.51.100.11/24) does"),
+        new Case("a pool on the internal link: the fix names the LAN's subnet", NODE_INTERFACES,
+            c -> seedNode(c, SEED_DEFAULT_V4, "203.0.113.200-203.0.113.210"), WARNING, "move the pool into the LAN's subnet, e.g. "
+                + "enP7s7's 198.51.100.11/24 (kubectl -n metallb-system edit ipaddresspool lan-pool); if the pool is meant for "
+                + "clients on enp1s0f0np0, ignore this warning"),
+        new Case("a pool in the LAN, which carries the default route", NODE_INTERFACES,
+            c -> seedNode(c, SEED_DEFAULT_V4, "198.51.100.200-198.51.100.210"), OK, "none only on links without the node's default route"),
+        new Case("a pool on the internal link of a node that published no default route", NODE_INTERFACES,
+            c -> seedNode(c, "enP7s7 198.51.100.11/24, enp1s0f0np0 203.0.113.11/24", "203.0.113.200-203.0.113.210"), OK,
+            "none only on links without the node's default route"),
+        new Case("a pool on the internal link, which the advertisement names", NODE_INTERFACES, c -> {
+          seedNode(c, SEED_DEFAULT_V4, "203.0.113.200-203.0.113.210");
+          OpsFixture.deleteAll(c, L2Advertisement.class);
+          OpsFixture.advertisement(c, "internal", List.of("lan-pool"), List.of("enp1s0f0np0"));
+        }, OK, "none only on links without the node's default route"),
+        new Case("an IPv6 pool on the internal link, the LAN carrying the IPv6 default route", NODE_INTERFACES,
+            c -> seedNode(c, SEED_DEFAULT_V6, "2001:db8:10::200-2001:db8:10::210"), WARNING, "node spark-2959: would announce "
+                + "IPAddressPool lan-pool's 2001:db8:10::200-2001:db8:10::210 (L2Advertisement lan-advertisement) only on enp1s0f0np0 "
+                + "(2001:db8:10::11/64), which does not carry the node's IPv6 default route; enP7s7 (2001:db8:86::11/64) does"),
+        new Case("an IPv6 pool in the LAN, which carries the IPv6 default route", NODE_INTERFACES,
+            c -> seedNode(c, SEED_DEFAULT_V6, "2001:db8:86::200-2001:db8:86::210"), OK, "none only on links without"),
+        new Case("an IPv6 pool on the internal link of a node with an IPv4 default route only", NODE_INTERFACES,
+            c -> seedNode(c, "enP7s7 default=ipv4 198.51.100.11/24 2001:db8:86::11/64, enp1s0f0np0 2001:db8:10::11/64",
+                "2001:db8:10::200-2001:db8:10::210"), OK, "none only on links without"),
         new Case("a node whose speaker published no interfaces", NODE_INTERFACES,
             c -> OpsFixture.node(c, "spark-ba63", "192.168.86.12", Map.of(), null), NOTE,
             "node spark-ba63: not checked: no ironlb.io/interfaces annotation"),
@@ -225,6 +252,31 @@ class CheckTest {
                 + "outside the cluster (MAC 3c:22:fb:00:00:50 on eth0, reply); node \"spark-2959\" defended it", Instant.now()),
             NOTE, "none standing"),
         new Case("no conflict", ADDRESS_CONFLICTS, c -> {}, OK, "no Service address is held"));
+  }
+
+  /** The seed's node on documentation addresses: the LAN (198.51.100.0/24, 2001:db8:86::/64) and the internal link. */
+  static final String SEED_DEFAULT_V4 = "enP7s7 default=ipv4 198.51.100.11/24, enp1s0f0np0 203.0.113.11/24";
+  static final String SEED_DEFAULT_V6 = "enP7s7 default=ipv6 198.51.100.11/24 2001:db8:86::11/64, enp1s0f0np0 2001:db8:10::11/64";
+
+  /** spark-2959 with {@code interfaces}, and lan-pool (still in lan-advertisement) moved to {@code range}. */
+  private static void seedNode(MockCluster c, String interfaces, String range) {
+    OpsFixture.interfaces(c, "spark-2959", interfaces);
+    OpsFixture.deleteAll(c, IPAddressPool.class);
+    c.pool("lan-pool", range);
+  }
+
+  @Test
+  void aPoolOutsideEverySubnetIsNotAlsoSaidToMissTheDefaultRoute() {
+    try (MockCluster cluster = new MockCluster()) {
+      OpsFixture.healthy(cluster);
+      seedNode(cluster, SEED_DEFAULT_V4, "192.0.2.200-192.0.2.210");
+
+      List<Finding> mine = Checks.all(ClusterSnapshot.read(cluster.client(), OpsFixture.NS)).stream()
+          .filter(f -> f.check() == NODE_INTERFACES).toList();
+
+      assertThat(mine).as(mine.toString()).singleElement()
+          .satisfies(f -> assertThat(f.message()).contains("no interface has a subnet that holds IPAddressPool lan-pool's"));
+    }
   }
 
   static final String HEALTHY_INTERFACES_WITH_SMALL_NET = OpsFixture.HEALTHY_INTERFACES + ", tun0 203.0.113.65/29";
