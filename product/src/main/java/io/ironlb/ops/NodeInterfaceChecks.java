@@ -213,8 +213,8 @@ final class NodeInterfaceChecks {
     return Optional.of(Finding.warning(NODE_INTERFACES, "node " + node.name(), "would announce IPAddressPool " + pool.name() + "'s "
             + String.join(", ", spans) + " (" + adsText + ") only on " + links + ", which " + (landsOn.size() == 1 ? "does" : "do")
             + " not carry the node's " + family + " default route; " + gatewayText + (gateways.size() == 1 ? " does" : " do")
-            + ": a link without the default route is most often an internal one (a node-to-node link, like the seed's 200G "
-            + "link), where no client of the LAN asks ARP/NDP for the address",
+            + ": a link without the default route is most often an internal one (a node-to-node link, such as a direct 200G "
+            + "cable between two nodes), where no client of the LAN asks ARP/NDP for the address",
         "move the pool into the LAN's subnet, e.g. " + lan.name() + "'s" + (lanSubnet.isEmpty() ? "" : " " + lanSubnet) + " (kubectl -n "
             + snap.namespace() + " edit ipaddresspool " + pool.name() + "); if the pool is meant for clients on "
             + String.join(", ", landsOn.keySet()) + ", ignore this warning"));
