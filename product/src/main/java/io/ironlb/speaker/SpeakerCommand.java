@@ -157,6 +157,8 @@ public final class SpeakerCommand implements Callable<Integer> {
           "--node is required (or set NODE_NAME, e.g. from the downward API spec.nodeName)");
     }
     Announcer.Config announce = gratuitous();
+    LinuxLayer2.raiseProcessPriority("on a saturated node a GC pause may last long enough for the others to suspect this one"
+        + " (give the speaker CAP_SYS_NICE)");
     StartupSteps steps = StartupSteps.PROCESS;
     steps.done("cli");
     PrometheusRegistry registry = new PrometheusRegistry();

@@ -227,7 +227,7 @@ class ManifestsTest {
   }
 
   @Test
-  void speakerRunsOnEveryNodeOnTheHostNetworkWithNetRawOnly() {
+  void speakerRunsOnEveryNodeOnTheHostNetworkWithNetRawAndSysNiceOnly() {
     JsonNode spec = SPEAKER.podSpec();
     JsonNode caps = SPEAKER.container().path("securityContext").path("capabilities");
     List<String> tolerated = new ArrayList<>();
@@ -236,7 +236,7 @@ class ManifestsTest {
 
     assertThat(spec.path("hostNetwork").asBoolean()).isTrue();
     assertThat(spec.path("dnsPolicy").asString()).isEqualTo("ClusterFirstWithHostNet");
-    assertThat(Manifests.strings(caps.path("add"))).containsExactly("NET_RAW");
+    assertThat(Manifests.strings(caps.path("add"))).containsExactly("NET_RAW", "SYS_NICE");
     assertThat(Manifests.strings(caps.path("drop"))).containsExactly("ALL");
     assertThat(SPEAKER.container().path("securityContext").path("privileged").asBoolean(false)).isFalse();
     assertThat(tolerated).contains("node-role.kubernetes.io/control-plane:Exists:NoSchedule");
