@@ -228,6 +228,10 @@ public final class SpeakerCore {
         Handover h = handovers.get(e.service());
         if (h != null && e.node().equals(h.successor())) {
           handedOver(e.service(), e.node()); // it announced before it wrote this
+        } else if (announced.containsKey(e.service()) && !e.node().equals(config.node()) && !liveness.live().contains(e.node())) {
+          // A write of a node that is gone landed after this node's own (an API server that was
+          // away works through what was queued when it returns): the object must name who answers.
+          statusToWrite.add(e.service());
         }
         dirty.add(e.service());
       }

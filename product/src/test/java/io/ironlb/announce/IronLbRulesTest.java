@@ -395,4 +395,17 @@ class IronLbRulesTest {
     d.send(new Event.StatusRemoved(WEB)); // the previous announcer's delete landed after this node's write
     assertThat(d.actionsOf(Action.WriteStatus.class)).hasSize(3);
   }
+
+  @Test
+  void aStatusNamingANodeThatIsGoneIsWrittenAgainButOneNamingALiveNodeIsLeftToItsOwner() {
+    CoreDriver d = twoNodes();
+    d.probesFindNothing();
+    assertThat(d.actionsOf(Action.WriteStatus.class)).hasSize(1);
+    // The dead node's write, queued at an API server that was away, lands after this node's.
+    d.send(new Event.StatusPublished(WEB, "gone"));
+    assertThat(d.actionsOf(Action.WriteStatus.class)).hasSize(2);
+    // A live node's claim is a handover or a split brain, for their own rules: no write war.
+    d.send(new Event.StatusPublished(WEB, "b"));
+    assertThat(d.actionsOf(Action.WriteStatus.class)).hasSize(2);
+  }
 }
