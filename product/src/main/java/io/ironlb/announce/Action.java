@@ -56,6 +56,12 @@ public sealed interface Action {
     }
   }
 
+  /**
+   * Report clients' requests for {@code ip} with {@link Event.RequestHeard} (at most about once a
+   * second), or stop when {@code on} is false: this node checks that {@code ip}'s owner answers.
+   */
+  record WatchRequests(Vip ip, boolean on) implements Action {}
+
   /** Send gratuitous announcements for {@code ip} now (after another node claimed it and this one keeps it). */
   record Defend(Vip ip) implements Action {}
 

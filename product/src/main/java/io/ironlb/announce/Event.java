@@ -74,6 +74,12 @@ public sealed interface Event {
   /** The data plane heard another MAC claim an address this node handles. */
   record ClaimHeard(Vip ip, MacAddress mac, String interfaceName, String evidence) implements Event {}
 
+  /**
+   * A client asked for {@code ip} (a broadcast ARP request or a neighbour solicitation) and no one
+   * here answers it: another node announces it. Heard for addresses of {@link Action.WatchRequests}.
+   */
+  record RequestHeard(Vip ip) implements Event {}
+
   /** A probe asked for by {@link Action.Probe} ended. */
   record ProbeFinished(Vip ip, Action.ProbePurpose purpose, ProbeOutcome outcome) implements Event {}
 

@@ -259,6 +259,7 @@ public final class SpeakerCore {
       case Event.Leaving e -> leave();
       case Event.Shutdown e -> shutdown();
       case Event.VerifyFinished e -> verifyFinished(e);
+      case Event.RequestHeard e -> verification.asked(e.ip(), now);
     }
     if (!closed) {
       decideDirty();
@@ -358,7 +359,9 @@ public final class SpeakerCore {
       if (!byIp.containsKey(ip) && !(probes.get(ip) instanceof ProbeState.Running)) {
         probes.remove(ip);
         takeoverChecks.remove(ip);
-        verification.forget(ip);
+        if (verification.forget(ip)) {
+          out.add(new Action.WatchRequests(ip, false));
+        }
       }
     }
   }
@@ -1071,10 +1074,8 @@ public final class SpeakerCore {
       owner = w.node();
     }
     for (Vip ip : facts.ips()) {
-      if (owner != null) {
-        verification.watch(ip, key, owner, now);
-      } else {
-        verification.unwatch(ip);
+      if (owner != null ? verification.watch(ip, key, owner, now) : verification.unwatch(ip)) {
+        out.add(new Action.WatchRequests(ip, owner != null));
       }
     }
   }

@@ -15,7 +15,9 @@ import java.util.TreeMap;
  * one next in line, each every {@code period}, the first check spread over the period by the
  * address (so a cluster's checks do not all fall in one instant), never more than
  * {@code perSecond} in any second. An owner that answers none of {@code silentAfter} checks in a
- * row is silent for that address; after a miss the next check follows at once.
+ * row is silent for that address; after a miss the next check follows at once. A client asking for
+ * a watched address brings its check forward to now (at most once per {@code period} ÷ 5 between
+ * checks): a client that finds no answer is when a silent owner hurts, so that is when to look.
  */
 final class Verification {
   private final Duration period;
@@ -33,6 +35,7 @@ final class Verification {
   /** Addresses whose owner was found silent, with that owner: excluded from their election here. */
   private final Map<Vip, String> silent = new HashMap<>();
   private final Set<Vip> running = new HashSet<>();
+  private final Map<Vip, Instant> lastStarted = new HashMap<>();
   private Instant windowStart = Instant.EPOCH;
   private int inWindow;
 
@@ -46,8 +49,11 @@ final class Verification {
     return !period.isZero() && perSecond > 0;
   }
 
-  /** This node checks {@code ip} of {@code service}, owned by {@code owner}; a new owner starts afresh. */
-  void watch(Vip ip, ServiceKey service, String owner, Instant now) {
+  /**
+   * This node checks {@code ip} of {@code service}, owned by {@code owner}; a new owner starts
+   * afresh. True when {@code ip} was not watched before.
+   */
+  boolean watch(Vip ip, ServiceKey service, String owner, Instant now) {
     Checked c = new Checked(service, owner);
     Checked before = checked.put(ip, c);
     if (!c.equals(before)) {
@@ -55,13 +61,35 @@ final class Verification {
       long spread = Math.floorMod(ip.text().hashCode(), Math.max(1, period.toMillis()));
       schedule(ip, now.plusMillis(spread));
     }
+    return before == null;
   }
 
-  void unwatch(Vip ip) {
-    checked.remove(ip);
+  /** This node no longer checks {@code ip}; true when it did. */
+  boolean unwatch(Vip ip) {
     unschedule(ip);
     unanswered.remove(ip);
     running.remove(ip);
+    lastStarted.remove(ip);
+    return checked.remove(ip) != null;
+  }
+
+  /**
+   * A client asked for {@code ip}: its check moves to now, or to a fifth of the period after the
+   * last one started (a client that keeps asking does not turn checks into a flood; the rate cap
+   * holds too). True when the check was brought forward.
+   */
+  boolean asked(Vip ip, Instant now) {
+    Instant at = due.get(ip);
+    if (at == null) {
+      return false; // not watched, or its check runs
+    }
+    Instant last = lastStarted.get(ip);
+    Instant soonest = last == null || !now.isBefore(last.plus(period.dividedBy(5))) ? now : last.plus(period.dividedBy(5));
+    if (!soonest.isBefore(at)) {
+      return false;
+    }
+    schedule(ip, soonest);
+    return true;
   }
 
   private void schedule(Vip ip, Instant at) {
@@ -99,6 +127,7 @@ final class Verification {
     unschedule(ip);
     inWindow++;
     running.add(ip);
+    lastStarted.put(ip, now);
     return ip;
   }
 
@@ -153,8 +182,9 @@ final class Verification {
     return node.equals(silent.get(ip)) && silent.remove(ip) != null;
   }
 
-  void forget(Vip ip) {
-    unwatch(ip);
+  /** Nothing more about {@code ip}; true when it was watched. */
+  boolean forget(Vip ip) {
     silent.remove(ip);
+    return unwatch(ip);
   }
 }

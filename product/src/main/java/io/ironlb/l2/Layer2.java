@@ -42,6 +42,18 @@ public interface Layer2 extends AutoCloseable {
    */
   void peers(Set<MacAddress> macs);
 
+  /**
+   * Reports clients' requests for {@code vip} (which another node announces) to the
+   * {@link #onRequest} listener, at most once a second, or stops when {@code on} is false.
+   */
+  void watchRequests(InetAddress vip, boolean on);
+
+  /**
+   * Calls {@code listener} with a watched address a client asked for and nobody here answers.
+   * Called on a receive thread: it must return quickly.
+   */
+  void onRequest(Consumer<InetAddress> listener);
+
   /** One gratuitous round for {@code vip} on every interface it is announced on, now. */
   void defend(InetAddress vip);
 

@@ -26,13 +26,15 @@ public final class Layer2Engine {
   private final Responder responder;
   private final ConflictProbe probe;
   private final ConflictWatch watch;
+  private final RequestWatch requests;
 
   public Layer2Engine(Link link, Layer2Config config, Layer2Stats stats, Consumer<Claim> claims, ScheduledExecutorService scheduler,
       LongSupplier nanoTime, Consumer<String> log) {
     this.stats = stats;
     this.config = config;
     this.announcer = new Announcer(link, this::interfaces, stats, config.announce(), config.excludedInterfaces(), scheduler, nanoTime, log);
-    this.responder = new Responder(announcer, link, stats, new RateLimiter(config.rateLimit(), nanoTime));
+    this.requests = new RequestWatch(nanoTime);
+    this.responder = new Responder(announcer, link, stats, new RateLimiter(config.rateLimit(), nanoTime), requests);
     this.probe = new ConflictProbe(link, this::interfaces, scheduler);
     this.watch = new ConflictWatch(announcer, this::interfaces, claims, config.claimQuietPeriod(), nanoTime);
   }
@@ -102,6 +104,16 @@ public final class Layer2Engine {
 
   public void peers(Set<io.ironlb.l2.packet.MacAddress> macs) {
     watch.peers(macs);
+  }
+
+  /** See {@link Layer2#watchRequests}. */
+  public void watchRequests(InetAddress vip, boolean on) {
+    requests.watch(vip, on);
+  }
+
+  /** See {@link Layer2#onRequest}. */
+  public void onRequest(Consumer<InetAddress> listener) {
+    requests.onRequest(listener);
   }
 
   public void defend(InetAddress vip) {

@@ -27,13 +27,15 @@ public final class Responder {
   private final Link link;
   private final Layer2Stats stats;
   private final RateLimiter limiter;
+  private final RequestWatch watched;
   private final ThreadLocal<ByteBuffer> replyBuffer = ThreadLocal.withInitial(() -> ByteBuffer.allocate(256));
 
-  public Responder(AnswerPolicy policy, Link link, Layer2Stats stats, RateLimiter limiter) {
+  Responder(AnswerPolicy policy, Link link, Layer2Stats stats, RateLimiter limiter, RequestWatch watched) {
     this.policy = policy;
     this.link = link;
     this.stats = stats;
     this.limiter = limiter;
+    this.watched = watched;
   }
 
   /** Decides about one decoded frame that arrived on {@code ingress}. */
@@ -59,6 +61,7 @@ public final class Responder {
     }
     InetAddress ip = req.targetIp();
     if (!policy.shouldAnswer(ip, ingress)) {
+      watched.heard(ip);
       return Outcome.dropped(DropReason.NOT_ANNOUNCED);
     }
     stats.requestReceived(ip);
@@ -88,6 +91,7 @@ public final class Responder {
     }
     Inet6Address target = ns.target();
     if (!policy.shouldAnswer(target, ingress)) {
+      watched.heard(target);
       return Outcome.dropped(DropReason.NOT_ANNOUNCED);
     }
     stats.requestReceived(target);

@@ -128,6 +128,7 @@ public final class Speaker implements AutoCloseable {
   public void start() {
     // The view first: the core must know whether it is in a group before it hears of any Service.
     membership.addListener(view -> execute(() -> step(new Event.ViewChanged(view))));
+    layer2.onRequest(ip -> execute(() -> step(new Event.RequestHeard(Vip.of(ip)))));
     // Changes reported while the informers fill their caches wait for the first drain, below.
     drainQueued.set(true);
     informers.start(this::changed);

@@ -100,6 +100,7 @@ final class SpeakerActions {
       case Action.Verify v -> layer2.probe(v.ip().address(), v.interfaces(), Set.of()).whenComplete((result, error) ->
           later.accept(new Event.VerifyFinished(v.ip(), v.owner(), outcome(result, error))));
       case Action.Defend d -> layer2.defend(d.ip().address());
+      case Action.WatchRequests w -> layer2.watchRequests(w.ip().address(), w.on());
       case Action.PeerMacs p -> layer2.peers(p.macs());
       case Action.RecordVerified r -> api.recordVerified(r.service(), r.owner(), node, r.at());
       case Action.CountSilent c -> metrics.silent(c.ip().text(), c.owner());

@@ -121,8 +121,8 @@ public final class SpeakerCommand implements Callable<Integer> {
   boolean drainCordoned;
 
   @Option(names = "--verify-period", defaultValue = "5s", converter = DurationConverter.class,
-      description = "How often this node checks, for each address it would take over next, that the announcing node answers ARP/NDP; "
-          + "0s turns checks off (default: ${DEFAULT-VALUE}).")
+      description = "How often this node checks, for each address it would take over next, that the announcing node answers ARP/NDP, and at once "
+          + "when a client asks for the address (at most once a second each); 0s turns checks off (default: ${DEFAULT-VALUE}).")
   Duration verifyPeriod;
 
   @Option(names = "--verify-rate", defaultValue = "20",

@@ -178,4 +178,53 @@ class VerificationTest {
     }
     assertThat(total).as("every one of the 50 addresses checked within two periods").isEqualTo(50);
   }
+
+  @Test
+  void theNextInLineHearsOfClientsRequestsForTheAddressesItChecksAndOnlyThose() {
+    CoreDriver b = b();
+    assertThat(b.actionsOf(Action.WatchRequests.class)).containsExactly(new Action.WatchRequests(IP, true));
+    CoreDriver c = new CoreDriver("c").standard(List.of("a", "b", "c"), List.of(ALL));
+    c.send(new Event.ServiceUpdated(service("web", IP.text(), false, List.of(new EndpointFacts("c", true)), Map.of()), List.of()));
+    assertThat(c.actionsOf(Action.WatchRequests.class)).isEmpty();
+    c.send(new Event.RequestHeard(IP));
+    assertThat(c.actionsOf(Action.Verify.class)).as("c does not check web's owner").isEmpty();
+
+    b.send(new Event.ServiceRemoved(WEB));
+    assertThat(b.actionsOf(Action.WatchRequests.class)).containsExactly(new Action.WatchRequests(IP, true),
+        new Action.WatchRequests(IP, false));
+  }
+
+  @Test
+  void aClientAskingForTheAddressBringsTheCheckForwardSoASilentOwnerIsFoundWhileItWaits() {
+    CoreDriver d = b();
+    d.advance(Duration.ofMillis(1));
+    assertThat(d.actionsOf(Action.Verify.class)).as("the period's check is not due yet").isEmpty();
+    List<Action> asked = d.send(new Event.RequestHeard(IP));
+    assertThat(asked).containsExactly(new Action.Verify(IP, "a", List.of()));
+    d.advance(Duration.ofMillis(300));
+    answer(d, d.actionsOf(Action.Verify.class).getLast(), new ProbeOutcome.Free());
+    d.advance(Duration.ofMillis(300));
+    answer(d, d.actionsOf(Action.Verify.class).getLast(), new ProbeOutcome.Free());
+    assertThat(d.emittedReasons()).contains("announcerSilent");
+    assertThat(d.announces(WEB)).isTrue();
+    assertThat(Duration.between(CoreDriver.T0, d.now)).as("found within the client's first second of waiting")
+        .isLessThan(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void aClientThatKeepsAskingGetsAtMostOneCheckPerFifthOfAPeriod() {
+    CoreDriver d = b();
+    d.send(new Event.RequestHeard(IP));
+    d.advance(Duration.ofMillis(300));
+    answer(d, d.actionsOf(Action.Verify.class).getLast(), new ProbeOutcome.Taken(macOf("a"), "lan0"));
+    int checks = d.actionsOf(Action.Verify.class).size();
+    for (int i = 0; i < 6; i++) {
+      d.send(new Event.RequestHeard(IP));
+      d.advance(Duration.ofMillis(100));
+    }
+    assertThat(d.actionsOf(Action.Verify.class)).as("600 ms after a check: none more").hasSize(checks);
+    d.advance(Duration.ofMillis(400));
+    assertThat(d.actionsOf(Action.Verify.class)).as("one second after the last check began: the request's check").hasSize(checks + 1);
+    assertThat(d.announces(WEB)).isFalse();
+  }
 }

@@ -117,6 +117,34 @@ class ResponderTest {
   }
 
   @Test
+  void requestsForAWatchedAddressAnotherNodeAnnouncesAreReportedAtMostOnceASecond() {
+    java.util.List<InetAddress> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    engine.onRequest(heard::add);
+    Inet6Address other6 = v6("2001:db8:1::99");
+    engine.watchRequests(OTHER, true);
+    engine.watchRequests(other6, true);
+    engine.watchRequests(VIP, true); // announced here: answered, so nothing to report
+
+    for (int i = 0; i < 3; i++) {
+      engine.onFrame(2, false, ByteBuffer.wrap(arpRequest(MacAddress.BROADCAST, CLIENT, OTHER)));
+      engine.onFrame(2, false, ByteBuffer.wrap(ns(CLIENT6, 255, other6)));
+      engine.onFrame(2, false, ByteBuffer.wrap(arpRequest(MacAddress.BROADCAST, CLIENT, VIP)));
+      engine.onFrame(2, false, ByteBuffer.wrap(arpRequest(MacAddress.BROADCAST, CLIENT, CLIENT_IP)));
+      clock.addAndGet(100_000_000L);
+    }
+    assertThat(heard).as("a client asking three times in 300 ms: one report each").containsExactly(OTHER, other6);
+
+    clock.addAndGet(1_000_000_000L);
+    engine.onFrame(2, false, ByteBuffer.wrap(arpRequest(MacAddress.BROADCAST, CLIENT, OTHER)));
+    assertThat(heard).as("a second later: reported again").containsExactly(OTHER, other6, OTHER);
+
+    engine.watchRequests(OTHER, false);
+    clock.addAndGet(2_000_000_000L);
+    engine.onFrame(2, false, ByteBuffer.wrap(arpRequest(MacAddress.BROADCAST, CLIENT, OTHER)));
+    assertThat(heard).as("no longer watched").hasSize(3);
+  }
+
+  @Test
   void anInterfaceTheExcludeL2ConfigMapNamesNeitherAnnouncesNorAnswers() {
     Layer2Engine excluding = new Layer2Engine(link, Layer2Config.defaults().withExcludedInterfaces(ExcludedInterfaces.of(List.of("^lan"))),
         stats, c -> { }, scheduler, clock::get, s -> { });

@@ -184,6 +184,26 @@ public final class SpeakerApiExercise {
 
     @Override
     public void defend(InetAddress vip) {}
+
+    /** Addresses whose requests the speaker asked to hear of. */
+    final Set<InetAddress> watchedRequests = ConcurrentHashMap.newKeySet();
+    volatile Consumer<InetAddress> requests = ip -> { };
+
+    @Override
+    public void watchRequests(InetAddress vip, boolean on) {
+      if (on) {
+        watchedRequests.add(vip);
+      } else {
+        watchedRequests.remove(vip);
+      }
+    }
+
+    @Override
+    public void onRequest(Consumer<InetAddress> listener) {
+      requests = listener;
+    }
+
+    @Override
     public void onInterfacesChanged(Consumer<InterfaceTable> listener) {
       // one interface that never changes
     }

@@ -334,6 +334,16 @@ public final class LinuxLayer2 implements Layer2, Link {
     engine.defend(vip);
   }
 
+  @Override
+  public void watchRequests(InetAddress vip, boolean on) {
+    engine.watchRequests(vip, on);
+  }
+
+  @Override
+  public void onRequest(Consumer<InetAddress> listener) {
+    engine.onRequest(listener);
+  }
+
 
   public Layer2Engine engine() {
     return engine;
