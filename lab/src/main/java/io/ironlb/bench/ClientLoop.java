@@ -266,7 +266,7 @@ public final class ClientLoop implements AutoCloseable {
       ok = status != null && status.matches("HTTP/1\\.[01] 200.*");
       detail = status == null ? "no-answer" : status.replace(' ', '_');
     } catch (IOException | RuntimeException e) {
-      detail = e.getClass().getSimpleName();
+      detail = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")");
     }
     Instant end = Instant.now();
     return (ok ? "ok " : "fail ") + ChronoUnit.MICROS.between(Instant.EPOCH, start) + " " + ChronoUnit.MICROS.between(Instant.EPOCH, end)

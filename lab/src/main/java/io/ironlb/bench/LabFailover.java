@@ -32,9 +32,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 
 /**
@@ -667,14 +669,20 @@ public final class LabFailover {
       // Every request started until a second after the move has ended (or timed out) before it is counted.
       Instant until = okAfter.get().end().plusSeconds(1);
       sleepUntil(until.plus(REQUEST_TIMEOUT).plusMillis(200));
-      int failed = (int) loop.since(fault).stream().filter(r -> !r.ok() && r.start().isBefore(until)).count();
+      List<ClientLoop.Result> failures = loop.since(fault).stream().filter(r -> !r.ok() && r.start().isBefore(until)).toList();
+      int failed = failures.size();
+      NeighbourWatch.Change change = moved.get();
+      // How requests failed, and when, tells a connection cut by the move from an address nobody answered.
+      failures.stream().collect(Collectors.groupingBy(ClientLoop.Result::detail, TreeMap::new, Collectors.toList())).forEach((how, rs) ->
+          out.printf("       failed: %d x %s, started %d-%d ms after the fault (neighbour moved at %d ms)%n", rs.size(), how,
+              Duration.between(fault, rs.getFirst().start()).toMillis(), Duration.between(fault, rs.getLast().start()).toMillis(),
+              Duration.between(fault, change.at()).toMillis()));
       ClientLoop.Outage outage = loop.outage(fault, until);
       if (timeline == null) {
         Instant recovered = okAfter.get().end();
         sleepUntil(recovered.plus(FailoverResults.AFTER_RECOVERY).plus(REQUEST_TIMEOUT).plusMillis(200));
         timeline = FailoverResults.timeline(n, fault, recovered, loop.results(), neigh.changes(), this::nodeOfMac);
       }
-      NeighbourWatch.Change change = moved.get();
       return new Trial(n, home.name(), nodeOfMac(change.mac()), Duration.between(fault, change.at()).toMillis(), outage.gap().toMillis(),
           failed, null);
     } finally {

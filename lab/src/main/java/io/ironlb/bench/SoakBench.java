@@ -111,20 +111,20 @@ public final class SoakBench {
   public static void main(String[] args) throws Exception {
     List<String> rest = new ArrayList<>(List.of(args));
     Path json = BenchJson.takeOption(rest, "--json");
-    Path state = Path.of(take(rest, "--state-dir", null));
-    String prefix = take(rest, "--prefix", "isk-");
-    List<Integer> sizes = List.of(take(rest, "--nodes", "2,4").split(",")).stream().map(String::strip).map(Integer::parseInt).toList();
-    String stressList = take(rest, "--stress", "lossy,cpu");
+    Path state = Path.of(BenchArgs.required(rest, "--state-dir"));
+    String prefix = BenchArgs.option(rest, "--prefix", "isk-");
+    List<Integer> sizes = List.of(BenchArgs.option(rest, "--nodes", "2,4").split(",")).stream().map(String::strip).map(Integer::parseInt).toList();
+    String stressList = BenchArgs.option(rest, "--stress", "lossy,cpu");
     List<String> stresses = stressList.equals("none") ? List.of() : List.of(stressList.split(","));
-    double minutes = Double.parseDouble(take(rest, "--minutes", "10"));
-    int idleSeconds = Integer.parseInt(take(rest, "--idle", "60"));
-    int loss = Integer.parseInt(take(rest, "--loss", "30"));
-    int allocMb = Integer.parseInt(take(rest, "--alloc-mb", "32"));
-    int retainMb = Integer.parseInt(take(rest, "--retain-mb", "2"));
-    String keep = take(rest, "--keep-logs", "");
-    String heartbeatTimeout = take(rest, "--heartbeat-timeout", "");
-    String keepalived = take(rest, "--keepalived", "3");
-    Path ironlb = Path.of(take(rest, "--ironlb", "./ironlb"));
+    double minutes = Double.parseDouble(BenchArgs.option(rest, "--minutes", "10"));
+    int idleSeconds = Integer.parseInt(BenchArgs.option(rest, "--idle", "60"));
+    int loss = Integer.parseInt(BenchArgs.option(rest, "--loss", "30"));
+    int allocMb = Integer.parseInt(BenchArgs.option(rest, "--alloc-mb", "32"));
+    int retainMb = Integer.parseInt(BenchArgs.option(rest, "--retain-mb", "2"));
+    String keep = BenchArgs.option(rest, "--keep-logs", "");
+    String heartbeatTimeout = BenchArgs.option(rest, "--heartbeat-timeout", "");
+    String keepalived = BenchArgs.option(rest, "--keepalived", "3");
+    Path ironlb = Path.of(BenchArgs.option(rest, "--ironlb", "./ironlb"));
     if (!rest.isEmpty()) {
       throw new IllegalArgumentException("unknown arguments " + rest + "; use --state-dir DIR [--prefix P] [--nodes 2,4]"
           + " [--stress lossy,cpu] [--minutes M] [--idle S] [--loss PERCENT] [--alloc-mb N] [--retain-mb N] [--keep-logs DIR]"
@@ -660,21 +660,5 @@ public final class SoakBench {
 
   private static double round(double v) {
     return Math.round(v * 10) / 10.0;
-  }
-
-  private static String take(List<String> args, String name, String fallback) {
-    int i = args.indexOf(name);
-    if (i < 0) {
-      if (fallback == null) {
-        throw new IllegalArgumentException(name + " is required");
-      }
-      return fallback;
-    }
-    if (i + 1 >= args.size()) {
-      throw new IllegalArgumentException(name + " needs a value");
-    }
-    String v = args.get(i + 1);
-    args.subList(i, i + 2).clear();
-    return v;
   }
 }
