@@ -525,6 +525,9 @@ public final class SoakBench {
 
   /** The allocation-pressure agent in every speaker. */
   private void pressure(LabLayout layout) {
+    if (allocMb == 0) {
+      return; // --alloc-mb 0: busy CPUs only
+    }
     LabState state = LabState.load(stateDir);
     Path agent = AllocationPressure.writeAgentJar(stateDir);
     for (LabLayout.Node n : layout.nodes()) {
