@@ -405,7 +405,7 @@ public final class BenchReport {
   /** A flap trial's other figures: the first cut, heal to one view, heal to the client back on the home node. */
   private void flapDetails() {
     line("Each flap trial cuts the announcing node's LAN link, waits for the takeover, heals it, and cuts it again 1, 1.5, 2, 2.5 or 3 s"
-        + " after the heal (in turn); the table above is the second cut's. *Heal to one view*: until every speaker's membership view"
+        + " after the heal (in turn; later, up to 3 s, if the client is not back on that node yet); the table above is the second cut's. *Heal to one view*: until every speaker's membership view"
         + " held every node again (from their logs; only IronLB has one). *Heal to client back*: until the client's neighbour entry"
         + " named the home node again.");
     line();

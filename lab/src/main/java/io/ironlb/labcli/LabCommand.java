@@ -233,7 +233,7 @@ public final class LabCommand implements Runnable {
           "restores it. Prints per trial when the client's neighbour entry moved and the outage, then p50/p90/max,",
           "and each failback (the node restored, the address back): failed requests and longest wait.",
           "--mode create: time from creating a Service to its first successful request. --mode drain: `ironlb drain` of the",
-          "announcing node with a connection every 5 ms (0 failed requests expected), then `drain --undo`. --mode silence: the",
+          "announcing node with a connection every 5 ms (each failed request listed with how it failed), then `drain --undo`. --mode silence: the",
           "announcing node's ARP/NDP answers silenced and the client's neighbour entry flushed: time until it is served again.",
           "--keepalived 2|3 measures keepalived (VRRPv2, advert_int 1; VRRPv3, advert_int 0.1) on the same lab instead.",
           "--results FILE also writes the run as one JSON document."})
