@@ -47,8 +47,8 @@ public sealed interface Action {
   }
 
   /**
-   * Check that {@code owner} answers for {@code ip}: an ARP probe / DAD solicitation on
-   * {@code interfaces}, every answer counted. Answer with {@link Event.VerifyFinished}.
+   * Check that {@code owner} answers for {@code ip}: ARP probes / DAD solicitations on
+   * {@code interfaces} until the first answer, every answer counted. Answer with {@link Event.VerifyFinished}.
    */
   record Verify(Vip ip, String owner, List<String> interfaces) implements Action {
     public Verify {

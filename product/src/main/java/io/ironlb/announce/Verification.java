@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * address (so a cluster's checks do not all fall in one instant), never more than
  * {@code perSecond} in any second. An owner that answers none of {@code silentAfter} checks in a
  * row is silent for that address; after a miss the next check follows at once. A client asking for
- * a watched address brings its check forward to now (at most once per {@code period} ÷ 5 between
+ * a watched address brings its check forward to now (at most once per {@code period} ÷ 10 between
  * checks): a client that finds no answer is when a silent owner hurts, so that is when to look.
  */
 final class Verification {
@@ -74,7 +74,7 @@ final class Verification {
   }
 
   /**
-   * A client asked for {@code ip}: its check moves to now, or to a fifth of the period after the
+   * A client asked for {@code ip}: its check moves to now, or to a tenth of the period after the
    * last one started (a client that keeps asking does not turn checks into a flood; the rate cap
    * holds too). True when the check was brought forward.
    */
@@ -84,7 +84,7 @@ final class Verification {
       return false; // not watched, or its check runs
     }
     Instant last = lastStarted.get(ip);
-    Instant soonest = last == null || !now.isBefore(last.plus(period.dividedBy(5))) ? now : last.plus(period.dividedBy(5));
+    Instant soonest = last == null || !now.isBefore(last.plus(period.dividedBy(10))) ? now : last.plus(period.dividedBy(10));
     if (!soonest.isBefore(at)) {
       return false;
     }

@@ -38,6 +38,16 @@ public final class ConflictProbe {
     public static Config defaults() {
       return new Config(3, Duration.ofMillis(100), Duration.ofMillis(100));
     }
+
+    /**
+     * A verification's: up to 8 probes 50 ms apart, then 100 ms more (450 ms when nobody answers).
+     * It ends at the owner's first answer, so a healthy owner costs one probe; only a silent one
+     * gets them all, and a lossy LAN (30% of frames lost each way) leaves a check unanswered once in
+     * about 200, two in a row once in about 50,000, where 3 probes gave one in 8 and one in 60.
+     */
+    public static Config verification() {
+      return new Config(8, Duration.ofMillis(50), Duration.ofMillis(100));
+    }
   }
 
   private final class Active {

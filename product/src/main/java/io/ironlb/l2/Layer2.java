@@ -32,6 +32,14 @@ public interface Layer2 extends AutoCloseable {
    */
   CompletableFuture<ProbeResult> probe(InetAddress vip, List<String> interfaces, Set<MacAddress> clusterMacs);
 
+  /**
+   * Asks who has {@code vip} on the interfaces {@link #announce} would use, as a probe does, until
+   * any MAC but this node's answers (the result names it) or nobody has after
+   * {@link ConflictProbe.Config#verification()}'s probes: checks that another node's announcement
+   * is heard.
+   */
+  CompletableFuture<ProbeResult> verify(InetAddress vip, List<String> interfaces);
+
   /** The interfaces as last discovered. */
   InterfaceTable interfaces();
 

@@ -102,6 +102,12 @@ public final class Layer2Engine {
     return probe.probe(vip, on, clusterMacs, config.probe());
   }
 
+  /** See {@link Layer2#verify}. */
+  public CompletableFuture<ProbeResult> verify(InetAddress vip, List<String> explicitInterfaces) {
+    List<NetInterface> on = InterfaceSelection.select(vip, interfaces, explicitInterfaces, config.excludedInterfaces()).interfaces();
+    return probe.probe(vip, on, Set.of(), ConflictProbe.Config.verification());
+  }
+
   public void peers(Set<io.ironlb.l2.packet.MacAddress> macs) {
     watch.peers(macs);
   }

@@ -97,7 +97,7 @@ final class SpeakerActions {
       case Action.CountConflict c -> metrics.conflict(c.ip().text(), c.mac().toString());
       case Action.SetFallback f -> metrics.membershipFallback(f.on());
       case Action.RecheckAt r -> recheckAt.accept(r.at());
-      case Action.Verify v -> layer2.probe(v.ip().address(), v.interfaces(), Set.of()).whenComplete((result, error) ->
+      case Action.Verify v -> layer2.verify(v.ip().address(), v.interfaces()).whenComplete((result, error) ->
           later.accept(new Event.VerifyFinished(v.ip(), v.owner(), outcome(result, error))));
       case Action.Defend d -> layer2.defend(d.ip().address());
       case Action.WatchRequests w -> layer2.watchRequests(w.ip().address(), w.on());

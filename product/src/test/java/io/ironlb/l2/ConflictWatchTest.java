@@ -136,6 +136,26 @@ class ConflictWatchTest {
   }
 
   @Test
+  void aVerificationAsksEightTimesWhenNobodyAnswers() throws Exception {
+    assertThat(engine.verify(ResponderTest.VIP, List.of()).get(2, TimeUnit.SECONDS)).isEqualTo(new ProbeResult.Free(List.of("lan0")));
+    assertThat(link.sent).as("one probe per attempt on the LAN, where the address belongs").hasSize(8)
+        .allSatisfy(s -> assertThat(s.frame()).isInstanceOfSatisfying(Frame.Arp.class, a -> assertThat(a.arp().isProbe()).isTrue()));
+  }
+
+  @Test
+  void aProbeEndsAtTheFirstAnswerItCountsAndSendsNoMore() throws Exception {
+    // Probes a second apart, so the answer surely comes between the first and the second.
+    ConflictProbe probe = new ConflictProbe(link, engine::interfaces, scheduler);
+    var answered = probe.probe(ResponderTest.VIP, List.of(ResponderTest.LAN), java.util.Set.of(),
+        new ConflictProbe.Config(8, Duration.ofSeconds(1), Duration.ofMillis(100)));
+    org.awaitility.Awaitility.await().pollInterval(Duration.ofMillis(5)).until(() -> !link.sent.isEmpty());
+    probe.observe(ResponderTest.LAN, ((io.ironlb.l2.packet.Decoded.Ok<Frame>) Frame.decode(reply(PEER))).value());
+    assertThat(answered.get(1, TimeUnit.SECONDS)).as("a cluster node's answer counts when no MAC is ignored")
+        .isEqualTo(new ProbeResult.Taken(PEER, "lan0", "ARP reply"));
+    org.awaitility.Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> link.sent.size() == 1);
+  }
+
+  @Test
   void aProbeForAnAddressNoInterfaceServesIsNotProbed() throws Exception {
     assertThat(engine.probe(ResponderTest.VIP, List.of("eth9"), java.util.Set.of()).get(1, TimeUnit.SECONDS))
         .isInstanceOf(ProbeResult.NotProbed.class);

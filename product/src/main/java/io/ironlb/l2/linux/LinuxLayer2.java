@@ -302,6 +302,11 @@ public final class LinuxLayer2 implements Layer2, Link {
   }
 
   @Override
+  public CompletableFuture<ProbeResult> verify(InetAddress vip, List<String> interfaces) {
+    return engine.verify(vip, interfaces);
+  }
+
+  @Override
   public InterfaceTable interfaces() {
     return engine.interfaces();
   }
