@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps {@code ironlb.io/interfaces} on this speaker's Node current when the node's interfaces
- * change (a link comes up, DHCP adds an address), with the default routes as they are at that
- * moment: routes are not watched, as some CNIs add one per pod. The annotation leaves out container
+ * change (a link comes up, DHCP adds an address) or a default route comes or goes (the data plane
+ * reports only those: some CNIs add a route per pod). The annotation leaves out container
  * devices, so pods coming and going change nothing and cost no write. Writes happen off the interface watcher's
  * thread, one at a time, always of the latest value.
  */

@@ -200,6 +200,7 @@ public final class SpeakerCommand implements Callable<Integer> {
       InterfacesRepublisher republisher = new InterfacesRepublisher(client, me, layer2.excludedInterfaces(), layer2::defaultRoutes,
           NodeInterfacesAnnotation.format(published));
       layer2.onInterfacesChanged(republisher::interfacesChanged);
+      layer2.onDefaultRoutesChanged(() -> republisher.interfacesChanged(layer2.interfaces()));
       byte[] secret = awaitSecret(client);
       steps.done("secret");
       // Discovery asks from JGroups threads and must not block: read peers from an informer's cache,

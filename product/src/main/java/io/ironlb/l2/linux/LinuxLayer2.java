@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -55,6 +56,7 @@ public final class LinuxLayer2 implements Layer2, Link {
   private final Layer2Engine engine;
   private final ExcludedInterfaces excludedInterfaces;
   private final List<Consumer<InterfaceTable>> interfaceListeners = new CopyOnWriteArrayList<>();
+  private final List<Runnable> routeListeners = new CopyOnWriteArrayList<>();
   private final Thread arpReceiver;
   private final Thread ndpReceiver;
   private final Thread interfaceWatcher;
@@ -210,18 +212,33 @@ public final class LinuxLayer2 implements Layer2, Link {
   /** Re-reads the interfaces each time the kernel reports a change; blocks in between. */
   private void watchInterfaces() {
     while (!closed) {
+      RtnetlinkParser.Notified changed;
       try {
-        if (!interfaceEvents.awaitChange()) {
+        Optional<RtnetlinkParser.Notified> n = interfaceEvents.awaitChange();
+        if (n.isEmpty()) {
           return;
         }
+        changed = n.get();
       } catch (IOException | RuntimeException e) {
         if (closed) {
           return;
         }
         LOG.warn("interface notifications failed: {}; reading the interfaces again", e.getMessage());
         pause();
+        changed = new RtnetlinkParser.Notified(true, true);
       }
-      rediscover();
+      if (changed.interfaces()) {
+        rediscover();
+      }
+      if (changed.defaultRoutes()) {
+        for (Runnable listener : routeListeners) {
+          try {
+            listener.run();
+          } catch (RuntimeException e) {
+            LOG.error("default route listener failed", e);
+          }
+        }
+      }
     }
   }
 
@@ -312,8 +329,17 @@ public final class LinuxLayer2 implements Layer2, Link {
   }
 
   /**
-   * The interfaces that carry this namespace's default routes, read now (not watched: routes
-   * change with every pod on some CNIs); {@link DefaultRoutes#NONE} when they cannot be read.
+   * Calls {@code listener} each time a default route of the main table is added or removed (on the
+   * interface watcher's thread; it must return quickly), so {@link #defaultRoutes} may say
+   * something new. Other routes are not reported: some CNIs add one for every pod.
+   */
+  public void onDefaultRoutesChanged(Runnable listener) {
+    routeListeners.add(listener);
+  }
+
+  /**
+   * The interfaces that carry this namespace's default routes, read now;
+   * {@link DefaultRoutes#NONE} when they cannot be read.
    */
   public DefaultRoutes defaultRoutes() {
     try {

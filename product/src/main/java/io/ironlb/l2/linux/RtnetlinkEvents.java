@@ -6,13 +6,16 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Optional;
 
 /**
  * The kernel's notifications of interface changes in one network namespace: an rtnetlink socket
- * subscribed to the link group (up, down, carrier, rename, new and deleted links) and the IPv4 and
- * IPv6 address groups. It only says that something changed; the caller reads the new state with
- * an {@link Rtnetlink} dump, which also covers notifications the kernel dropped when the socket's
- * queue was full ({@code ENOBUFS}).
+ * subscribed to the link group (up, down, carrier, rename, new and deleted links), the IPv4 and
+ * IPv6 address groups and the IPv4 and IPv6 route groups (of which only default routes count). It
+ * only says what changed; the caller reads the new state with an {@link Rtnetlink} dump or
+ * /proc, which also covers notifications the kernel dropped when the socket's queue was full
+ * ({@code ENOBUFS}).
  *
  * <p>{@code sockaddr_nl} (12 bytes): family u16 @0, pad u16 @2, pid u32 @4, groups u32 @8.
  */
@@ -21,7 +24,12 @@ final class RtnetlinkEvents implements AutoCloseable {
   private static final int NETLINK_ROUTE = 0;
   private static final int RTMGRP_LINK = 0x1;
   private static final int RTMGRP_IPV4_IFADDR = 0x10;
+  private static final int RTMGRP_IPV4_ROUTE = 0x40;
   private static final int RTMGRP_IPV6_IFADDR = 0x100;
+  private static final int RTMGRP_IPV6_ROUTE = 0x400;
+  /** Said when notifications were lost: anything may have changed. */
+  private static final RtnetlinkParser.Notified EVERYTHING = new RtnetlinkParser.Notified(true, true);
+  private static final RtnetlinkParser.Notified NOTHING = new RtnetlinkParser.Notified(false, false);
   private static final int BUFFER = 1 << 16;
 
   private final int fd;
@@ -48,57 +56,59 @@ final class RtnetlinkEvents implements AutoCloseable {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment addr = a.allocate(12, 4);
       addr.set(JAVA_SHORT, 0, (short) Libc.AF_NETLINK);
-      addr.set(JAVA_INT, 8, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR);
+      addr.set(JAVA_INT, 8, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE);
       if (Libc.bind(fd, addr, 12) < 0) {
         int errno = Libc.errno();
         events.close();
-        throw Libc.failure("bind(AF_NETLINK)", "to the link and address groups", errno);
+        throw Libc.failure("bind(AF_NETLINK)", "to the link, address and route groups", errno);
       }
     }
     return events;
   }
 
   /**
-   * Waits until the kernel reports a change, then reads every notification queued so far (one
-   * dump afterwards covers them all). Returns false once {@link #stop} was called. One thread only.
+   * Waits until the kernel reports a change that counts, then reads every notification queued so
+   * far (one dump afterwards covers them all) and says what changed; empty once {@link #stop} was
+   * called. One thread only.
    */
-  boolean awaitChange() throws IOException {
+  Optional<RtnetlinkParser.Notified> awaitChange() throws IOException {
     while (true) {
       switch (wait.await(fd, -1)) {
         case STOPPED -> {
-          return false;
+          return Optional.empty();
         }
         case TIMEOUT -> {
           continue; // a signal interrupted the wait
         }
         case READABLE -> { }
       }
-      if (drain()) {
-        return true;
+      RtnetlinkParser.Notified n = drain();
+      if (n.interfaces() || n.defaultRoutes()) {
+        return Optional.of(n);
       }
     }
   }
 
-  /** True when at least one notification (or a lost one: ENOBUFS) was read. */
-  private boolean drain() throws IOException {
-    boolean changed = false;
+  /** What the notifications queued now changed (everything, when some were lost: ENOBUFS). */
+  private RtnetlinkParser.Notified drain() throws IOException {
+    RtnetlinkParser.Notified seen = NOTHING;
     while (true) {
       long n = Libc.recvfrom(fd, buffer, BUFFER, Libc.MSG_DONTWAIT, MemorySegment.NULL, MemorySegment.NULL);
       if (n > 0) {
-        changed = true;
+        seen = seen.or(RtnetlinkParser.notified(buffer.asSlice(0, n).asByteBuffer().order(ByteOrder.nativeOrder())));
         continue;
       }
       if (n == 0) {
-        return changed;
+        return seen;
       }
       int errno = Libc.errno();
       switch (errno) {
         case Libc.EAGAIN -> {
-          return changed;
+          return seen;
         }
         case Libc.EINTR -> { }
         // The queue overflowed and notifications were lost: the dump that follows reads the truth.
-        case Libc.ENOBUFS -> changed = true;
+        case Libc.ENOBUFS -> seen = EVERYTHING;
         default -> throw Libc.failure("recvfrom", "interface notifications", errno);
       }
     }

@@ -19,6 +19,7 @@ import java.util.Map;
  * <p>Layouts: {@code nlmsghdr} len u32 @0, type u16 @4, flags u16 @6, seq u32 @8, pid u32 @12;
  * {@code ifinfomsg} family u8 @0, type u16 @2, index s32 @4, flags u32 @8, change u32 @12;
  * {@code ifaddrmsg} family u8 @0, prefixlen u8 @1, flags u8 @2, scope u8 @3, index u32 @4;
+ * {@code rtmsg} family u8 @0, dst_len u8 @1, src_len u8 @2, tos u8 @3, table u8 @4;
  * {@code rtattr} len u16, type u16, payload, padded to 4.
  */
 final class RtnetlinkParser {
@@ -27,6 +28,9 @@ final class RtnetlinkParser {
   static final int NLMSG_DONE = 3;
   static final int RTM_NEWLINK = 16;
   static final int RTM_NEWADDR = 20;
+  static final int RTM_NEWROUTE = 24;
+  static final int RTM_DELROUTE = 25;
+  static final int RT_TABLE_MAIN = 254;
   static final int IFF_UP = 0x1;
   static final int IFF_LOOPBACK = 0x8;
   static final int IFF_NOARP = 0x80;
@@ -86,6 +90,41 @@ final class RtnetlinkParser {
       buf.position(start + align(len));
     }
     return true;
+  }
+
+  /** What a batch of notifications changed: links or addresses, and the main table's default routes. */
+  record Notified(boolean interfaces, boolean defaultRoutes) {
+    Notified or(Notified o) {
+      return new Notified(interfaces || o.interfaces, defaultRoutes || o.defaultRoutes);
+    }
+  }
+
+  /**
+   * Reads one datagram of notifications ({@code buf}, position to limit). A route message counts
+   * only when it adds or removes a default route of the main table (the one /proc/net/route shows):
+   * some CNIs add a route for every pod, and those change nothing that is published. Malformed
+   * input ends the reading with what was seen so far; it never throws.
+   */
+  static Notified notified(ByteBuffer buf) {
+    boolean interfaces = false;
+    boolean defaults = false;
+    while (buf.remaining() >= 16) {
+      int start = buf.position();
+      int len = buf.getInt(start);
+      int type = buf.getShort(start + 4) & 0xffff;
+      if (len < 16 || len > buf.remaining()) {
+        break;
+      }
+      if (type == RTM_NEWROUTE || type == RTM_DELROUTE) {
+        if (len >= 16 + 5 && (buf.get(start + 17) & 0xff) == 0 && (buf.get(start + 20) & 0xff) == RT_TABLE_MAIN) {
+          defaults = true;
+        }
+      } else if (type != NLMSG_DONE && type != NLMSG_ERROR) {
+        interfaces = true;
+      }
+      buf.position(Math.min(buf.limit(), start + align(len)));
+    }
+    return new Notified(interfaces, defaults);
   }
 
   static Link link(ByteBuffer m) {

@@ -75,6 +75,37 @@ class NodeInterfacesNetnsTest {
   }
 
   @Test
+  void aDefaultRouteThatMovesIsReportedAndARouteToOneSubnetIsNot() throws Exception {
+    String why = Host.whyNoNamespaces();
+    Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
+    TestNetwork.sweep(TestNetwork.PREFIX + "ifrt-");
+    try (TestNetwork net = TestNetwork.create("ifrt")) {
+      String node = net.namespace("node");
+      String lan = net.namespace("lan");
+      net.veth(VethEnd.of(node, "lan0"), VethEnd.of(lan, "p-lan"));
+      net.address(node, "lan0", "198.51.100.11/24");
+      net.veth(VethEnd.of(node, "int0"), VethEnd.of(lan, "p-int"));
+      net.address(node, "int0", "203.0.113.11/24");
+      net.exec(node, Duration.ofSeconds(5), "ip", "route", "add", "default", "via", "198.51.100.1", "dev", "lan0").orThrow();
+
+      try (LinuxLayer2 l2 = LinuxLayer2.openIn(node, Layer2Config.defaults(), new Layer2Counters(), c -> { })) {
+        java.util.concurrent.atomic.AtomicInteger reported = new java.util.concurrent.atomic.AtomicInteger();
+        l2.onDefaultRoutesChanged(reported::incrementAndGet);
+        assertThat(l2.defaultRoutes()).isEqualTo(new DefaultRoutes(List.of("lan0"), List.of()));
+
+        // A pod's route (some CNIs add one per pod) is no news for the annotation.
+        net.exec(node, Duration.ofSeconds(5), "ip", "route", "add", "203.0.113.77/32", "dev", "int0").orThrow();
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> reported.get() == 0);
+
+        // The uplink moves to the internal link: a route change alone, no interface changes.
+        net.exec(node, Duration.ofSeconds(5), "ip", "route", "replace", "default", "via", "203.0.113.1", "dev", "int0").orThrow();
+        await().atMost(Duration.ofSeconds(5)).until(() -> reported.get() > 0);
+        assertThat(l2.defaultRoutes()).isEqualTo(new DefaultRoutes(List.of("int0"), List.of()));
+      }
+    }
+  }
+
+  @Test
   void aBondMemberNamesItsBond() throws Exception {
     String why = Host.whyNoNamespaces();
     Assumptions.assumeTrue(why == null, () -> "skipped: " + why);

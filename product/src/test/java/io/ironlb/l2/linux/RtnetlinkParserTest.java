@@ -61,6 +61,31 @@ class RtnetlinkParserTest {
     assertThat(l).singleElement().extracting(RtnetlinkParser.Link::index).isEqualTo(2);
   }
 
+  @Test
+  void notificationsCountLinksAddressesAndMainTableDefaultRoutesOnly() {
+    byte[] linkUp = link(0, 3, RtnetlinkParser.IFF_UP, "lan0", new byte[6], 0, "");
+    byte[] podRoute = route(RtnetlinkParser.RTM_NEWROUTE, 2, 32, RtnetlinkParser.RT_TABLE_MAIN);
+    byte[] defaultGone = route(RtnetlinkParser.RTM_DELROUTE, 10, 0, RtnetlinkParser.RT_TABLE_MAIN);
+    byte[] otherTableDefault = route(RtnetlinkParser.RTM_NEWROUTE, 2, 0, 100);
+
+    assertThat(RtnetlinkParser.notified(messages(podRoute, otherTableDefault))).isEqualTo(new RtnetlinkParser.Notified(false, false));
+    assertThat(RtnetlinkParser.notified(messages(podRoute, defaultGone))).isEqualTo(new RtnetlinkParser.Notified(false, true));
+    assertThat(RtnetlinkParser.notified(messages(linkUp))).isEqualTo(new RtnetlinkParser.Notified(true, false));
+    assertThat(RtnetlinkParser.notified(messages(addr(0, 2, 24, 3, new byte[] {(byte) 198, 51, 100, 11}), defaultGone)))
+        .isEqualTo(new RtnetlinkParser.Notified(true, true));
+    // A length past the datagram ends the reading with what was seen before it.
+    ByteBuffer cut = messages(defaultGone, linkUp);
+    cut.putInt(defaultGone.length, 4096);
+    assertThat(RtnetlinkParser.notified(cut)).isEqualTo(new RtnetlinkParser.Notified(false, true));
+  }
+
+  static byte[] route(int type, int family, int dstLen, int table) {
+    ByteBuffer body = ByteBuffer.allocate(12).order(ByteOrder.nativeOrder());
+    body.put((byte) family).put((byte) dstLen).put((byte) 0).put((byte) 0).put((byte) table).put((byte) 3).put((byte) 0)
+        .put((byte) 1).putInt(0);
+    return message(type, 0, body);
+  }
+
   static ByteBuffer messages(byte[]... ms) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] m : ms) {
