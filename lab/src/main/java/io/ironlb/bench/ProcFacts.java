@@ -70,14 +70,14 @@ final class ProcFacts {
   }
 
   /**
-   * What a thread is for, from its name: membership (JGroups and IronLB's membership thread), the
-   * data plane, the speaker's own worker, the Kubernetes client, metrics, the JVM's own threads,
-   * or other.
+   * What a thread is for, from its name ({@code comm}, cut at 15 characters): membership (JGroups and
+   * IronLB's membership and heartbeat threads), the data plane, the speaker's own worker, the
+   * Kubernetes client, metrics, the JVM's own threads, or other.
    */
   static String group(String threadName) {
     String n = threadName;
     if (n.startsWith("Timer runner") || n.startsWith("pd-bundler") || n.startsWith("Connection.") || n.startsWith("jgroups-")
-        || n.startsWith("ironlb-membersh") || n.startsWith("req-rsp-timeout") || n.startsWith("TcpServer") || n.startsWith("FD_SOCK")
+        || n.startsWith("ironlb-membersh") || n.startsWith("ironlb-heartbea") || n.startsWith("req-rsp-timeout") || n.startsWith("TcpServer") || n.startsWith("FD_SOCK")
         || n.startsWith("TQ-Bundler") || n.startsWith("ViewHandler") || n.startsWith("Merger") || n.startsWith("VERIFY_SUSPECT")) {
       return "membership";
     }
