@@ -879,6 +879,14 @@ public final class BenchReport {
     f.baseline().ifPresent(b -> b.cpu().forEach(c -> cpuRow(c, "before: ")));
     f.cpu().forEach(c -> cpuRow(c, ""));
     line();
+    f.wakeFloor().ifPresent(w -> {
+      line(String.format(Locale.ROOT, "The machine's floor (`WakeFloor`, before the labs): a thread that only waits 10 ms at a time, as the "
+          + "heartbeat thread does between heartbeats, costs %.1f µs of CPU per wake-up, %.2f%% of a core at 100 a second; with a UDP "
+          + "datagram sent and read back each time (one heartbeat out, one in), %.1f µs, %.2f%%. The speaker's idle CPU cannot go below "
+          + "that at the default heartbeat interval (10 ms) on this machine.", w.timerWakeMicros(), w.percentAt100Hz(w.timerWakeMicros()),
+          w.udpRoundMicros(), w.percentAt100Hz(w.udpRoundMicros())));
+      line();
+    });
   }
 
   private void cpuRow(BenchResults.CpuSample c, String label) {

@@ -87,11 +87,12 @@ record BenchResults(
 
   /**
    * {@code bench/footprint}'s result. {@code baseline}: an earlier result carried along for a
-   * before/after table. Older files lack the newer fields: they read as empty or zero.
+   * before/after table; {@code wakeFloor}: what waking up costs on the machine. Older files lack the
+   * newer fields: they read as empty or zero.
    */
   record Footprint(int labs, int nodes, int restartsPerNode, int settleSeconds, Map<String, String> jvmFlags, List<FootprintSample> samples,
       List<String> errors, int nmtLabs, int cpuSeconds, int services, int limitMiB, List<CpuSample> cpu, List<ServicesRun> servicesRuns,
-      Optional<Footprint> baseline) {
+      Optional<Footprint> baseline, Optional<WakeFloor.Floor> wakeFloor) {
 
     /** Samples that count for resident memory and ready time: not those of a JVM run with NMT (its own bookkeeping adds). */
     List<FootprintSample> headline() {
@@ -270,7 +271,9 @@ record BenchResults(
     Optional<Footprint> baseline = m.get("baseline") instanceof Map<?, ?> b ? Optional.of(footprint(map(b))) : Optional.empty();
     return new Footprint(integer(m, "labs"), integer(m, "nodes"), integer(m, "restartsPerNode"), integer(m, "settleSeconds"), flags, samples,
         list(m.get("errors")).stream().map(String::valueOf).toList(), integer(m, "nmtLabs"), integer(m, "cpuSeconds"), integer(m, "services"),
-        m.containsKey("limitMiB") ? integer(m, "limitMiB") : FootprintBench.METALLB_LIMIT_MIB, cpu, runs, baseline);
+        m.containsKey("limitMiB") ? integer(m, "limitMiB") : FootprintBench.METALLB_LIMIT_MIB, cpu, runs, baseline,
+        m.get("wakeFloor") instanceof Map<?, ?> w
+            ? Optional.of(new WakeFloor.Floor(dbl(map(w), "timerWakeMicros"), dbl(map(w), "udpRoundMicros"))) : Optional.empty());
   }
 
   private static Map<String, Long> longMap(Object o) {

@@ -140,6 +140,8 @@ public final class FootprintBench {
           + " [--restarts N] [--nodes N] [--settle S] [--cpu-seconds S] [--services N] [--baseline FILE] [--json FILE]");
     }
     String loadStart = LabFailover.loadAverage();
+    // Before any lab: what this machine charges for waking up at all, the floor of the speaker's idle CPU.
+    WakeFloor.Floor floor = WakeFloor.measure(Duration.ofSeconds(5));
     FootprintBench b = new FootprintBench(ironlb, state, prefix, nodes, Duration.ofSeconds(settleSeconds), cpuSeconds, services);
     System.out.printf(Locale.ROOT, "bench/footprint: %d labs (+%d with NMT) of %d nodes, %d restart(s) per speaker, %d s settling, "
         + "%d s idle CPU, %d Services; load average %s%n", labs, nmtLabs, nodes, restarts, settleSeconds, cpuSeconds, services, loadStart);
@@ -169,6 +171,7 @@ public final class FootprintBench {
     doc.put("samples", b.samples);
     doc.put("cpu", b.cpu);
     doc.put("servicesRuns", b.servicesRuns);
+    doc.put("wakeFloor", floor.json());
     if (baseline != null) {
       Map<String, Object> before = new LinkedHashMap<>(BenchResults.map(BenchJson.read(baseline)));
       before.remove("baseline");
