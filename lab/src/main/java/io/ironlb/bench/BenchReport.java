@@ -318,8 +318,8 @@ public final class BenchReport {
     targetRow("scale: new Service to first successful request, the others present", "p50" + at, created.map(v -> ms(p50(v))),
         "≤ 500 ms", created.map(v -> p50(v) <= 500));
     Optional<ScaleFailover> failover = sc.flatMap(Scale::failover);
-    targetRow("scale: mass failover, every IPv4 address of the killed speaker's node moved", "max over its addresses, client's neighbour "
-        + "entry" + failover.map(f -> " (" + f.ipv4() + ")").orElse("") + at,
+    targetRow("scale: mass failover, every IPv4 address of the killed speaker's node moved", "max over "
+        + failover.map(f -> "its " + f.ipv4() + " addresses").orElse("its addresses") + ", client's neighbour entry" + at,
         failover.map(f -> f.movedMs().length == 0 ? "none moved" : ms(Percentiles.of(f.movedMs(), 100))
             + (f.movedMs().length < f.ipv4() ? " (" + (f.ipv4() - f.movedMs().length) + " never moved)" : "")),
         "≤ 1 s", failover.map(f -> f.movedMs().length > 0 && f.movedMs().length >= f.ipv4() && Percentiles.of(f.movedMs(), 100) <= 1000));
@@ -619,12 +619,12 @@ public final class BenchReport {
     BenchResults.ScaleBurst b = sc.burst();
     line("From the burst's start:");
     line();
-    line(String.format(Locale.ROOT, "- the API server took the %,d objects in %s (%,d Services failed);", 2 * sc.services(),
-        ms(b.createMs()), b.createFailed()));
-    line(String.format(Locale.ROOT, "- every Service had an EXTERNAL-IP after %s (%,d of %,d);",
-        b.addressedMs() == null ? "—" : ms(b.addressedMs()), b.addressed(), sc.services()));
-    line(String.format(Locale.ROOT, "- every one was announced (a ServiceL2Status each) after %s (%,d of %,d)%s;",
-        b.announcedMs() == null ? "—" : ms(b.announcedMs()), b.announced(), sc.services(),
+    line(String.format(Locale.ROOT, "- the API server took the %,d objects (a Service and an EndpointSlice each) in %s; %,d Services "
+        + "failed;", 2 * sc.services(), ms(b.createMs()), b.createFailed()));
+    line(String.format(Locale.ROOT, "- with an EXTERNAL-IP: %,d of %,d Services, the last after %s;", b.addressed(), sc.services(),
+        b.addressedMs() == null ? "—" : ms(b.addressedMs())));
+    line(String.format(Locale.ROOT, "- announced (a ServiceL2Status each): %,d of %,d, the last after %s%s;", b.announced(), sc.services(),
+        b.announcedMs() == null ? "—" : ms(b.announcedMs()),
         b.addressedMs() == null || b.announcedMs() == null ? "" : ", " + ms(b.announcedMs() - b.addressedMs()) + " after the last address"));
     line("- per Service, from its address to its announcement: p50 " + ms(b.addressedToAnnouncedP50Ms()) + ", max "
         + ms(b.addressedToAnnouncedMaxMs()) + ".");
