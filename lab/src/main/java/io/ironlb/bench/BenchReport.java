@@ -140,7 +140,8 @@ public final class BenchReport {
         + "(a temporary folder), rendered by `io.ironlb.bench.BenchReport`. Contents: the machine and each step's status; the figures "
         + "against the targets of DESIGN.md §6; failover per fault for IronLB and keepalived (VRRPv2 with `advert_int 1`, VRRPv3 "
         + "with `advert_int 0.1`) with IronLB's figures as ratios of keepalived's, and a new Service's time to its first answer; "
-        + "a burst of Services (CPU and memory per process, a new Service among them, a mass failover); ARP reply latency against the kernel's and under a flood; the allocator at 10,000 (and 100,000) services; the "
+        + "a burst of Services (CPU and memory per process, a new Service among them, a mass failover); ARP reply latency against "
+        + "the kernel's and under a flood; the allocator at 10,000 (and 100,000) services; the "
         + "controller's and speaker's resident memory and start-up time; membership, when it was run. Percentiles are nearest-rank "
         + "(`io.ironlb.lab.Percentiles`, as every benchmark prints them) over the successful trials; failed trials are counted "
         + "beside them, not hidden. Lower is better everywhere; a ratio below 1× means IronLB took less time.");
