@@ -4,12 +4,16 @@ import io.ironlb.bench.BenchResults.AllocatorRun;
 import io.ironlb.bench.BenchResults.Creation;
 import io.ironlb.bench.BenchResults.Failover;
 import io.ironlb.bench.BenchResults.FootprintSample;
+import io.ironlb.bench.BenchResults.Scale;
+import io.ironlb.bench.BenchResults.ScaleFailover;
+import io.ironlb.bench.BenchResults.ScaleProcess;
 import io.ironlb.bench.BenchResults.Trial;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -116,6 +120,7 @@ public final class BenchReport {
     failover();
     soak();
     scaling();
+    scale();
     arp();
     allocator();
     footprint();
@@ -135,7 +140,8 @@ public final class BenchReport {
         + "(a temporary folder), rendered by `io.ironlb.bench.BenchReport`. Contents: the machine and each step's status; the figures "
         + "against the targets of DESIGN.md §6; failover per fault for IronLB and keepalived (VRRPv2 with `advert_int 1`, VRRPv3 "
         + "with `advert_int 0.1`) with IronLB's figures as ratios of keepalived's, and a new Service's time to its first answer; "
-        + "ARP reply latency against the kernel's and under a flood; the allocator at 10,000 (and 100,000) services; the "
+        + "a burst of Services (CPU and memory per process, a new Service among them, a mass failover); ARP reply latency against "
+        + "the kernel's and under a flood; the allocator at 10,000 (and 100,000) services; the "
         + "controller's and speaker's resident memory and start-up time; membership, when it was run. Percentiles are nearest-rank "
         + "(`io.ironlb.lab.Percentiles`, as every benchmark prints them) over the successful trials; failed trials are counted "
         + "beside them, not hidden. Lower is better everywhere; a ratio below 1× means IronLB took less time.");
@@ -159,7 +165,7 @@ public final class BenchReport {
     line();
     line("| step | status | time | note |");
     line("| --- | --- | --- | --- |");
-    for (String step : List.of("allocator", "arp", "membership", "failover", "soak", "scaling", "footprint")) {
+    for (String step : List.of("allocator", "arp", "membership", "failover", "soak", "scaling", "scale", "footprint")) {
       Optional<BenchResults.Step> s = r.step(step);
       String status = s.map(x -> switch (x.status()) {
         case "ok" -> hasResult(step) ? "ok" : "**missing** (no result file)";
@@ -185,6 +191,7 @@ public final class BenchReport {
       case "failover" -> !r.failover().isEmpty();
       case "soak" -> r.soak().isPresent();
       case "scaling" -> r.scaling().isPresent();
+      case "scale" -> r.scale().isPresent();
       default -> false;
     };
   }
@@ -231,6 +238,7 @@ public final class BenchReport {
         .map(f -> f.creation().stream().mapToLong(Creation::okMs).toArray());
     row("new Service to first successful request", "p50", created.map(v -> p50(v)), BenchReport::ms, "p50 < 1 s", x -> x < 1000,
         "≤ 500 ms", x -> x <= 500);
+    scaleTargets();
     Optional<long[]> arpOk = r.arp().map(a -> answered(a.ironlbNs()));
     Optional<long[]> flood = r.arp().filter(a -> a.flood() != null).map(a -> answered(a.flood().legitNs()));
     String arpMeasured = arpOk.map(v -> micros(Percentiles.of(v, 99))).orElse("missing")
@@ -291,6 +299,39 @@ public final class BenchReport {
       java.util.function.LongPredicate firstMet, String heading, java.util.function.LongPredicate headingMet) {
     line("| " + what + " | " + judged + " | " + value.map(format::apply).orElse("missing") + " | " + first + " | "
         + (first.isEmpty() ? "" : met(value.map(firstMet::test))) + " | " + heading + " | " + met(value.map(headingMet::test)) + " |");
+  }
+
+  /** Issue 12's targets, stated for 10,000 Services and judged at the size the scale step ran. */
+  private void scaleTargets() {
+    Optional<Scale> sc = r.scale();
+    String at = sc.map(s -> String.format(Locale.ROOT, ", at %,d Services", s.services())).orElse("");
+    Optional<ScaleProcess> worstCpu = sc.flatMap(s -> s.speakers().stream()
+        .max(Comparator.comparingDouble(ScaleProcess::perServiceMs)));
+    targetRow("scale: speaker CPU per Service event", "the busier speaker: CPU in the burst ÷ Services" + at,
+        worstCpu.map(p -> String.format(Locale.ROOT, "%.2f ms", p.perServiceMs())), "≤ 1 ms", worstCpu.map(p -> p.perServiceMs() <= 1));
+    Optional<Scale> announced = sc.filter(s -> s.burst().addressedMs() != null && s.burst().announcedMs() != null);
+    targetRow("scale: every Service announced once they have addresses", "last announced − last addressed" + at,
+        announced.map(s -> ms(s.burst().announcedMs() - s.burst().addressedMs())
+            + (s.everyAnnounced() ? "" : String.format(Locale.ROOT, " (only %,d announced)", s.burst().announced()))),
+        "≤ 30 s", announced.map(s -> s.everyAnnounced() && s.burst().announcedMs() - s.burst().addressedMs() <= 30_000));
+    Optional<long[]> created = sc.filter(s -> !s.newService().isEmpty())
+        .map(s -> s.newService().stream().mapToLong(Creation::okMs).toArray());
+    targetRow("scale: new Service to first successful request, the others present", "p50" + at, created.map(v -> ms(p50(v))),
+        "≤ 500 ms", created.map(v -> p50(v) <= 500));
+    Optional<ScaleFailover> failover = sc.flatMap(Scale::failover);
+    targetRow("scale: mass failover, every IPv4 address of the killed speaker's node moved", "max over "
+        + failover.map(f -> "its " + f.ipv4() + " addresses").orElse("its addresses") + ", client's neighbour entry" + at,
+        failover.map(f -> f.movedMs().length == 0 ? "none moved" : ms(Percentiles.of(f.movedMs(), 100))
+            + (f.movedMs().length < f.ipv4() ? " (" + (f.ipv4() - f.movedMs().length) + " never moved)" : "")),
+        "≤ 1 s", failover.map(f -> f.movedMs().length > 0 && f.movedMs().length >= f.ipv4() && Percentiles.of(f.movedMs(), 100) <= 1000));
+    Optional<Long> rss = sc.flatMap(s -> s.speakers().stream().map(ScaleProcess::rssKiB).max(Long::compare));
+    targetRow("scale: speaker resident memory, every Service present", "the larger speaker's VmRSS after the burst" + at,
+        rss.map(BenchReport::mib), "≤ 150 MiB", rss.map(k -> k <= 150 * 1024));
+  }
+
+  /** A row with a target to head for only (no first milestone). */
+  private void targetRow(String what, String judged, Optional<String> measured, String heading, Optional<Boolean> ok) {
+    line("| " + what + " | " + judged + " | " + measured.orElse("missing") + " |  |  | " + heading + " | " + met(ok) + " |");
   }
 
   private static String met(Optional<Boolean> ok) {
@@ -555,6 +596,113 @@ public final class BenchReport {
       }
       line();
     }
+  }
+
+  // ---- scale
+
+  private void scale() {
+    line("## Scale: a burst of Services");
+    line();
+    if (r.scale().isEmpty()) {
+      line(missing("scale"));
+      line();
+      return;
+    }
+    Scale sc = r.scale().get();
+    Map<String, String> load = sc.load();
+    line(String.format(Locale.ROOT, "`bench/scale/run` on a two-node lab of its own: %,d LoadBalancer Services, each with an EndpointSlice "
+        + "naming a node (%,d of them IPv4, the rest IPv6), created in one burst by %d writers at once on %d CPUs. Issue 12's targets are "
+        + "for 10,000 Services; `bench/run` runs `SCALE_SERVICES` (1,000 by default) because the lab's API server stand-in stalls near "
+        + "10,000. Load average at the start %s, at the burst %s, once all were announced %s, before the new Services %s, before the "
+        + "failover %s, at the end %s.", sc.services(), sc.ipv4(), sc.writers(), sc.cpus(), loadAt(load, "start"), loadAt(load, "burst"),
+        loadAt(load, "announced"), loadAt(load, "newService"), loadAt(load, "failover"), loadAt(load, "end")));
+    line();
+    BenchResults.ScaleBurst b = sc.burst();
+    line("From the burst's start:");
+    line();
+    line(String.format(Locale.ROOT, "- the API server took the %,d objects (a Service and an EndpointSlice each) in %s; %,d Services "
+        + "failed;", 2 * sc.services(), ms(b.createMs()), b.createFailed()));
+    line(String.format(Locale.ROOT, "- with an EXTERNAL-IP: %,d of %,d Services, the last after %s;", b.addressed(), sc.services(),
+        b.addressedMs() == null ? "—" : ms(b.addressedMs())));
+    line(String.format(Locale.ROOT, "- announced (a ServiceL2Status each): %,d of %,d, the last after %s%s;", b.announced(), sc.services(),
+        b.announcedMs() == null ? "—" : ms(b.announcedMs()),
+        b.addressedMs() == null || b.announcedMs() == null ? "" : ", " + ms(b.announcedMs() - b.addressedMs()) + " after the last address"));
+    line("- per Service, from its address to its announcement: p50 " + ms(b.addressedToAnnouncedP50Ms()) + ", max "
+        + ms(b.addressedToAnnouncedMaxMs()) + ".");
+    line();
+    processTable(sc);
+    newServices(sc);
+    sc.failover().ifPresentOrElse(this::massFailover, () -> {
+      line("Mass failover: not measured.");
+      line();
+    });
+    for (String e : sc.errors()) {
+      line("- not measured: " + e);
+    }
+    if (!sc.errors().isEmpty()) {
+      line();
+    }
+  }
+
+  private void processTable(Scale sc) {
+    double seconds = sc.processes().stream().mapToDouble(ScaleProcess::burstSeconds).max().orElse(0);
+    line(String.format(Locale.ROOT, "Per process (`apiserver` is the lab's stand-in for the Kubernetes API server). *Burst*: CPU "
+        + "(utime+stime from `/proc`) from just before the burst until every Service was announced (%.1f s); *per Service*: that ÷ "
+        + "%,d. *Idle*: %% of a core before the burst, nothing to do; *steady*: after it, every Service present. *Resident*: VmRSS "
+        + "after the steady period; *peak*: VmHWM. Thread names as `/proc` cuts them (15 characters).", seconds, sc.services()));
+    line();
+    line("| process | node | burst CPU | per Service | idle CPU | steady CPU | resident | peak | busiest threads in the burst (CPU ms) |");
+    line("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (ScaleProcess p : sc.processes()) {
+      line(String.format(Locale.ROOT, "| %s | %s | %.1f s | %.2f ms | %.1f %% | %.1f %% | %s | %s | %s |", p.process(),
+          p.node() == null ? "" : p.node(), p.burstCpuMs() / 1000.0, p.perServiceMs(), p.idleCpuPercent(), p.steadyCpuPercent(),
+          mib(p.rssKiB()), mib(p.peakKiB()), p.threads().entrySet().stream()
+              .map(e -> String.format(Locale.ROOT, "`%s` %,d", e.getKey(), e.getValue())).collect(Collectors.joining(", "))));
+    }
+    line();
+  }
+
+  private void newServices(Scale sc) {
+    if (sc.newService().isEmpty()) {
+      line("New Service among the others: not measured.");
+      line();
+      return;
+    }
+    long[] ip = sc.newService().stream().mapToLong(Creation::ipMs).toArray();
+    long[] ok = sc.newService().stream().mapToLong(Creation::okMs).toArray();
+    line(String.format(Locale.ROOT, "A new Service with the %,d present, one at a time: from its creation to its EXTERNAL-IP and to the "
+        + "first successful HTTP request from the client namespace.", sc.services()));
+    line();
+    line("| trials | EXTERNAL-IP p50 | max | first answer p50 | max |");
+    line("| --- | --- | --- | --- | --- |");
+    line("| " + ip.length + " | " + ms(p50(ip)) + " | " + ms(Percentiles.of(ip, 100)) + " | " + ms(p50(ok)) + " | "
+        + ms(Percentiles.of(ok, 100)) + " |");
+    line();
+  }
+
+  private void massFailover(ScaleFailover f) {
+    line(String.format(Locale.ROOT, "Mass failover: `kill -9` of the speaker on %s, which announced %,d addresses (%,d IPv4); %s took "
+        + "over. The client held a neighbour entry for each IPv4 address; ms from the kill:", f.node(), f.addresses(), f.ipv4(),
+        f.survivor()));
+    line();
+    line("| what | addresses | p50 | max |");
+    line("| --- | --- | --- | --- |");
+    spreadRow("IPv4 neighbour entry moved to the survivor", f.movedMs(), f.ipv4());
+    spreadRow("survivor's first gratuitous frame, IPv4", f.firstFrameIpv4Ms(), f.ipv4());
+    spreadRow("survivor's first gratuitous frame, IPv6", f.firstFrameIpv6Ms(), f.addresses() - f.ipv4());
+    line();
+    line(String.format(Locale.ROOT, "The survivor sent %,d gratuitous frames about them in %.1f s: %,.0f per second on average, %,d in "
+        + "the busiest second.", f.frames(), f.framesSeconds(), f.framesPerSecond(), f.peakFramesPerSecond()));
+    line();
+  }
+
+  private void spreadRow(String what, long[] ms, int of) {
+    line(String.format(Locale.ROOT, "| %s | %,d of %,d | %s |", what, ms.length, of,
+        ms.length == 0 ? "— | —" : ms(p50(ms)) + " | " + ms(Percentiles.of(ms, 100))));
+  }
+
+  private static String loadAt(Map<String, String> load, String phase) {
+    return load.containsKey(phase) ? loadAverage(load.get(phase)) : "?";
   }
 
   private static String bold(long n) {

@@ -29,6 +29,7 @@ record BenchResults(
     Optional<Membership> membership,
     Optional<Soak> soak,
     Optional<Soak> scaling,
+    Optional<Scale> scale,
     List<String> problems) {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -115,6 +116,37 @@ record BenchResults(
 
   record ServicesRun(int lab, int services, int announced, long announcedMs) {}
 
+  /**
+   * {@link ScaleBench}'s file ({@code scale.json}). {@code load}: the load average at each phase
+   * (start, burst, announced, newService, failover, end). {@code failover} is empty when no IPv4
+   * address was announced to fail over.
+   */
+  record Scale(int services, int ipv4, int writers, int cpus, Map<String, String> load, ScaleBurst burst, List<ScaleProcess> processes,
+      List<Creation> newService, Optional<ScaleFailover> failover, List<String> errors) {
+
+    /** Every Service that the API server took got an address and was announced. */
+    boolean everyAnnounced() {
+      long expected = services - burst.createFailed();
+      return burst.addressed() >= expected && burst.announced() >= expected;
+    }
+
+    List<ScaleProcess> speakers() {
+      return processes.stream().filter(p -> p.process().equals("speaker")).toList();
+    }
+  }
+
+  /** From the burst's start, ms. Null figures: no Service got that far. */
+  record ScaleBurst(long createMs, long createFailed, long addressed, long announced, Long addressedMs, Long announcedMs,
+      long addressedToAnnouncedP50Ms, long addressedToAnnouncedMaxMs) {}
+
+  /** One process of the scale lab; {@code node} is null but for a speaker; {@code threads}: CPU ms in the burst, busiest first. */
+  record ScaleProcess(String process, String node, long burstCpuMs, double burstSeconds, double perServiceMs, double idleCpuPercent,
+      double steadyCpuPercent, long rssKiB, long peakKiB, Map<String, Long> threads) {}
+
+  /** The mass failover: ms from the {@code kill -9}, sorted; {@code movedMs} has one entry per IPv4 entry that moved. */
+  record ScaleFailover(String node, String survivor, int ipv4, int addresses, long[] movedMs, long[] firstFrameIpv4Ms,
+      long[] firstFrameIpv6Ms, long frames, double framesSeconds, double framesPerSecond, long peakFramesPerSecond) {}
+
   record Membership(List<MembershipTable> tables, List<Map<String, Object>> load) {}
 
   record MembershipTable(String mode, String title, List<MembershipRow> rows) {}
@@ -168,6 +200,7 @@ record BenchResults(
         file(dir, "membership.json", problems).map(BenchResults::membership),
         file(dir, "soak.json", problems).map(BenchResults::soak),
         file(dir, "scaling.json", problems).map(BenchResults::soak),
+        file(dir, "scale.json", problems).map(BenchResults::scale),
         List.copyOf(problems));
   }
 
@@ -221,6 +254,26 @@ record BenchResults(
         lng(r, "lateHeartbeats"), map(r.get("gcPauses")), doubles(r.get("speakerCpuPercent")), map(r.get("keepalived")))).toList();
     return new Soak(dbl(m, "minutes"), integer(m, "lossPercent"), str(m, "heartbeatTimeout"), str(m, "lossNote"), map(m.get("allocation")),
         idle, runs, list(m.get("errors")).stream().map(String::valueOf).toList());
+  }
+
+  private static Scale scale(Map<String, Object> m) {
+    Map<String, String> load = new LinkedHashMap<>();
+    map(m.get("load")).forEach((k, v) -> load.put(k, String.valueOf(v)));
+    Map<String, Object> b = map(m.get("burst"));
+    ScaleBurst burst = new ScaleBurst(lng(b, "createMs"), lng(b, "createFailed"), lng(b, "addressed"), lng(b, "announced"),
+        optLong(b, "addressedMs"), optLong(b, "announcedMs"), lng(b, "addressedToAnnouncedP50Ms"), lng(b, "addressedToAnnouncedMaxMs"));
+    List<ScaleProcess> processes = list(m.get("processes")).stream().map(BenchResults::map).map(p -> new ScaleProcess(str(p, "process"),
+        str(p, "node"), lng(p, "burstCpuMs"), dbl(p, "burstSeconds"), dbl(p, "perServiceMs"), dbl(p, "idleCpuPercent"),
+        dbl(p, "steadyCpuPercent"), lng(p, "rssKiB"), lng(p, "peakKiB"), longMap(p.get("threads")))).toList();
+    List<Creation> created = list(m.get("newService")).stream().map(BenchResults::map)
+        .map(c -> new Creation(integer(c, "n"), lng(c, "ipMs"), lng(c, "okMs"))).toList();
+    Map<String, Object> f = map(m.get("failover"));
+    Map<String, Object> first = map(f.get("firstFrameMs"));
+    Optional<ScaleFailover> failover = f.isEmpty() ? Optional.empty() : Optional.of(new ScaleFailover(str(f, "node"), str(f, "survivor"),
+        integer(f, "ipv4"), integer(f, "addresses"), longs(f.get("movedMs")), longs(first.get("ipv4")), longs(first.get("ipv6")),
+        lng(f, "frames"), dbl(f, "framesSeconds"), dbl(f, "framesPerSecond"), lng(f, "peakFramesPerSecond")));
+    return new Scale(integer(m, "services"), integer(m, "ipv4"), integer(m, "writers"), integer(m, "cpus"), load, burst, processes, created,
+        failover, list(m.get("errors")).stream().map(String::valueOf).toList());
   }
 
   private static Map<String, Double> doubles(Object o) {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -179,6 +180,68 @@ class BenchReportTest {
   }
 
   @Test
+  void scaleTargetsAreJudgedOnTheBusierSpeakerAndEveryAddressMovedAtTheSizeThatRan() throws IOException {
+    String md = report(FIXTURE);
+    BenchResults.Scale sc = BenchResults.read(FIXTURE).scale().orElseThrow();
+    String at = String.format(Locale.ROOT, ", at %,d Services", sc.services());
+    assertThat(sc.services()).as("the fixture ran below the targets' 10,000").isEqualTo(1000);
+    // the speakers differ: one within 1 ms per Service and 150 MiB, the other not; the worse one decides
+    double cpu = sc.speakers().stream().mapToDouble(BenchResults.ScaleProcess::perServiceMs).max().orElseThrow();
+    long rss = sc.speakers().stream().mapToLong(BenchResults.ScaleProcess::rssKiB).max().orElseThrow();
+    assertThat(sc.speakers()).anyMatch(p -> p.perServiceMs() <= 1).anyMatch(p -> p.rssKiB() < rss);
+    assertThat(md).contains("| scale: speaker CPU per Service event | the busier speaker: CPU in the burst ÷ Services" + at + " | "
+        + String.format(Locale.ROOT, "%.2f ms", cpu) + " |  |  | ≤ 1 ms | " + (cpu <= 1 ? "met" : "**not met**") + " |");
+    assertThat(md).contains("| scale: speaker resident memory, every Service present | the larger speaker's VmRSS after the burst" + at
+        + " | " + String.format(Locale.ROOT, "%.0f MiB", rss / 1024.0) + " |  |  | ≤ 150 MiB | " + (rss <= 150 * 1024 ? "met" : "**not met**")
+        + " |");
+    long lastAnnounced = sc.burst().announcedMs() - sc.burst().addressedMs();
+    assertThat(md).contains("| scale: every Service announced once they have addresses | last announced − last addressed" + at + " | "
+        + BenchReport.ms(lastAnnounced) + " |  |  | ≤ 30 s | " + (lastAnnounced <= 30_000 ? "met" : "**not met**") + " |");
+    long firstAnswer = Percentiles.of(sc.newService().stream().mapToLong(BenchResults.Creation::okMs).toArray(), 50);
+    assertThat(md).contains("| scale: new Service to first successful request, the others present | p50" + at + " | "
+        + BenchReport.ms(firstAnswer) + " |  |  | ≤ 500 ms | " + (firstAnswer <= 500 ? "met" : "**not met**") + " |");
+    // one IPv4 entry never moved: the moved ones are within 1 s, yet not every address moved
+    BenchResults.ScaleFailover f = sc.failover().orElseThrow();
+    assertThat(f.movedMs()).hasSize(f.ipv4() - 1);
+    assertThat(Percentiles.of(f.movedMs(), 100)).isLessThanOrEqualTo(1000);
+    assertThat(md).contains("| scale: mass failover, every IPv4 address of the killed speaker's node moved | max over its " + f.ipv4()
+        + " addresses, client's neighbour entry" + at + " | " + BenchReport.ms(Percentiles.of(f.movedMs(), 100)) + " (1 never moved) |  |  "
+        + "| ≤ 1 s | **not met** |");
+    assertThat(md).contains("| scale | ok | 10 min 12 s |");
+  }
+
+  @Test
+  void theScaleSectionShowsTheBurstEachProcessTheNewServicesAndTheMassFailover() throws IOException {
+    String all = report(FIXTURE);
+    assertThat(all.indexOf("## More nodes")).isLessThan(all.indexOf("## Scale: a burst of Services"));
+    String md = all.substring(all.indexOf("## Scale: a burst of Services"), all.indexOf("## ARP reply latency"));
+    BenchResults.Scale sc = BenchResults.read(FIXTURE).scale().orElseThrow();
+    BenchResults.ScaleBurst b = sc.burst();
+    assertThat(md).contains("1,000 LoadBalancer Services", "(150 of them IPv4, the rest IPv6)", "by 16 writers",
+        "Load average at the start 1.37 2.20 2.53, at the burst 2.02 2.30 2.55, once all were announced 3.53 3.00 2.80");
+    assertThat(md).contains("- the API server took the 2,000 objects (a Service and an EndpointSlice each) in " + BenchReport.ms(b.createMs()))
+        .contains("- with an EXTERNAL-IP: 1,000 of 1,000 Services, the last after " + BenchReport.ms(b.addressedMs()) + ";")
+        .contains("- announced (a ServiceL2Status each): 1,000 of 1,000, the last after " + BenchReport.ms(b.announcedMs()) + ", "
+            + BenchReport.ms(b.announcedMs() - b.addressedMs()) + " after the last address;")
+        .contains("p50 " + BenchReport.ms(b.addressedToAnnouncedP50Ms()) + ", max " + BenchReport.ms(b.addressedToAnnouncedMaxMs()) + ".");
+    // a row per process: CPU in the burst, per Service, idle and steady, memory, the busiest threads
+    assertThat(md).contains("| apiserver |  | 105.6 s | 105.56 ms | 1.6 % | 18.1 % | 279 MiB | 279 MiB | `vert.x-eventloo` 64,330, ")
+        .contains("| speaker | spark-ba63 | 1.2 s | 1.24 ms | 3.8 % | 5.6 % | 148 MiB | 156 MiB | `-1650626168-poo` 2,750, ");
+    long[] ip = sc.newService().stream().mapToLong(BenchResults.Creation::ipMs).toArray();
+    long[] ok = sc.newService().stream().mapToLong(BenchResults.Creation::okMs).toArray();
+    assertThat(md).contains("| " + ok.length + " | " + BenchReport.ms(Percentiles.of(ip, 50)) + " | " + BenchReport.ms(Percentiles.of(ip, 100))
+        + " | " + BenchReport.ms(Percentiles.of(ok, 50)) + " | " + BenchReport.ms(Percentiles.of(ok, 100)) + " |");
+    BenchResults.ScaleFailover f = sc.failover().orElseThrow();
+    assertThat(md).contains("`kill -9` of the speaker on spark-ba63, which announced 12 addresses (8 IPv4); spark-2959 took over")
+        .contains("| IPv4 neighbour entry moved to the survivor | 7 of 8 | " + BenchReport.ms(Percentiles.of(f.movedMs(), 50)) + " | "
+            + BenchReport.ms(Percentiles.of(f.movedMs(), 100)) + " |")
+        .contains("| survivor's first gratuitous frame, IPv6 | 4 of 4 | " + BenchReport.ms(Percentiles.of(f.firstFrameIpv6Ms(), 50)) + " | "
+            + BenchReport.ms(Percentiles.of(f.firstFrameIpv6Ms(), 100)) + " |")
+        .contains("40 gratuitous frames about them in 0.8 s: 50 per second on average, 40 in the busiest second.")
+        .contains("- not measured: mass failover: 1 of 8 IPv4 neighbour entries never moved within 120 s");
+  }
+
+  @Test
   void aFailedStepAndAMissingFileAreReportedAsMissingNotDropped() throws IOException {
     Path results = tmp.resolve("results");
     Files.createDirectories(results);
@@ -190,6 +253,7 @@ class BenchReportTest {
     Files.delete(results.resolve("arp.json"));
     Files.delete(results.resolve("failover-keepalived-vrrp2-cut.json"));
     Files.delete(results.resolve("allocator.json"));
+    Files.delete(results.resolve("scale.json"));
     Files.writeString(results.resolve("steps.tsv"), "allocator\tok\t12\t\narp\tfailed\t3\texit 2, see arp.log\n"
         + "membership\tskipped\t0\tMEMBERSHIP=1 runs it\nfailover\tok\t600\t\n");
     String md = report(results);
@@ -200,6 +264,8 @@ class BenchReportTest {
     assertThat(section(md, BenchReport.FIGURES.get(1))).contains("| keepalived VRRPv2, advert_int 1 | **missing** |")
         .doesNotContain("timeline-cut-keepalived-vrrp2.png");
     assertThat(md).contains("| ARP reply latency | p99 (under a flood: the legit client's p99) | missing | p99 < 1 ms | — |");
+    assertThat(md).contains("| scale | **missing** (not recorded) |").contains("## Scale: a burst of Services\n\n**Missing**: no result file.")
+        .contains("| scale: speaker CPU per Service event | the busier speaker: CPU in the burst ÷ Services | missing |  |  | ≤ 1 ms | — |");
   }
 
   @Test
