@@ -119,10 +119,11 @@ record BenchResults(
   /**
    * {@link ScaleBench}'s file ({@code scale.json}). {@code load}: the load average at each phase
    * (start, burst, announced, newService, failover, end). {@code failover} is empty when no IPv4
-   * address was announced to fail over.
+   * address was announced to fail over. {@code newServiceNeighbourMs}: for the new Services whose
+   * trial saw it, creation to the client's neighbour entry holding the announcer's MAC.
    */
   record Scale(int services, int ipv4, int writers, int cpus, Map<String, String> load, ScaleBurst burst, List<ScaleProcess> processes,
-      List<Creation> newService, Optional<ScaleFailover> failover, List<String> errors) {
+      List<Creation> newService, long[] newServiceNeighbourMs, Optional<ScaleFailover> failover, List<String> errors) {
 
     /** Every Service that the API server took got an address and was announced. */
     boolean everyAnnounced() {
@@ -272,8 +273,10 @@ record BenchResults(
     Optional<ScaleFailover> failover = f.isEmpty() ? Optional.empty() : Optional.of(new ScaleFailover(str(f, "node"), str(f, "survivor"),
         integer(f, "ipv4"), integer(f, "addresses"), longs(f.get("movedMs")), longs(first.get("ipv4")), longs(first.get("ipv6")),
         lng(f, "frames"), dbl(f, "framesSeconds"), dbl(f, "framesPerSecond"), lng(f, "peakFramesPerSecond")));
+    long[] neighbour = list(m.get("newService")).stream().map(BenchResults::map).filter(c -> c.get("neighbourMs") instanceof Number)
+        .mapToLong(c -> lng(c, "neighbourMs")).toArray();
     return new Scale(integer(m, "services"), integer(m, "ipv4"), integer(m, "writers"), integer(m, "cpus"), load, burst, processes, created,
-        failover, list(m.get("errors")).stream().map(String::valueOf).toList());
+        neighbour, failover, list(m.get("errors")).stream().map(String::valueOf).toList());
   }
 
   private static Map<String, Double> doubles(Object o) {
