@@ -5,10 +5,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -161,7 +163,7 @@ record BenchResults(
   /** The run of {@code target} and {@code mode} on the smallest lab (the larger ones are the scaling step's). */
   Optional<Failover> failover(String target, String mode) {
     return failover.stream().filter(f -> f.target().equals(target) && f.mode().equals(mode))
-        .min(java.util.Comparator.comparingInt(Failover::nodes));
+        .min(Comparator.comparingInt(Failover::nodes));
   }
 
   /** The run of {@code target} and {@code mode} on a lab of {@code nodes} nodes. */
@@ -280,7 +282,7 @@ record BenchResults(
   }
 
   private static Map<String, Double> doubles(Object o) {
-    Map<String, Double> out = new java.util.TreeMap<>();
+    Map<String, Double> out = new TreeMap<>();
     map(o).forEach((k, v) -> {
       if (v instanceof Number n) {
         out.put(k, n.doubleValue());
