@@ -3,6 +3,7 @@ package io.ironlb.k8s;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.ironlb.model.ServiceKey;
@@ -82,14 +83,24 @@ public final class ServiceL2StatusWriter {
     // on the mock API server).
     ServiceL2Status.Status status = new ServiceL2Status.Status(node, key.name(), key.namespace(),
         interfaces.stream().map(ServiceL2Status.Interface::new).toList());
-    client.resources(ServiceL2Status.class).inNamespace(namespace).withName(name).subresource("status")
+    unread(client, namespace, name).subresource("status")
         .patch(PatchContext.of(PatchType.JSON), json(List.of(Map.of("op", "add", "path", "/status", "value", status))));
   }
 
   /** A merge patch of the labels map: the three keys are set, any other label is left alone. */
   private void relabel(String name, Map<String, String> labels) {
-    client.resources(ServiceL2Status.class).inNamespace(namespace).withName(name)
-        .patch(PatchContext.of(PatchType.JSON_MERGE), json(Map.of("metadata", Map.of("labels", labels))));
+    unread(client, namespace, name).patch(PatchContext.of(PatchType.JSON_MERGE), json(Map.of("metadata", Map.of("labels", labels))));
+  }
+
+  /**
+   * The object {@code name} for a patch that sends one request. fabric8's {@code patch(context, String)}
+   * on {@code withName(name)} first GETs the object (and fails with that GET's 404); given an item
+   * that names it, it sends the PATCH alone.
+   */
+  public static Resource<ServiceL2Status> unread(KubernetesClient client, String namespace, String name) {
+    ServiceL2Status named = new ServiceL2Status();
+    named.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    return client.resources(ServiceL2Status.class).inNamespace(namespace).resource(named);
   }
 
   private String json(Object value) {

@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.ironlb.announce.ConflictMark;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IpConflictAnnotation;
-import io.ironlb.k8s.ServiceL2Status;
 import io.ironlb.k8s.ServiceL2StatusWriter;
 import io.ironlb.k8s.SpeakerJoinedAnnotation;
 import io.ironlb.k8s.VerifiedAnnotation;
@@ -84,8 +83,7 @@ final class ApiWrites implements AutoCloseable {
       String patch = client.getKubernetesSerialization().asJson(Map.of("metadata", Map.of("annotations",
           Map.of(VerifiedAnnotation.KEY, VerifiedAnnotation.format(new VerifiedAnnotation.Verified(owner, by, at))))));
       try {
-        client.resources(ServiceL2Status.class).inNamespace(namespace).withName(ServiceL2StatusWriter.name(key))
-            .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        ServiceL2StatusWriter.unread(client, namespace, ServiceL2StatusWriter.name(key)).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
       } catch (KubernetesClientException e) {
         if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
           throw e;
