@@ -55,9 +55,11 @@ public final class ServiceL2StatusWriter {
   /**
    * Makes the object say that this node announces {@code key} on {@code interfaces}, without a read
    * first: the informer's copy ({@code cached}) tells whether it exists and with which labels. A
-   * create that finds it there after all (the copy lags) relabels it. Two requests for a first
-   * announcement (create, status), one or two for a takeover (labels if they name another node,
-   * status); reading first cost two more, on every announcement of a burst.
+   * create that finds it there after all (the copy lags a create) relabels it; a patch that finds it
+   * gone (the copy lags a delete, or the informer stopped hearing) creates it, so a stale copy costs
+   * a request, never the write. Two requests for a first announcement (create, status), one or two
+   * for a takeover (labels if they name another node, status); reading first cost two more, on
+   * every announcement of a burst.
    */
   public void write(ServiceKey key, List<String> interfaces) {
     String name = name(key);
@@ -65,26 +67,47 @@ public final class ServiceL2StatusWriter {
         "metallb.io/service-namespace", key.namespace());
     ServiceL2Status existing = cached.apply(name);
     if (existing == null) {
-      ServiceL2Status desired = new ServiceL2Status();
-      desired.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).withLabels(labels).build());
-      try {
-        client.resources(ServiceL2Status.class).inNamespace(namespace).resource(desired).create();
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-          throw e;
-        }
-        relabel(name, labels);
-      }
+      create(name, labels);
     } else if (!labels.equals(existing.getMetadata().getLabels())) {
-      relabel(name, labels);
+      createIfGone(() -> relabel(name, labels), name, labels);
     }
     // Status is a subresource: a real API server ignores it on create and update. A JSON Patch
     // "add" replaces /status whether it is there or not (a merge patch appends to the interface list
     // on the mock API server).
     ServiceL2Status.Status status = new ServiceL2Status.Status(node, key.name(), key.namespace(),
         interfaces.stream().map(ServiceL2Status.Interface::new).toList());
-    unread(client, namespace, name).subresource("status")
-        .patch(PatchContext.of(PatchType.JSON), json(List.of(Map.of("op", "add", "path", "/status", "value", status))));
+    String patch = json(List.of(Map.of("op", "add", "path", "/status", "value", status)));
+    Runnable writeStatus = () -> unread(client, namespace, name).subresource("status").patch(PatchContext.of(PatchType.JSON), patch);
+    if (createIfGone(writeStatus, name, labels)) {
+      writeStatus.run();
+    }
+  }
+
+  private void create(String name, Map<String, String> labels) {
+    ServiceL2Status desired = new ServiceL2Status();
+    desired.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).withLabels(labels).build());
+    try {
+      client.resources(ServiceL2Status.class).inNamespace(namespace).resource(desired).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+      relabel(name, labels);
+    }
+  }
+
+  /** Runs {@code patch}; when the object is not there, creates it instead and says so (true). */
+  private boolean createIfGone(Runnable patch, String name, Map<String, String> labels) {
+    try {
+      patch.run();
+      return false;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+        throw e;
+      }
+      create(name, labels);
+      return true;
+    }
   }
 
   /** A merge patch of the labels map: the three keys are set, any other label is left alone. */
