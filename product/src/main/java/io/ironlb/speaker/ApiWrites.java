@@ -4,16 +4,19 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.ironlb.announce.ConflictMark;
 import io.ironlb.k8s.EventRecorder;
 import io.ironlb.k8s.IpConflictAnnotation;
-import io.ironlb.k8s.ServiceL2Status;
 import io.ironlb.k8s.ServiceL2StatusWriter;
 import io.ironlb.k8s.SpeakerJoinedAnnotation;
 import io.ironlb.k8s.VerifiedAnnotation;
 import io.ironlb.k8s.Writes;
 import io.ironlb.model.ServiceKey;
 import io.ironlb.model.Vip;
+import java.net.HttpURLConnection;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,17 +74,20 @@ final class ApiWrites implements AutoCloseable {
     run("delete ServiceL2Status of " + key, () -> statuses.deleteIfMine(key));
   }
 
-  /** Notes on the ServiceL2Status that {@code by} saw {@code owner} answer; nothing when the object is not there (yet). */
+  /**
+   * Notes on the ServiceL2Status that {@code by} saw {@code owner} answer: one merge patch of the
+   * annotation, no read first; nothing when the object is not there (yet).
+   */
   void recordVerified(ServiceKey key, String owner, String by, Instant at) {
     run("verification note on ServiceL2Status of " + key, () -> {
-      var status = client.resources(ServiceL2Status.class).inNamespace(namespace).withName(ServiceL2StatusWriter.name(key));
-      if (status.get() != null) {
-        status.edit(s -> {
-          Map<String, String> a = new LinkedHashMap<>(s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations());
-          a.put(VerifiedAnnotation.KEY, VerifiedAnnotation.format(new VerifiedAnnotation.Verified(owner, by, at)));
-          s.getMetadata().setAnnotations(a);
-          return s;
-        });
+      String patch = client.getKubernetesSerialization().asJson(Map.of("metadata", Map.of("annotations",
+          Map.of(VerifiedAnnotation.KEY, VerifiedAnnotation.format(new VerifiedAnnotation.Verified(owner, by, at))))));
+      try {
+        ServiceL2StatusWriter.unread(client, namespace, ServiceL2StatusWriter.name(key)).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+          throw e;
+        }
       }
     });
   }

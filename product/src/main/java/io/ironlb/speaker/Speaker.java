@@ -120,7 +120,7 @@ public final class Speaker implements AutoCloseable {
     this.core = new SpeakerCore(config.core());
     this.informers = new SpeakerInformers(client, config.namespace(), config.loadBalancerClass(), config.drainCordoned(),
         config.ignoreExcludeLb());
-    this.api = new ApiWrites(client, config.namespace(), events, new ServiceL2StatusWriter(client, config.namespace(), config.nodeName()));
+    this.api = new ApiWrites(client, config.namespace(), events, new ServiceL2StatusWriter(client, config.namespace(), config.nodeName(), informers::cachedStatus));
     this.actions = new SpeakerActions(config.nodeName(), layer2, api, metrics, informers, e -> core.step(e, clock.instant()),
         e -> execute(() -> step(e)), this::recheckAt);
   }

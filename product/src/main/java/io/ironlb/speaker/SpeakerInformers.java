@@ -67,7 +67,7 @@ final class SpeakerInformers implements AutoCloseable {
   private SharedIndexInformer<Node> nodes;
   private SharedIndexInformer<IPAddressPool> pools;
   private SharedIndexInformer<L2Advertisement> advertisements;
-  private SharedIndexInformer<ServiceL2Status> statuses;
+  private volatile SharedIndexInformer<ServiceL2Status> statuses; // read by the API writer thread too
 
   SpeakerInformers(KubernetesClient client, String namespace, String loadBalancerClass, boolean drainCordoned, boolean ignoreExcludeLb) {
     this.client = client;
@@ -193,6 +193,12 @@ final class SpeakerInformers implements AutoCloseable {
 
   List<L2Advertisement> advertisements() {
     return advertisements.getStore().list();
+  }
+
+  /** The informer's copy of the ServiceL2Status named {@code name}; null when it has none or has not started. */
+  ServiceL2Status cachedStatus(String name) {
+    SharedIndexInformer<ServiceL2Status> s = statuses;
+    return s == null ? null : s.getStore().getByKey(namespace + "/" + name);
   }
 
   /** The ServiceL2Status named {@code name}, as the core must hear of it. */

@@ -70,9 +70,9 @@ class RbacMatchesCodeTest {
       new Use(SPEAKER, "watch metallb.io/l2advertisements", "Speaker.start: L2Advertisement informer"),
       new Use(SPEAKER, "list metallb.io/servicel2statuses", "Speaker.start: ServiceL2Status informer (who announced before)"),
       new Use(SPEAKER, "watch metallb.io/servicel2statuses", "Speaker.start: ServiceL2Status informer"),
-      new Use(SPEAKER, "get metallb.io/servicel2statuses", "ServiceL2StatusWriter.write and deleteIfMine"),
+      new Use(SPEAKER, "get metallb.io/servicel2statuses", "ServiceL2StatusWriter.deleteIfMine"),
       new Use(SPEAKER, "create metallb.io/servicel2statuses", "ServiceL2StatusWriter.write: first announcement"),
-      new Use(SPEAKER, "patch metallb.io/servicel2statuses", "ServiceL2StatusWriter.write: labels of an object taken over"),
+      new Use(SPEAKER, "patch metallb.io/servicel2statuses", "ServiceL2StatusWriter.write: labels of an object taken over; ApiWrites.recordVerified"),
       new Use(SPEAKER, "patch metallb.io/servicel2statuses/status", "ServiceL2StatusWriter.write: node and interfaces"),
       new Use(SPEAKER, "delete metallb.io/servicel2statuses", "ServiceL2StatusWriter.deleteIfMine: on withdrawal"),
       new Use(SPEAKER, "create events", "EventRecorder.write: nodeAssigned, announceFailed, IPConflict"));
