@@ -10,13 +10,10 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.ironlb.testing.MockCluster;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The controller's Service writes: one PATCH per field that differs, never a read, never the same write twice. */
@@ -30,7 +27,7 @@ class AssignmentWriterTest {
             .withConfig(new ConfigBuilder(cluster.client().getConfiguration()).withUserAgent(AGENT).build()).build()) {
       Service cached = cluster.create(MockCluster.loadBalancer("default", "web").build());
       AssignmentWriter writer = new AssignmentWriter(client);
-      drain(cluster);
+      cluster.takeRequests(AGENT);
 
       assertThat(writer.write(cached, List.of("198.51.100.200"), "lan-pool").requests()).isEqualTo(2);
       // A second reconcile before the informer has the write: the same copy, the same decision.
@@ -45,7 +42,7 @@ class AssignmentWriterTest {
       assertThat(MockCluster.ingress(cleared)).isEmpty();
       assertThat(cleared.getMetadata().getAnnotations()).doesNotContainKey(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL);
 
-      assertThat(drain(cluster)).containsExactly(
+      assertThat(cluster.takeRequests(AGENT)).containsExactly(
           "PATCH /api/v1/namespaces/default/services/web/status", "PATCH /api/v1/namespaces/default/services/web",
           "PATCH /api/v1/namespaces/default/services/web/status", "PATCH /api/v1/namespaces/default/services/web");
     }
@@ -70,7 +67,7 @@ class AssignmentWriterTest {
         @Override
         public void onClose(WatcherException cause) {}
       })) {
-        drain(cluster);
+        cluster.takeRequests(AGENT);
         assertThat(writer.write(cached, List.of("198.51.100.200"), "lan-pool").requests()).isEqualTo(2);
         await().atMost(Duration.ofSeconds(5)).until(() -> echoes.size() == 2);
       }
@@ -78,23 +75,12 @@ class AssignmentWriterTest {
       Service between = echoes.getFirst();
       assertThat(MockCluster.ingress(between)).containsExactly("198.51.100.200");
       assertThat(between.getMetadata().getAnnotations()).doesNotContainKey(MetalLb.ANNOTATION_ALLOCATED_FROM_POOL);
-      drain(cluster);
+      cluster.takeRequests(AGENT);
       // The writer that wrote both knows the annotation is on its way and sends nothing.
       assertThat(writer.write(between, List.of("198.51.100.200"), "lan-pool").requests()).isZero();
       // One that did not (a restarted controller) completes it.
       assertThat(new AssignmentWriter(client).write(between, List.of("198.51.100.200"), "lan-pool").requests()).isEqualTo(1);
-      assertThat(drain(cluster)).containsExactly("PATCH /api/v1/namespaces/default/services/web");
+      assertThat(cluster.takeRequests(AGENT)).containsExactly("PATCH /api/v1/namespaces/default/services/web");
     }
-  }
-
-  private static List<String> drain(MockCluster cluster) throws InterruptedException {
-    List<String> out = new ArrayList<>();
-    RecordedRequest r;
-    while ((r = cluster.server().takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
-      if (AGENT.equals(r.getHeader("User-Agent"))) {
-        out.add(r.getMethod() + " " + r.getPath());
-      }
-    }
-    return out;
   }
 }

@@ -12,17 +12,14 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.ironlb.testing.MockCluster;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The ConfigurationState a process keeps, against the mock API server, as MetalLB's processes write theirs. */
@@ -92,7 +89,7 @@ class ConfigurationStateReporterTest {
         before.report(List.of("IPAddressPool a: bad"));
         await().atMost(SOON).until(before::settled);
       }
-      drain(cluster, agent);
+      cluster.takeRequests(agent);
       try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build(); var reporter = controller(client)) {
         for (int i = 0; i < 50; i++) {
           reporter.report(List.of());
@@ -102,7 +99,7 @@ class ConfigurationStateReporterTest {
 
         assertThat(read(cluster, "controller").getStatus().result()).isEqualTo("Valid");
         // A restarted process: one create (refused, 409: the object is there) and one status patch, however often it reports.
-        assertThat(drain(cluster, agent)).containsExactly(
+        assertThat(cluster.takeRequests(agent)).containsExactly(
             "POST /apis/metallb.io/v1beta1/namespaces/metallb-system/configurationstates",
             "PATCH /apis/metallb.io/v1beta1/namespaces/metallb-system/configurationstates/controller/status");
       }
@@ -137,16 +134,5 @@ class ConfigurationStateReporterTest {
         server.destroy();
       }
     }
-  }
-
-  private static List<String> drain(MockCluster cluster, String agent) throws InterruptedException {
-    List<String> out = new ArrayList<>();
-    RecordedRequest r;
-    while ((r = cluster.server().takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
-      if (agent.equals(r.getHeader("User-Agent"))) {
-        out.add(r.getMethod() + " " + r.getPath());
-      }
-    }
-    return out;
   }
 }

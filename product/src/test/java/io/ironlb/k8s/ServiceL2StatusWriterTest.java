@@ -6,14 +6,11 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.ironlb.model.ServiceKey;
 import io.ironlb.testing.MockCluster;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The speaker's ServiceL2Status writes: decided from the informer's copy, one request each, never a read. */
@@ -27,11 +24,11 @@ class ServiceL2StatusWriterTest {
   void aFirstAnnouncementIsACreateAndAStatusPatch() throws Exception {
     try (MockCluster cluster = new MockCluster(); KubernetesClient client = client(cluster)) {
       Map<String, ServiceL2Status> cache = new HashMap<>();
-      drain(cluster);
+      cluster.takeRequests(AGENT);
 
       new ServiceL2StatusWriter(client, NS, "n1", cache::get).write(WEB, List.of("eth0"));
 
-      assertThat(drain(cluster)).containsExactly("POST " + PATH, "PATCH " + PATH + "/l2-default-web/status");
+      assertThat(cluster.takeRequests(AGENT)).containsExactly("POST " + PATH, "PATCH " + PATH + "/l2-default-web/status");
       ServiceL2Status s = stored(cluster);
       assertThat(s.getStatus().node()).isEqualTo("n1");
       assertThat(s.getStatus().interfaces()).containsExactly(new ServiceL2Status.Interface("eth0"));
@@ -44,11 +41,11 @@ class ServiceL2StatusWriterTest {
     try (MockCluster cluster = new MockCluster(); KubernetesClient client = client(cluster)) {
       new ServiceL2StatusWriter(cluster.client(), NS, "n1", name -> null).write(WEB, List.of("eth0", "eth1"));
       ServiceL2Status previous = stored(cluster);
-      drain(cluster);
+      cluster.takeRequests(AGENT);
 
       new ServiceL2StatusWriter(client, NS, "n2", name -> previous).write(WEB, List.of("eth2"));
 
-      assertThat(drain(cluster)).containsExactly("PATCH " + PATH + "/l2-default-web", "PATCH " + PATH + "/l2-default-web/status");
+      assertThat(cluster.takeRequests(AGENT)).containsExactly("PATCH " + PATH + "/l2-default-web", "PATCH " + PATH + "/l2-default-web/status");
       ServiceL2Status s = stored(cluster);
       assertThat(s.getStatus().node()).isEqualTo("n2");
       assertThat(s.getStatus().interfaces()).containsExactly(new ServiceL2Status.Interface("eth2"));
@@ -62,14 +59,14 @@ class ServiceL2StatusWriterTest {
       ServiceL2Status gone = new ServiceL2Status();
       gone.setMetadata(new ObjectMetaBuilder().withName("l2-default-web").withNamespace(NS)
           .withLabels(Map.of("metallb.io/node", "n1", "metallb.io/service-name", "web", "metallb.io/service-namespace", "default")).build());
-      drain(cluster);
+      cluster.takeRequests(AGENT);
 
       // The informer lags a delete (or stopped hearing while the API server was away): the status
       // patch finds nothing, and the object is created and written at once, not left to a retry
       // that would meet the same stale copy.
       new ServiceL2StatusWriter(client, NS, "n1", name -> gone).write(WEB, List.of("eth0"));
 
-      assertThat(drain(cluster)).containsExactly("PATCH " + PATH + "/l2-default-web/status", "POST " + PATH,
+      assertThat(cluster.takeRequests(AGENT)).containsExactly("PATCH " + PATH + "/l2-default-web/status", "POST " + PATH,
           "PATCH " + PATH + "/l2-default-web/status");
       assertThat(stored(cluster).getStatus().node()).isEqualTo("n1");
     }
@@ -81,11 +78,11 @@ class ServiceL2StatusWriterTest {
       ServiceL2Status gone = new ServiceL2Status();
       gone.setMetadata(new ObjectMetaBuilder().withName("l2-default-web").withNamespace(NS)
           .withLabels(Map.of("metallb.io/node", "n1", "metallb.io/service-name", "web", "metallb.io/service-namespace", "default")).build());
-      drain(cluster);
+      cluster.takeRequests(AGENT);
 
       new ServiceL2StatusWriter(client, NS, "n2", name -> gone).write(WEB, List.of("eth2"));
 
-      assertThat(drain(cluster)).containsExactly("PATCH " + PATH + "/l2-default-web", "POST " + PATH,
+      assertThat(cluster.takeRequests(AGENT)).containsExactly("PATCH " + PATH + "/l2-default-web", "POST " + PATH,
           "PATCH " + PATH + "/l2-default-web/status");
       ServiceL2Status s = stored(cluster);
       assertThat(s.getStatus().node()).isEqualTo("n2");
@@ -99,16 +96,5 @@ class ServiceL2StatusWriterTest {
 
   private static ServiceL2Status stored(MockCluster cluster) {
     return cluster.client().resources(ServiceL2Status.class).inNamespace(NS).withName("l2-default-web").get();
-  }
-
-  private static List<String> drain(MockCluster cluster) throws InterruptedException {
-    List<String> out = new ArrayList<>();
-    RecordedRequest r;
-    while ((r = cluster.server().takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
-      if (AGENT.equals(r.getHeader("User-Agent"))) {
-        out.add(r.getMethod() + " " + r.getPath());
-      }
-    }
-    return out;
   }
 }

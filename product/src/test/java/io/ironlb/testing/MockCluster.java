@@ -12,14 +12,17 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.ironlb.k8s.IPAddressPool;
 import io.ironlb.k8s.IPAddressPoolSpec;
 import io.ironlb.k8s.IronLbCrds;
 import io.ironlb.model.IpText;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * fabric8's mock API server in CRUD mode with the MetalLB CRDs registered: the one stand-in the
@@ -52,6 +55,22 @@ public final class MockCluster implements AutoCloseable {
   /** The mock server itself, e.g. to read back the requests a component made ({@code takeRequest}). */
   public KubernetesMockServer server() {
     return server;
+  }
+
+  /**
+   * Takes every request the server has recorded and returns those sent with User-Agent
+   * {@code agent}, as "METHOD PATH", oldest first: what one component asked of the API server
+   * (a test gives the component a client of its own with that agent).
+   */
+  public List<String> takeRequests(String agent) throws InterruptedException {
+    List<String> out = new ArrayList<>();
+    RecordedRequest r;
+    while ((r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+      if (agent.equals(r.getHeader("User-Agent"))) {
+        out.add(r.getMethod() + " " + r.getPath());
+      }
+    }
+    return out;
   }
 
   /** Registers the project's own CRD manifests, so the code meets the same definitions as on a cluster. */
