@@ -209,7 +209,7 @@ public final class SpeakerCommand implements Callable<Integer> {
       steps.done("nodeInformer");
       Membership membership = new JGroupsMembership(new MembershipConfig(me, bindAddress, membershipPort, secret,
           () -> peers(nodeCache.getStore().list(), me), timings())
-          .withHeartbeatThreadSetup(() -> LinuxLayer2.raiseCurrentThreadPriority("ironlb-heartbeat",
+          .withHeartbeatThreadSetup(() -> LinuxLayer2.makeCurrentThreadRealTime("ironlb-heartbeat",
               "heartbeats may go out late on a busy node, and the others suspect it sooner")));
       try (membership) {
         try {

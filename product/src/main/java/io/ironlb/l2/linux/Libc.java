@@ -80,6 +80,9 @@ final class Libc {
   /** Optional: gettid is in glibc since 2.30; without it the receive threads keep their priority. */
   private static final MethodHandle GETTID = optionalDowncall("gettid", FunctionDescriptor.of(JAVA_INT));
   private static final MethodHandle SETPRIORITY = optionalDowncall("setpriority", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle SCHED_SETSCHEDULER = optionalDowncall("sched_setscheduler",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+  static final int SCHED_FIFO = 1;
   private static final MethodHandle STRERROR = LINKER.downcallHandle(
       LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -243,6 +246,20 @@ final class Libc {
     }
     try {
       return (int) SETPRIORITY.invokeExact(CAPTURED.get(), 0, tid, nice);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** {@code sched_setscheduler(tid, policy, &{priority})}: one thread's scheduling class. */
+  static int setThreadScheduler(int tid, int policy, int priority) {
+    if (SCHED_SETSCHEDULER == null || tid < 0) {
+      return -1;
+    }
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment param = a.allocate(JAVA_INT);
+      param.set(JAVA_INT, 0, priority);
+      return (int) SCHED_SETSCHEDULER.invokeExact(CAPTURED.get(), tid, policy, param);
     } catch (Throwable t) {
       throw rethrow(t);
     }
