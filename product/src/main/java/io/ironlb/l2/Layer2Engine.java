@@ -98,18 +98,21 @@ public final class Layer2Engine {
   }
 
   public CompletableFuture<ProbeResult> probe(InetAddress vip, List<String> explicitInterfaces, Set<io.ironlb.l2.packet.MacAddress> clusterMacs) {
-    List<NetInterface> on = InterfaceSelection.select(vip, interfaces, explicitInterfaces, config.excludedInterfaces()).interfaces();
-    return probe.probe(vip, on, clusterMacs, config.probe());
+    return probe.probe(vip, announcingOn(vip, explicitInterfaces), clusterMacs, config.probe());
   }
 
   /** See {@link Layer2#verify}. */
   public CompletableFuture<ProbeResult> verify(InetAddress vip, List<String> explicitInterfaces) {
-    List<NetInterface> on = InterfaceSelection.select(vip, interfaces, explicitInterfaces, config.excludedInterfaces()).interfaces();
-    return probe.probe(vip, on, Set.of(), ConflictProbe.Config.verification());
+    return probe.probe(vip, announcingOn(vip, explicitInterfaces), Set.of(), ConflictProbe.Config.verification());
   }
 
   public void peers(Set<io.ironlb.l2.packet.MacAddress> macs) {
     watch.peers(macs);
+  }
+
+  /** The interfaces {@code vip} would be announced on: where probes and checks ask. */
+  private List<NetInterface> announcingOn(InetAddress vip, List<String> explicitInterfaces) {
+    return InterfaceSelection.select(vip, interfaces, explicitInterfaces, config.excludedInterfaces()).interfaces();
   }
 
   /** See {@link Layer2#watchRequests}. */

@@ -56,9 +56,7 @@ class ServiceL2StatusWriterTest {
   @Test
   void aCopyOfAnObjectThatIsGoneCostsARequestNotTheWrite() throws Exception {
     try (MockCluster cluster = new MockCluster(); KubernetesClient client = client(cluster)) {
-      ServiceL2Status gone = new ServiceL2Status();
-      gone.setMetadata(new ObjectMetaBuilder().withName("l2-default-web").withNamespace(NS)
-          .withLabels(Map.of("metallb.io/node", "n1", "metallb.io/service-name", "web", "metallb.io/service-namespace", "default")).build());
+      ServiceL2Status gone = copyOfN1sObject();
       cluster.takeRequests(AGENT);
 
       // The informer lags a delete (or stopped hearing while the API server was away): the status
@@ -75,9 +73,7 @@ class ServiceL2StatusWriterTest {
   @Test
   void aTakeoverOfAnObjectThatIsGoneCreatesItWithTheNewLabels() throws Exception {
     try (MockCluster cluster = new MockCluster(); KubernetesClient client = client(cluster)) {
-      ServiceL2Status gone = new ServiceL2Status();
-      gone.setMetadata(new ObjectMetaBuilder().withName("l2-default-web").withNamespace(NS)
-          .withLabels(Map.of("metallb.io/node", "n1", "metallb.io/service-name", "web", "metallb.io/service-namespace", "default")).build());
+      ServiceL2Status gone = copyOfN1sObject();
       cluster.takeRequests(AGENT);
 
       new ServiceL2StatusWriter(client, NS, "n2", name -> gone).write(WEB, List.of("eth2"));
@@ -88,6 +84,14 @@ class ServiceL2StatusWriterTest {
       assertThat(s.getStatus().node()).isEqualTo("n2");
       assertThat(s.getMetadata().getLabels()).containsEntry("metallb.io/node", "n2");
     }
+  }
+
+  /** The informer's copy of web's object as node n1 wrote it, for tests where the object itself is gone. */
+  private static ServiceL2Status copyOfN1sObject() {
+    ServiceL2Status copy = new ServiceL2Status();
+    copy.setMetadata(new ObjectMetaBuilder().withName("l2-default-web").withNamespace(NS)
+        .withLabels(Map.of("metallb.io/node", "n1", "metallb.io/service-name", "web", "metallb.io/service-namespace", "default")).build());
+    return copy;
   }
 
   private static KubernetesClient client(MockCluster cluster) {

@@ -173,12 +173,12 @@ public final class LinuxLayer2 implements Layer2, Link {
   /**
    * Puts the calling thread in the real-time class ({@code SCHED_FIFO}, the lowest real-time
    * priority, needs CAP_SYS_NICE; best effort): for the membership's heartbeat thread, which
-   * sleeps between heartbeats and works for microseconds when it wakes. Nice -10 was not enough:
-   * beside busy loops on every CPU it still woke more than 75 ms late about once a second
-   * (bench/soak), and a peer suspects it after 150 ms. A real-time thread runs as soon as it
-   * wakes, ahead of every ordinary thread; the kernel's real-time throttling still leaves the others
-   * 5% of each second should it ever spin. Falls back to nice -10 when the class is refused (a
-   * container without real-time runtime), saying once why.
+   * sleeps between heartbeats and works for microseconds when it wakes. A real-time thread runs as
+   * soon as it wakes, ahead of every ordinary thread (busy loops included), so the scheduler is no
+   * longer a reason for a late heartbeat; the kernel's real-time throttling still leaves the others
+   * 5% of each second should it ever spin. It does not help while the JVM holds every thread (a
+   * safepoint): bench/soak still saw heartbeats up to ~100 ms late with it. Falls back to nice -10
+   * when the class is refused (a container without real-time runtime), saying once why.
    */
   public static boolean makeCurrentThreadRealTime(String name, String otherwise) {
     int tid = Libc.gettid();
