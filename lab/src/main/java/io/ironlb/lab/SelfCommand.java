@@ -60,9 +60,20 @@ public final class SelfCommand {
         "-Xshare:auto", "-Xss512k", "-Xmx" + maxHeap), System.getProperty("java.class.path"), LAB_MAIN, args);
   }
 
+  /**
+   * The environment variable whose flags (separated by spaces) the lab adds after the deployed ones,
+   * to profile or trace the controller and speakers it runs (a flight recording, {@code -Xlog:safepoint}).
+   */
+  public static final String EXTRA_FLAGS_VARIABLE = "IRONLB_LAB_JVM_FLAGS";
+
   /** {@code ironlb controller ...} or {@code ironlb speaker ...} with the deployed JVM flags. */
   public static List<String> deployed(Deployed component, String... args) {
-    return argv(component.jvmFlags(), productClassPath(), PRODUCT_MAIN, args);
+    List<String> flags = new ArrayList<>(component.jvmFlags());
+    String extra = System.getenv(EXTRA_FLAGS_VARIABLE);
+    if (extra != null && !extra.isBlank()) {
+      flags.addAll(List.of(extra.strip().split("\\s+")));
+    }
+    return argv(flags, productClassPath(), PRODUCT_MAIN, args);
   }
 
   /** {@code args} run with the deployed flags when they start a controller or speaker, else as a helper. */

@@ -159,6 +159,7 @@ public final class SpeakerCommand implements Callable<Integer> {
     Announcer.Config announce = gratuitous();
     LinuxLayer2.raiseProcessPriority("on a saturated node a GC pause may last long enough for the others to suspect this one"
         + " (give the speaker CAP_SYS_NICE)");
+    LinuxLayer2.makeCollectorRealTime("on a busy node a collection may outlast the heartbeat timeout (give the speaker CAP_SYS_NICE)");
     StartupSteps steps = StartupSteps.PROCESS;
     steps.done("cli");
     PrometheusRegistry registry = new PrometheusRegistry();

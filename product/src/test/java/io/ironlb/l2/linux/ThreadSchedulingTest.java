@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** The heartbeat thread's scheduling class, as the kernel reports it for that one thread. */
+/** The heartbeat thread's and the collector's scheduling class, as the kernel reports it for that one thread. */
 class ThreadSchedulingTest {
 
   @Test
@@ -26,10 +26,30 @@ class ThreadSchedulingTest {
     assertThat(policyOfThisThread()).as("the calling thread keeps the ordinary class").isEqualTo("0");
   }
 
+  @Test
+  void theCollectorRunsInTheRealTimeClass() throws Exception {
+    Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs CAP_SYS_NICE (root)");
+    assertThat(LinuxLayer2.makeCollectorRealTime("test")).isTrue();
+    String collector = null;
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : tasks.toList()) {
+        if (Files.readString(task.resolve("comm")).strip().equals(LinuxLayer2.COLLECTOR_THREAD)) {
+          collector = policyOf(task.resolve("stat"));
+        }
+      }
+    }
+    assertThat(collector).as("policy of the JVM's VM Thread: 1 is SCHED_FIFO").isEqualTo("1");
+    assertThat(policyOfThisThread()).as("the calling thread keeps the ordinary class").isEqualTo("0");
+  }
+
   /** Field 41 of /proc/thread-self/stat (the fields after the command name, which may hold spaces, start at 3). */
   private static String policyOfThisThread() {
+    return policyOf(Path.of("/proc/thread-self/stat"));
+  }
+
+  private static String policyOf(Path statFile) {
     try {
-      String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+      String stat = Files.readString(statFile);
       String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       return after[41 - 3];
     } catch (Exception e) {
