@@ -542,6 +542,22 @@ public final class BenchReport {
       }
       line();
     }
+    if (so.runs().stream().anyMatch(x -> !x.machineStalls().isEmpty())) {
+      line("The machine's own stalls (bench `StallProbe`): a process of its own whose one real-time thread, as the heartbeat thread is,"
+          + " wakes every 10 ms and allocates nothing. When it wakes late, nothing busier held it back: the machine did not run it."
+          + " A heartbeat cannot go out on time through such a stall, so view changes count against IronLB beyond these.");
+      line();
+      line("| nodes | stress | wake-ups | later than 50 ms | later than 150 ms (the heartbeat timeout) | latest |");
+      line("| --- | --- | --- | --- | --- | --- |");
+      for (BenchResults.SoakRun x : so.runs()) {
+        Map<String, Object> m = x.machineStalls();
+        if (!m.isEmpty()) {
+          line("| " + x.nodes() + " | " + x.stress() + " | " + String.format(Locale.ROOT, "%,d", ((Number) m.get("wakeUps")).longValue())
+              + " | " + m.get("over50Ms") + " | " + bold(((Number) m.get("over150Ms")).longValue()) + " | " + m.get("maxMs") + " ms |");
+        }
+      }
+      line();
+    }
     line("Under loss, failed requests are the loss's own: a dropped SYN is sent again after 1 s, past the client's timeout.");
     line();
     idleTable(so.idle());

@@ -78,7 +78,8 @@ record BenchResults(
 
   record SoakRun(int nodes, String stress, long seconds, String loadStart, String loadEnd, long requests, long failedRequests,
       long longestGapMs, long viewChanges, long addressMoves, long neighbourChanges, long suspicions, long withdrawnSuspicions,
-      long lateHeartbeats, Map<String, Object> gcPauses, Map<String, Double> speakerCpuPercent, Map<String, Object> keepalived) {}
+      long lateHeartbeats, Map<String, Object> gcPauses, Map<String, Double> speakerCpuPercent, Map<String, Object> keepalived,
+      Map<String, Object> machineStalls) {}
 
   record Flood(int seconds, long rateLimit, long offeredPerSecond, long takenInPerSecond, long rateLimited, double receiveCpuPercentOfCore,
       double microsPerRequest, long[] legitNs) {}
@@ -254,7 +255,8 @@ record BenchResults(
     List<SoakRun> runs = list(m.get("runs")).stream().map(BenchResults::map).map(r -> new SoakRun(integer(r, "nodes"), str(r, "stress"),
         lng(r, "seconds"), str(r, "loadStart"), str(r, "loadEnd"), lng(r, "requests"), lng(r, "failedRequests"), lng(r, "longestGapMs"),
         lng(r, "viewChanges"), lng(r, "addressMoves"), lng(r, "neighbourChanges"), lng(r, "suspicions"), lng(r, "withdrawnSuspicions"),
-        lng(r, "lateHeartbeats"), map(r.get("gcPauses")), doubles(r.get("speakerCpuPercent")), map(r.get("keepalived")))).toList();
+        lng(r, "lateHeartbeats"), map(r.get("gcPauses")), doubles(r.get("speakerCpuPercent")), map(r.get("keepalived")),
+        map(r.get("machineStalls")))).toList();
     return new Soak(dbl(m, "minutes"), integer(m, "lossPercent"), str(m, "heartbeatTimeout"), str(m, "lossNote"), map(m.get("allocation")),
         idle, runs, list(m.get("errors")).stream().map(String::valueOf).toList());
   }

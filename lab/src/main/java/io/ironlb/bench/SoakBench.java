@@ -49,7 +49,7 @@ import java.util.regex.Pattern;
  * speaker's log), addresses announced or withdrawn (every speaker's log), the client's neighbour
  * entry changing MAC, failed requests, the longest wait between two answers, suspicions the
  * heartbeats raised and how many were withdrawn (a live member heard again: near misses), and each
- * speaker's GC pauses. Wanted: no view change, no address move, no failed request under CPU load;
+ * speaker's GC pauses, and the machine's own stalls ({@link StallProbe}). Wanted: no view change, no address move, no failed request under CPU load;
  * under loss no view change or move, and the failed requests are the loss's own (a dropped SYN
  * waits 1 s for its retransmission, longer than the client's timeout).
  *
@@ -61,7 +61,8 @@ import java.util.regex.Pattern;
  *  "runs": [{"nodes": 2, "stress": "cpu" | "lossy", "seconds": 600, "loadStart": "..", "loadEnd": "..",
  *            "requests": 120000, "failedRequests": 0, "longestGapMs": 41, "viewChanges": 0, "addressMoves": 0,
  *            "neighbourChanges": 0, "suspicions": 0, "withdrawnSuspicions": 0,
- *            "gcPauses": {"count": 120, "maxMs": 12.3, "over50Ms": 0}, "speakerCpuPercent": {"spark-2959": 12.5}}],
+ *            "gcPauses": {"count": 120, "maxMs": 12.3, "over50Ms": 0},
+ *            "machineStalls": {"wakeUps": 59000, "over50Ms": 0, "over150Ms": 0, "maxMs": 3.2, "realTime": true}, "speakerCpuPercent": {"spark-2959": 12.5}}],
  *  "errors": []}
  * </pre>
  */
@@ -360,6 +361,7 @@ public final class SoakBench {
       Map<String, Long> cpu0 = speakerCpuTicks(layout);
       long mastersBefore = keepalivedVip == null ? 0 : keepalivedMasters(layout);
       Instant start = Instant.now();
+      Process stallProbe = StallProbe.start(phase);
       on.run();
       Instant end = start.plus(phase);
       while (Instant.now().isBefore(end)) {
@@ -404,6 +406,8 @@ public final class SoakBench {
       r.put("withdrawnSuspicions", c.withdrawn);
       r.put("lateHeartbeats", c.late);
       r.put("gcPauses", gcPauses(gcLogs.values()));
+      // The machine's own stalls over the same minutes: a late heartbeat within them is not the speaker's.
+      r.put("machineStalls", StallProbe.result(stallProbe, Duration.ofSeconds(15)).map(StallProbe.Stalls::json).orElse(Map.of()));
       r.put("speakerCpuPercent", cpu);
       if (!extras.isEmpty()) {
         List<ClientLoop.Result> in = extras.getFirst().since(start).stream().filter(x -> x.start().isBefore(stop)).toList();
