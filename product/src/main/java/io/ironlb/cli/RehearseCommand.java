@@ -73,7 +73,7 @@ import picocli.CommandLine.Command;
 final class RehearseCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(RehearseCommand.class);
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-  /** Long enough for an informer's first list to fail; a healthy part takes milliseconds. */
+  /** The informer syncs on the stand-in's empty list in milliseconds; a part that hangs must not hold a pod up. */
   private static final long INFORMER_WAIT_SECONDS = 3;
 
   @FunctionalInterface
