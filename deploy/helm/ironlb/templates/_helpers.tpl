@@ -141,3 +141,66 @@ default info. Call with (list "speaker.logLevel" .Values.speaker.logLevel).
   value: {{ get $levels $level }}
 {{- end }}
 {{- end }}
+
+{{/*
+A component's JVM flags (between java and -cp), as YAML list items: the main container and the AOT
+cache's init container must run with the same ones, or the JVM refuses the cache.
+Call with (dict "heapMi" 128 "metaspaceMi" 80).
+*/}}
+{{- define "ironlb.jvmFlags" -}}
+- --enable-native-access=ALL-UNNAMED
+- -XX:+UseSerialGC
+- -XX:+UseCompactObjectHeaders
+- -XX:TieredStopAtLevel=1
+- -Xss512k
+- -XX:+PerfDisableSharedMem
+- -XX:+ExitOnOutOfMemoryError
+- -Xms16m
+- -Xmx{{ .heapMi }}m
+- -Xmn8m
+- -XX:MinHeapFreeRatio=10
+- -XX:MaxHeapFreeRatio=30
+- -XX:MaxMetaspaceSize={{ .metaspaceMi }}m
+- -XX:ReservedCodeCacheSize=32m
+{{- end }}
+
+{{/*
+The init container that makes the JVM's AOT cache with `ironlb rehearse` (deploy/default/speaker.yaml
+says why and how it fails safe), when aotCache.enabled. Call with (dict "root" $ "jvmFlags" FLAGS).
+*/}}
+{{- define "ironlb.aotCacheInitContainers" -}}
+{{- if .root.Values.aotCache.enabled }}
+initContainers:
+- name: aot-cache
+  image: {{ include "ironlb.image" .root }}
+  {{- with .root.Values.image.pullPolicy }}
+  imagePullPolicy: {{ . }}
+  {{- end }}
+  command:
+  - java
+  {{- .jvmFlags | nindent 2 }}
+  - -XX:AOTCacheOutput=/aot/ironlb.aot
+  - -cp
+  - '@/app/jib-classpath-file'
+  - io.ironlb.cli.Main
+  args:
+  - rehearse
+  env:
+  - name: MALLOC_ARENA_MAX
+    value: "2"
+  {{- with .root.Values.aotCache.resources }}
+  resources:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  securityContext:
+    allowPrivilegeEscalation: false
+    readOnlyRootFilesystem: true
+    capabilities:
+      drop: [ALL]
+  volumeMounts:
+  - name: aot
+    mountPath: /aot
+  - name: tmp
+    mountPath: /tmp
+{{- end }}
+{{- end }}

@@ -233,6 +233,9 @@ public final class Lab {
         awaitReady(state, "forward " + n.name());
       }
 
+      // As each pod's init container does: the JVM's start-up cache, made once per build.
+      AotCache.ensure(SelfCommand.Deployed.CONTROLLER, err);
+      AotCache.ensure(SelfCommand.Deployed.SPEAKER, err);
       // --metrics-port 0: the controller runs in the root namespace, where a fixed port could clash with
       // another lab or a real service; the lab opens no listener there beyond its API server on 127.0.0.1.
       Map<String, String> controllerEnv = new LinkedHashMap<>(SelfCommand.Deployed.CONTROLLER.environment());

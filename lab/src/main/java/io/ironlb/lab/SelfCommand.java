@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The argument vector that runs another {@code ironlb} subcommand in a new JVM with the same java
@@ -46,10 +47,13 @@ public final class SelfCommand {
     }
   }
 
+  /** The flag that starts a JVM from an AOT cache; the pods give it last of their JVM flags. */
+  public static final String AOT_CACHE_FLAG = "-XX:AOTCache=";
+
   /** The system property naming the product's jar; {@code ./ironlb} and the lab's tests set it. */
   public static final String PRODUCT_JAR_PROPERTY = "ironlb.product.jar";
 
-  private static final String PRODUCT_MAIN = "io.ironlb.cli.Main";
+  static final String PRODUCT_MAIN = "io.ironlb.cli.Main";
   private static final String LAB_MAIN = "io.ironlb.labcli.LabMain";
 
   private SelfCommand() {}
@@ -66,9 +70,18 @@ public final class SelfCommand {
    */
   public static final String EXTRA_FLAGS_VARIABLE = "IRONLB_LAB_JVM_FLAGS";
 
-  /** {@code ironlb controller ...} or {@code ironlb speaker ...} with the deployed JVM flags. */
+  /**
+   * {@code ironlb controller ...} or {@code ironlb speaker ...} with the deployed JVM flags, and the
+   * component's AOT cache when the lab has made one ({@link AotCache#ensure}), as its pod has.
+   */
   public static List<String> deployed(Deployed component, String... args) {
+    return deployed(component, AotCache.usable(component), args);
+  }
+
+  /** As above, with {@code aotCache} (the pods' {@code -XX:AOTCache}, last of the deployed flags) when present. */
+  public static List<String> deployed(Deployed component, Optional<Path> aotCache, String... args) {
     List<String> flags = new ArrayList<>(component.jvmFlags());
+    aotCache.ifPresent(cache -> flags.add(AOT_CACHE_FLAG + cache));
     String extra = System.getenv(EXTRA_FLAGS_VARIABLE);
     if (extra != null && !extra.isBlank()) {
       flags.addAll(List.of(extra.strip().split("\\s+")));
@@ -105,14 +118,18 @@ public final class SelfCommand {
   }
 
   private static List<String> argv(List<String> jvmFlags, String classPath, String mainClass, String... args) {
-    String java = ProcessHandle.current().info().command()
-        .filter(c -> c.endsWith("/java"))
-        .orElse(System.getProperty("java.home") + "/bin/java");
     List<String> argv = new ArrayList<>();
-    argv.add(java);
+    argv.add(java());
     argv.addAll(jvmFlags);
     argv.addAll(List.of("-cp", classPath, mainClass));
     argv.addAll(List.of(args));
     return List.copyOf(argv);
+  }
+
+  /** This process's java: its processes run on the same JVM build. */
+  static String java() {
+    return ProcessHandle.current().info().command()
+        .filter(c -> c.endsWith("/java"))
+        .orElse(System.getProperty("java.home") + "/bin/java");
   }
 }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     description = "Bare-metal Layer 2 load balancer for Kubernetes, compatible with MetalLB's configuration.",
     subcommands = {CommandLine.HelpCommand.class, io.ironlb.controller.ControllerCommand.class,
         io.ironlb.speaker.SpeakerCommand.class, io.ironlb.ops.StatusCommand.class, io.ironlb.ops.CheckCommand.class,
-        io.ironlb.ops.DrainCommand.class})
+        io.ironlb.ops.DrainCommand.class, RehearseCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

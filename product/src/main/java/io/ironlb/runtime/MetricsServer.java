@@ -41,7 +41,12 @@ public final class MetricsServer implements AutoCloseable {
 
   /** Serves on every address at {@code port} (0: any free port) until {@link #close}. */
   public static MetricsServer start(int port, PrometheusRegistry registry, Readiness readiness) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
+    return start(new InetSocketAddress(port), registry, readiness);
+  }
+
+  /** Serves on {@code address} only (port 0: any free port) until {@link #close}. */
+  public static MetricsServer start(InetSocketAddress address, PrometheusRegistry registry, Readiness readiness) throws IOException {
+    HttpServer server = HttpServer.create(address, 16);
     // Two threads: a slow scrape must not hold up a probe.
     ExecutorService threads = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("metrics-http-", 0).daemon().factory());
     server.setExecutor(threads);

@@ -120,6 +120,18 @@ class HelmChartTest {
             r -> assertThat(workloads(r)).allSatisfy(w -> {
               assertThat(Manifests.container(w).path("image").asString()).isEqualTo("registry.example/ironlb:1.2.3");
               assertThat(Manifests.container(w).path("imagePullPolicy").asString()).isEqualTo("Always");
+              JsonNode init = w.path("spec").path("template").path("spec").path("initContainers").get(0);
+              assertThat(init.path("image").asString()).as("the AOT cache's init container").isEqualTo("registry.example/ironlb:1.2.3");
+              assertThat(init.path("imagePullPolicy").asString()).isEqualTo("Always");
+            })),
+        new Case("no AOT cache: no init container, no cache flag, no volume",
+            Map.of("aotCache.enabled", "false"),
+            r -> assertThat(workloads(r)).allSatisfy(w -> {
+              JsonNode pod = w.path("spec").path("template").path("spec");
+              assertThat(pod.has("initContainers")).isFalse();
+              assertThat(Manifests.strings(Manifests.container(w).path("command"))).noneMatch(f -> f.contains("AOTCache"));
+              assertThat(pod.path("volumes").valueStream().map(v -> v.path("name").asString())).containsExactly("tmp");
+              assertThat(Manifests.container(w).path("volumeMounts").valueStream().map(v -> v.path("name").asString())).containsExactly("tmp");
             })),
         new Case("the speaker's resources, the controller's untouched",
             Map.of("speaker.resources.limits.memory", "512Mi", "speaker.resources.requests.cpu", "200m"),

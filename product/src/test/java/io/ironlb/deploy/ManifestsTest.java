@@ -51,6 +51,14 @@ class ManifestsTest {
       return object().path("spec").path("template").path("spec");
     }
 
+    /** The init container that makes the JVM's AOT cache. */
+    JsonNode aotCacheInit() {
+      JsonNode inits = podSpec().path("initContainers");
+      assertThat(inits.size()).as(name + " init containers").isEqualTo(1);
+      assertThat(inits.get(0).path("name").asString()).isEqualTo("aot-cache");
+      return inits.get(0);
+    }
+
     /** The ironlb arguments (subcommand first). */
     List<String> args() {
       return Manifests.strings(container().path("args"));
@@ -219,6 +227,81 @@ class ManifestsTest {
     assertThat(resources.path("limits").path("cpu").isMissingNode()).isTrue();
     assertThat(w.container().path("securityContext").path("readOnlyRootFilesystem").asBoolean()).isTrue();
     assertThat(w.container().path("securityContext").path("allowPrivilegeEscalation").asBoolean(true)).isFalse();
+  }
+
+  /** Where the init container writes the AOT cache and the main container reads it. */
+  static final String AOT_CACHE = "/aot/ironlb.aot";
+
+  /**
+   * The JVM refuses an AOT cache made by another JVM, class path or flags (-XX:+UseCompactObjectHeaders,
+   * the collector): the init container runs the main container's image and flags, and only its
+   * last flag differs (it writes the cache the main container reads).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("workloads")
+  void theInitContainerMakesTheAotCacheWithTheMainContainersImageAndFlags(Workload w) {
+    JsonNode init = w.aotCacheInit();
+    List<String> command = Manifests.strings(w.container().path("command"));
+    List<String> flags = command.subList(1, command.size() - 3);
+    List<String> expected = new ArrayList<>(command);
+    expected.set(flags.size(), "-XX:AOTCacheOutput=" + AOT_CACHE);
+
+    assertThat(flags.getLast()).isEqualTo("-XX:AOTCache=" + AOT_CACHE);
+    assertThat(Manifests.strings(init.path("command"))).isEqualTo(expected);
+    assertThat(Manifests.strings(init.path("args"))).containsExactly("rehearse");
+    assertThat(init.path("image")).isEqualTo(w.container().path("image"));
+    assertThat(init.path("env").toString()).isEqualTo(literalEnv(w.container()).toString());
+    assertThat(mount(init, "aot").path("readOnly").asBoolean(false)).isFalse();
+    assertThat(mount(w.container(), "aot").path("readOnly").asBoolean()).isTrue();
+    assertThat(w.podSpec().path("volumes").valueStream().filter(v -> v.path("name").asString().equals("aot")).toList())
+        .singleElement().satisfies(v -> assertThat(v.has("emptyDir")).isTrue());
+  }
+
+  /**
+   * Assembling the cache runs a second JVM beside the first: measured ~520 MiB resident at the
+   * peak, so the limit leaves room for it. A pod reserves the larger of its init containers'
+   * requests and its containers' sum for its whole life, so the init container asks for no more
+   * than the component itself; and it gets no privilege (rehearse needs none).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("workloads")
+  void theAotCacheInitContainerHasRoomToAssembleItButReservesNoMoreAndHasNoPrivilege(Workload w) {
+    JsonNode init = w.aotCacheInit();
+    JsonNode resources = init.path("resources");
+    JsonNode own = w.container().path("resources");
+
+    assertThat(mebibytes(resources.path("limits").path("memory").asString())).isGreaterThanOrEqualTo(600);
+    assertThat(mebibytes(resources.path("requests").path("memory").asString()))
+        .isLessThanOrEqualTo(mebibytes(own.path("requests").path("memory").asString()));
+    assertThat(millicores(resources.path("requests").path("cpu").asString()))
+        .isLessThanOrEqualTo(millicores(own.path("requests").path("cpu").asString()));
+    assertThat(resources.path("limits").path("cpu").isMissingNode()).isTrue();
+    assertThat(init.path("securityContext").path("readOnlyRootFilesystem").asBoolean()).isTrue();
+    assertThat(init.path("securityContext").path("allowPrivilegeEscalation").asBoolean(true)).isFalse();
+    assertThat(Manifests.strings(init.path("securityContext").path("capabilities").path("drop"))).containsExactly("ALL");
+    assertThat(init.path("securityContext").path("capabilities").path("add").isMissingNode()).isTrue();
+  }
+
+  @Test
+  void rehearseIsAHiddenCommand() {
+    CommandLine.ParseResult rehearse = Main.commandLine().parseArgs("rehearse").subcommand();
+
+    assertThat(rehearse.commandSpec().name()).isEqualTo("rehearse");
+    assertThat(Main.commandLine().getUsageMessage()).contains("speaker").doesNotContain("rehearse");
+  }
+
+  private static List<JsonNode> literalEnv(JsonNode container) {
+    return container.path("env").valueStream().filter(e -> e.has("value")).toList();
+  }
+
+  private static JsonNode mount(JsonNode container, String volume) {
+    return container.path("volumeMounts").valueStream().filter(m -> m.path("name").asString().equals(volume)).findFirst()
+        .orElseThrow(() -> new AssertionError(container.path("name").asString() + " does not mount " + volume));
+  }
+
+  private static int millicores(String quantity) {
+    assertThat(quantity).endsWith("m");
+    return Integer.parseInt(quantity.substring(0, quantity.length() - 1));
   }
 
   private static int mebibytes(String quantity) {
