@@ -166,7 +166,7 @@ Call with (dict "heapMi" 128 "metaspaceMi" 80).
 
 {{/*
 The init container that makes the JVM's AOT cache with `ironlb rehearse` (deploy/default/speaker.yaml
-says why and how it fails safe), when aotCache.enabled. Call with (dict "root" $ "jvmFlags" FLAGS).
+says why and how it fails safe), when aotCache.enabled. Call with (dict "root" $ "jvmFlags" FLAGS "component" NAME).
 */}}
 {{- define "ironlb.aotCacheInitContainers" -}}
 {{- if .root.Values.aotCache.enabled }}
@@ -185,6 +185,7 @@ initContainers:
   - io.ironlb.cli.Main
   args:
   - rehearse
+  - --for={{ .component }}
   env:
   - name: MALLOC_ARENA_MAX
     value: "2"

@@ -90,16 +90,22 @@ public final class AotCache {
     return jar.resolveSibling(base + "-" + name(component) + ".aot");
   }
 
+  /** Only the component's own start-up: a JVM started from the cache loads every class in it. */
+  private static String rehearsal(SelfCommand.Deployed component) {
+    return "--for=" + name(component);
+  }
+
   private static String name(SelfCommand.Deployed component) {
     return component.name().toLowerCase(Locale.ROOT);
   }
 
-  /** The java and flags a cache is valid for: the deployed ones, as the lab starts the component. */
+  /** The java and flags a cache is valid for (the deployed ones, as the lab starts the component), and what trained it. */
   private static List<String> trainingFlags(SelfCommand.Deployed component) {
     List<String> argv = new ArrayList<>();
     argv.add(SelfCommand.java());
     argv.add(Runtime.version().toString());
     argv.addAll(component.jvmFlags());
+    argv.add(rehearsal(component));
     return List.copyOf(argv);
   }
 
@@ -123,7 +129,8 @@ public final class AotCache {
     List<String> argv = new ArrayList<>();
     argv.add(SelfCommand.java());
     argv.addAll(component.jvmFlags());
-    argv.addAll(List.of("-XX:AOTCacheOutput=" + tmp, "-cp", jar.toString(), SelfCommand.PRODUCT_MAIN, "rehearse"));
+    argv.addAll(List.of("-XX:AOTCacheOutput=" + tmp, "-cp", jar.toString(), SelfCommand.PRODUCT_MAIN, "rehearse",
+        rehearsal(component)));
     ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(component.environment());
     Process p = pb.start();

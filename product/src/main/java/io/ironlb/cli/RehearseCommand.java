@@ -58,7 +58,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * A training run for the JVM's ahead-of-time cache ({@code -XX:AOTCacheOutput}): walks the start-up
@@ -71,6 +73,26 @@ import picocli.CommandLine.Command;
 @Command(name = "rehearse", hidden = true,
     description = "Runs the controller's and speaker's start-up offline, for the JVM's AOT cache (-XX:AOTCacheOutput); always exits 0.")
 final class RehearseCommand implements Callable<Integer> {
+
+  /** Whose start-up to rehearse: a JVM with AOT class linking loads every class of its cache at start. */
+  enum Component { CONTROLLER, SPEAKER, BOTH }
+
+  @Option(names = "--for", defaultValue = "both", converter = ComponentConverter.class, description = "controller, speaker or both: "
+      + "whose start-up to rehearse (the cache holds that one's classes only, and a JVM started from it loads all of them; "
+      + "default: ${DEFAULT-VALUE}).")
+  Component component;
+
+  static final class ComponentConverter implements CommandLine.ITypeConverter<Component> {
+    @Override
+    public Component convert(String value) {
+      for (Component c : Component.values()) {
+        if (c.name().equalsIgnoreCase(value)) {
+          return c;
+        }
+      }
+      throw new CommandLine.TypeConversionException("--for: expected controller, speaker or both, got '" + value + "'");
+    }
+  }
   private static final Logger log = LoggerFactory.getLogger(RehearseCommand.class);
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
   /** The informer syncs on the stand-in's empty list in milliseconds; a part that hangs must not hold a pod up. */
@@ -86,11 +108,21 @@ final class RehearseCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     part("command lines", this::commandLines);
     part("metrics, API client and its JSON", this::metricsAndApiClient);
-    part("membership", this::membership);
-    part("interfaces", this::interfaces);
-    part("decision core", this::decisionCore);
+    if (speaker()) {
+      part("membership", this::membership);
+      part("interfaces", this::interfaces);
+      part("decision core", this::decisionCore);
+    }
     log.info("rehearsal done", kv("event", "rehearsalDone"), kv("ms", (System.nanoTime() - t0) / 1_000_000));
     return 0;
+  }
+
+  private boolean speaker() {
+    return component != Component.CONTROLLER;
+  }
+
+  private boolean controller() {
+    return component != Component.SPEAKER;
   }
 
   /** Each part is logged (the JSON encoder is start-up code too); a failure costs only its classes. */
@@ -107,8 +139,13 @@ final class RehearseCommand implements Callable<Integer> {
 
   /** picocli builds both commands' models and converts their options: parse only, nothing runs. */
   private void commandLines() {
-    Main.commandLine().parseArgs("controller", "--namespace=metallb-system", "--metrics-port=7472", "--lease-name=ironlb-controller",
-        "--kubeconfig", "kubeconfig");
+    if (controller()) {
+      Main.commandLine().parseArgs("controller", "--namespace=metallb-system", "--metrics-port=7472", "--lease-name=ironlb-controller",
+          "--kubeconfig", "kubeconfig");
+    }
+    if (!speaker()) {
+      return;
+    }
     Main.commandLine().parseArgs("speaker", "--namespace=metallb-system", "--metrics-port=7473", "--membership-port=7946",
         "--membership-secret=memberlist", "--node", "rehearsal", "--kubeconfig", "kubeconfig");
   }
@@ -122,8 +159,12 @@ final class RehearseCommand implements Callable<Integer> {
   private void metricsAndApiClient() throws Exception {
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
-    new SpeakerMetrics(registry);
-    new ControllerMetrics(new PrometheusRegistry());
+    if (speaker()) {
+      new SpeakerMetrics(registry);
+    }
+    if (controller()) {
+      new ControllerMetrics(new PrometheusRegistry());
+    }
     HttpServer api = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 16);
     api.createContext("/", RehearseCommand::answerAsApiServer);
     api.start();

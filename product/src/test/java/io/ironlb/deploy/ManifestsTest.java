@@ -248,7 +248,10 @@ class ManifestsTest {
 
     assertThat(flags.getLast()).isEqualTo("-XX:AOTCache=" + AOT_CACHE);
     assertThat(Manifests.strings(init.path("command"))).isEqualTo(expected);
-    assertThat(Manifests.strings(init.path("args"))).containsExactly("rehearse");
+    // Its own start-up only: a JVM started from the cache loads every class in it (the controller's
+    // would otherwise carry the speaker's membership and data plane).
+    assertThat(Manifests.strings(init.path("args"))).containsExactly("rehearse", "--for=" + w.component());
+    Main.commandLine().parseArgs(Manifests.strings(init.path("args")).toArray(String[]::new)); // throws on a bad --for
     assertThat(init.path("image")).isEqualTo(w.container().path("image"));
     assertThat(init.path("env").toString()).isEqualTo(literalEnv(w.container()).toString());
     assertThat(mount(init, "aot").path("readOnly").asBoolean(false)).isFalse();
