@@ -21,6 +21,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -577,10 +578,28 @@ public final class LabFailover {
     if (f.error() == null) {
       out.printf("%-6s failback: %s; the client back on %s after %d ms, longest wait %d ms, %d failed requests%n", "", how, home.name(),
           f.backMs(), f.gapMs(), f.failed());
+      if (f.backMs() > SLOW_FAILBACK_MS) {
+        markSlowFailback(f, how);
+      }
     } else {
       out.printf("%-6s failback FAILED: %s%n", "", f.error());
     }
     out.flush();
+  }
+
+  /** Failbacks take 1-4 s; one far slower (seen: ~26 s, now and then after SIGTERM) keeps the lab's logs for its cause. */
+  private static final long SLOW_FAILBACK_MS = 10_000;
+
+  /** bench/failover/run keeps the lab's logs when this file is among them. */
+  static final String SLOW_FAILBACK_MARK = "SLOW-FAILBACK";
+
+  private void markSlowFailback(Failback f, String how) {
+    try {
+      Files.writeString(state.logs().resolve(SLOW_FAILBACK_MARK), String.format(Locale.ROOT,
+          "failback %d (%s) took %d ms, at %s%n", f.n(), how, f.backMs(), Instant.now()), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      err.println("cannot mark the slow failback for the logs to be kept: " + e.getMessage());
+    }
   }
 
   private void printFailbackSummary(LabLayout.Node home) {
