@@ -70,7 +70,7 @@ import picocli.CommandLine.Option;
  * loopback, and always exits 0: each part is best effort, and a part that fails only leaves its
  * classes out of the cache (a start without them is as slow as one without a cache, never wrong).
  */
-@Command(name = "rehearse", hidden = true,
+@Command(name = "rehearse", hidden = true, mixinStandardHelpOptions = true,
     description = "Runs the controller's and speaker's start-up offline, for the JVM's AOT cache (-XX:AOTCacheOutput); always exits 0.")
 final class RehearseCommand implements Callable<Integer> {
 
