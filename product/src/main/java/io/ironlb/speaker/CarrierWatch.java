@@ -38,7 +38,8 @@ final class CarrierWatch {
    */
   void start(ScheduledExecutorService worker, Consumer<Runnable> onWorker) {
     layer2.onInterfacesChanged(table -> onWorker.accept(this::check));
-    check();
+    // On the worker too: the core is stepped by one thread only, and the view may be stepping now.
+    onWorker.accept(this::check);
     worker.scheduleWithFixedDelay(this::check, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
   }
 
