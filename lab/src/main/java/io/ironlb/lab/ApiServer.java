@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * The lab's API server process ({@code ironlb lab apiserver}, started detached by {@code lab up}):
  * the fabric8 mock in CRUD mode behind {@link LabDispatcher}, on 127.0.0.1 in the root namespace;
  * the unix socket {@code STATE/api.sock} that node namespaces reach it through; MetalLB's CRDs;
- * and the {@link KubeProxyStandIn}. It writes {@code STATE/api.port} when it is ready to serve.
+ * the {@link KubeProxyStandIn}; and the {@link WatchCloseUnblocker} that keeps a closed watch from
+ * freezing the mock. It writes {@code STATE/api.port} when it is ready to serve.
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -31,10 +32,13 @@ public final class ApiServer implements AutoCloseable {
   private final KubernetesClient client;
   private final Relay relay;
   private final KubeProxyStandIn proxy;
+  private final WatchCloseUnblocker unblocker;
   private final int port;
 
-  private ApiServer(KubernetesMockServer server, KubernetesClient client, Relay relay, KubeProxyStandIn proxy, int port) {
+  private ApiServer(KubernetesMockServer server, WatchCloseUnblocker unblocker, KubernetesClient client, Relay relay,
+      KubeProxyStandIn proxy, int port) {
     this.server = server;
+    this.unblocker = unblocker;
     this.client = client;
     this.relay = relay;
     this.proxy = proxy;
@@ -47,6 +51,7 @@ public final class ApiServer implements AutoCloseable {
     LabDispatcher dispatcher = new LabDispatcher(new KubernetesMixedDispatcher(new HashMap<>()));
     KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(InetAddress.getByName("127.0.0.1"), requestedPort);
+    WatchCloseUnblocker unblocker = WatchCloseUnblocker.start();
     int port = server.getPort();
     dispatcher.serverAddress("127.0.0.1:" + port);
     KubernetesClient client = Kube.client(Kube.url(port));
@@ -57,7 +62,7 @@ public final class ApiServer implements AutoCloseable {
     Files.writeString(tmp, port + "\n");
     Files.move(tmp, state.portFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     LOG.info("lab API server listening on 127.0.0.1:{} and {}", port, state.socket());
-    return new ApiServer(server, client, relay, proxy, port);
+    return new ApiServer(server, unblocker, client, relay, proxy, port);
   }
 
   public int port() {
@@ -72,6 +77,7 @@ public final class ApiServer implements AutoCloseable {
     relay.close();
     client.close();
     server.destroy();
+    unblocker.close();
   }
 
   /** Runs until the process is told to stop (SIGTERM from {@code lab down}). */

@@ -15,12 +15,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -175,5 +178,41 @@ class LabApiServerTest {
     }
     var list = client.v1().events().inNamespace("default").withField("involvedObject.name", "ollama").list().getItems();
     assertThat(list).extracting(e -> e.getInvolvedObject().getName()).containsOnly("ollama");
+  }
+
+  /**
+   * A watcher that stops reading and then closes its watch, as a speaker's informers do when it
+   * stops: the mock's event sender waits on a write the client never takes while the event loop
+   * waits in the close for that sender. Unbroken, the whole server answered nobody for 30 s.
+   */
+  @Test
+  void aWatcherThatStopsReadingAndThenClosesDoesNotFreezeTheServer() throws Exception {
+    String ns = "stalled-watch";
+    WebSocket watch = HttpClient.newHttpClient().newWebSocketBuilder()
+        .buildAsync(URI.create("ws://127.0.0.1:" + api.port() + "/api/v1/namespaces/" + ns + "/configmaps?watch=true"),
+            new WebSocket.Listener() {
+              @Override
+              public void onOpen(WebSocket ws) {
+                // no request(): the client takes no message, so the server's writes back up
+              }
+            })
+        .get(10, TimeUnit.SECONDS);
+    String blob = "x".repeat(512 * 1024);
+    try {
+      for (int i = 0; i < 40; i++) {
+        client.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+            .withNewMetadata().withName("blob-" + i).endMetadata().addToData("blob", blob).build()).create();
+      }
+      watch.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+      long t0 = System.nanoTime();
+      var read = CompletableFuture.supplyAsync(() -> client.configMaps().inNamespace(ns).withName("blob-0").get());
+      assertThat(read.get(20, TimeUnit.SECONDS)).isNotNull();
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      System.out.printf("a read right after the stalled watcher closed took %d ms%n", ms);
+      assertThat(ms).as("ms to answer a read after the stalled watcher closed").isLessThan(5_000);
+    } finally {
+      watch.abort();
+      client.configMaps().inNamespace(ns).delete();
+    }
   }
 }
