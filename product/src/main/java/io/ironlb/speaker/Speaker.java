@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -126,12 +127,35 @@ public final class Speaker implements AutoCloseable {
   }
 
   public void start() {
-    // The view first: the core must know whether it is in a group before it hears of any Service.
-    membership.addListener(view -> execute(() -> step(new Event.ViewChanged(view))));
-    layer2.onRequest(ip -> execute(() -> step(new Event.RequestHeard(Vip.of(ip)))));
+    start(() -> { });
+  }
+
+  /**
+   * Starts with the membership still joining: the informers fill their caches meanwhile (both wait
+   * on the network, so a restarted speaker is ready sooner), and {@code joined} returns once the
+   * join is over, before the core hears of anything.
+   */
+  public void start(Runnable joined) {
     // Changes reported while the informers fill their caches wait for the first drain, below.
     drainQueued.set(true);
     informers.start(this::changed);
+    joined.run();
+    // The view first: the core must know whether it is in a group before it hears of any Service.
+    // The membership hands the current view to a new listener on its own thread; wait until that
+    // view is queued for the worker, so the first drain comes after it.
+    CountDownLatch viewQueued = new CountDownLatch(1);
+    membership.addListener(view -> {
+      execute(() -> step(new Event.ViewChanged(view)));
+      viewQueued.countDown();
+    });
+    try {
+      if (!viewQueued.await(5, TimeUnit.SECONDS)) {
+        log.warn("the membership did not report its view within 5 s; planning without it");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    layer2.onRequest(ip -> execute(() -> step(new Event.RequestHeard(Vip.of(ip)))));
     new CarrierWatch(layer2, membership, e -> step(e)).start(worker, this::execute);
     execute(() -> {
       drain();

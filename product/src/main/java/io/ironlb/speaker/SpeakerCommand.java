@@ -45,6 +45,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -213,13 +214,17 @@ public final class SpeakerCommand implements Callable<Integer> {
           .withHeartbeatThreadSetup(() -> LinuxLayer2.makeCurrentThreadRealTime("ironlb-heartbeat",
               "heartbeats may go out late on a busy node, and the others suspect it sooner")));
       try (membership) {
-        try {
-          membership.start();
-        } catch (Exception e) {
-          // Not fatal: the speaker falls back to Node readiness and says so.
-          log.warn("membership did not form at start: {}", e.toString(), kv("event", "membershipFallback"));
-        }
-        steps.done("membership");
+        // Joining waits on the network (discovery, the coordinator's answer, a TLS handshake), and so
+        // does filling the informers' caches: the join runs meanwhile, and the first plan waits for it.
+        CompletableFuture<Void> joined = CompletableFuture.runAsync(() -> {
+          try {
+            membership.start();
+          } catch (Exception e) {
+            // Not fatal: the speaker falls back to Node readiness and says so.
+            log.warn("membership did not form at start: {}", e.toString(), kv("event", "membershipFallback"));
+          }
+          steps.done("membership");
+        }, task -> Thread.ofPlatform().name("membership-join").start(task));
         Speaker speaker = new Speaker(client, new Speaker.Config(me, namespace, loadBalancerClass, interfaces, reprobeAfterConflict,
             failbackHoldDown, drainCordoned, verifyPeriod, verifyRate, ignoreExcludeLb),
             layer2, membership, new EventRecorder(client, IronLb.SPEAKER_COMPONENT, me, Clock.systemUTC()), metrics,
@@ -233,7 +238,7 @@ public final class SpeakerCommand implements Callable<Integer> {
           membership.close();
           stop.countDown();
         }, "shutdown"));
-        speaker.start();
+        speaker.start(joined::join);
         steps.done("informers");
         log.info("speaker started", kv("event", "speakerReady"), kv("node", me), kv("bind", IpText.format(bindAddress)),
             kv("startupMs", steps.millis()));
