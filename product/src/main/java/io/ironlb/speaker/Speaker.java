@@ -143,13 +143,16 @@ public final class Speaker implements AutoCloseable {
     // The view first: the core must know whether it is in a group before it hears of any Service.
     // The membership hands the current view to a new listener on its own thread; wait until that
     // view is queued for the worker, so the first drain comes after it.
+    // A membership that did not start has no view to hand over (it reports none, and the core
+    // falls back to Node readiness): nothing to wait for then.
+    boolean hasView = !membership.liveNodes().isEmpty();
     CountDownLatch viewQueued = new CountDownLatch(1);
     membership.addListener(view -> {
       execute(() -> step(new Event.ViewChanged(view)));
       viewQueued.countDown();
     });
     try {
-      if (!viewQueued.await(5, TimeUnit.SECONDS)) {
+      if (hasView && !viewQueued.await(5, TimeUnit.SECONDS)) {
         log.warn("the membership did not report its view within 5 s; planning without it");
       }
     } catch (InterruptedException e) {
