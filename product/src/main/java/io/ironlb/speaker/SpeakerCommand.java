@@ -176,17 +176,17 @@ public final class SpeakerCommand implements Callable<Integer> {
       return s == null ? Optional.of("starting: reading its Node and the membership Secret, joining the other speakers") : s.notReadyBecause();
     });
     steps.done("metricsServer");
-    // Start-up's reads do not depend on one another: asked together, they cost the API server's
-    // slowest answer instead of the sum of four, and the data plane opens meanwhile.
-    ExecutorService reads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("startup-read-", 0).factory());
+    // Start-up's API calls do not depend on one another: made together, they cost the API server's
+    // slowest answer instead of the sum of five, and the data plane opens and the join runs meanwhile.
+    ExecutorService calls = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("startup-api-", 0).factory());
     try (KubernetesClient client = Kube.client(kubeconfig)) {
-      Future<ExcludedInterfaces> excluded = reads.submit(() -> excludedInterfaces(client, me));
-      Future<Node> selfRead = reads.submit(() -> ApiRetry.whileUnavailable("reading Node " + me, API_PATIENCE,
+      Future<ExcludedInterfaces> excluded = calls.submit(() -> excludedInterfaces(client, me));
+      Future<Node> selfRead = calls.submit(() -> ApiRetry.whileUnavailable("reading Node " + me, API_PATIENCE,
           () -> client.nodes().withName(me).get()));
-      Future<byte[]> secretRead = reads.submit(() -> awaitSecret(client));
+      Future<byte[]> secretRead = calls.submit(() -> awaitSecret(client));
       // Discovery asks from JGroups threads and must not block: read peers from an informer's cache,
       // which also keeps answering while the API server is away.
-      Future<SharedIndexInformer<Node>> nodeCacheRead = reads.submit(() -> ApiRetry.whileUnavailable("listing Nodes", API_PATIENCE,
+      Future<SharedIndexInformer<Node>> nodeCacheRead = calls.submit(() -> ApiRetry.whileUnavailable("listing Nodes", API_PATIENCE,
           () -> client.nodes().inform()));
       try (LinuxLayer2 layer2 = LinuxLayer2.open(layer2Config(announce).withExcludedInterfaces(await(excluded)), metrics, claim -> {
         Speaker s = speakerRef.get();
@@ -210,14 +210,13 @@ public final class SpeakerCommand implements Callable<Integer> {
         }
         List<NodeInterfacesAnnotation.PublishedInterface> published =
             NodeInterfacesAnnotation.describe(layer2.interfaces(), layer2.excludedInterfaces(), layer2.defaultRoutes());
-        ApiRetry.whileUnavailable("publishing this node's membership address", API_PATIENCE, () -> {
-          NodeAnnouncement.publish(client, me, macs, published, bindAddress, membershipPort);
-          return null;
-        });
-        InterfacesRepublisher republisher = new InterfacesRepublisher(client, me, layer2.excludedInterfaces(), layer2::defaultRoutes,
-            NodeInterfacesAnnotation.format(published));
-        layer2.onInterfacesChanged(republisher::interfacesChanged);
-        layer2.onDefaultRoutesChanged(() -> republisher.interfacesChanged(layer2.interfaces()));
+        // The join does not need this node's annotations (peers answer a join where it came from), so
+        // they are written while it runs; the speaker is ready only once they are.
+        Future<Void> publishing = calls.submit(() -> ApiRetry.whileUnavailable("publishing this node's membership address", API_PATIENCE,
+            () -> {
+              NodeAnnouncement.publish(client, me, macs, published, bindAddress, membershipPort);
+              return null;
+            }));
         byte[] secret = await(secretRead);
         steps.done("secret");
         SharedIndexInformer<Node> nodeCache = await(nodeCacheRead);
@@ -238,6 +237,11 @@ public final class SpeakerCommand implements Callable<Integer> {
             }
             steps.done("membership");
           }, task -> Thread.ofPlatform().name("membership-join").start(task));
+          await(publishing);
+          InterfacesRepublisher republisher = new InterfacesRepublisher(client, me, layer2.excludedInterfaces(), layer2::defaultRoutes,
+              NodeInterfacesAnnotation.format(published));
+          layer2.onInterfacesChanged(republisher::interfacesChanged);
+          layer2.onDefaultRoutesChanged(() -> republisher.interfacesChanged(layer2.interfaces()));
           Speaker speaker = new Speaker(client, new Speaker.Config(me, namespace, loadBalancerClass, interfaces, reprobeAfterConflict,
               failbackHoldDown, drainCordoned, verifyPeriod, verifyRate, ignoreExcludeLb),
               layer2, membership, new EventRecorder(client, IronLb.SPEAKER_COMPONENT, me, Clock.systemUTC()), metrics,
@@ -260,18 +264,18 @@ public final class SpeakerCommand implements Callable<Integer> {
         return 0;
       }
     } finally {
-      // A read still waiting (for the Secret, say) when start-up fails ends with it.
-      reads.shutdownNow();
+      // A call still waiting (for the Secret, say) when start-up fails ends with it.
+      calls.shutdownNow();
       if (metricsServer != null) {
         metricsServer.close();
       }
     }
   }
 
-  /** One of start-up's reads, once done; what stopped it is thrown as the read threw it. */
-  private static <T> T await(Future<T> read) throws Exception {
+  /** One of start-up's API calls, once done; what stopped it is thrown as the call threw it. */
+  private static <T> T await(Future<T> call) throws Exception {
     try {
-      return read.get();
+      return call.get();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof Exception cause) {
         throw cause;
