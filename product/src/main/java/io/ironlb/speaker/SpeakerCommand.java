@@ -188,6 +188,15 @@ public final class SpeakerCommand implements Callable<Integer> {
       // which also keeps answering while the API server is away.
       Future<SharedIndexInformer<Node>> nodeCacheRead = calls.submit(() -> ApiRetry.whileUnavailable("listing Nodes", API_PATIENCE,
           () -> client.nodes().inform()));
+      // Building the membership (its protocol stack, a fresh TLS key: ~200 ms of CPU) needs only the
+      // Node and the Secret, so it is built while the data plane opens. It joins once the Node
+      // informer has its list, which discovery reads peers from.
+      Future<Membership> membershipBuilt = calls.submit(() -> new JGroupsMembership(new MembershipConfig(me,
+          bindAddress(existing(await(selfRead), me)), membershipPort, await(secretRead),
+          () -> nodeCacheRead.state() == Future.State.SUCCESS ? peers(nodeCacheRead.resultNow().getStore().list(), me) : List.of(),
+          timings())
+          .withHeartbeatThreadSetup(() -> LinuxLayer2.makeCurrentThreadRealTime("ironlb-heartbeat",
+              "heartbeats may go out late on a busy node, and the others suspect it sooner"))));
       try (LinuxLayer2 layer2 = LinuxLayer2.open(layer2Config(announce).withExcludedInterfaces(await(excluded)), metrics, claim -> {
         Speaker s = speakerRef.get();
         if (s != null) {
@@ -195,11 +204,8 @@ public final class SpeakerCommand implements Callable<Integer> {
         }
       })) {
         steps.done("apiClientAndDataPlane");
-        Node self = await(selfRead);
+        Node self = existing(await(selfRead), me);
         steps.done("firstApiRead");
-        if (self == null) {
-          throw new IllegalStateException("Node \"" + me + "\" does not exist in the API; --node must be this node's Kubernetes name");
-        }
         InetAddress bindAddress = bindAddress(self);
         // Interfaces without a MAC (tun, WireGuard) report ZERO: that is nobody's MAC, least of all a cluster node's.
         List<NodeMacsAnnotation.InterfaceMac> macs = new ArrayList<>();
@@ -217,14 +223,11 @@ public final class SpeakerCommand implements Callable<Integer> {
               NodeAnnouncement.publish(client, me, macs, published, bindAddress, membershipPort);
               return null;
             }));
-        byte[] secret = await(secretRead);
+        await(secretRead);
         steps.done("secret");
-        SharedIndexInformer<Node> nodeCache = await(nodeCacheRead);
+        await(nodeCacheRead);
         steps.done("nodeInformer");
-        Membership membership = new JGroupsMembership(new MembershipConfig(me, bindAddress, membershipPort, secret,
-            () -> peers(nodeCache.getStore().list(), me), timings())
-            .withHeartbeatThreadSetup(() -> LinuxLayer2.makeCurrentThreadRealTime("ironlb-heartbeat",
-                "heartbeats may go out late on a busy node, and the others suspect it sooner")));
+        Membership membership = await(membershipBuilt);
         try (membership) {
           // Joining waits on the network (discovery, the coordinator's answer, a TLS handshake), and so
           // does filling the informers' caches: the join runs meanwhile, and the first plan waits for it.
@@ -270,6 +273,13 @@ public final class SpeakerCommand implements Callable<Integer> {
         metricsServer.close();
       }
     }
+  }
+
+  private static Node existing(Node self, String me) {
+    if (self == null) {
+      throw new IllegalStateException("Node \"" + me + "\" does not exist in the API; --node must be this node's Kubernetes name");
+    }
+    return self;
   }
 
   /** One of start-up's API calls, once done; what stopped it is thrown as the call threw it. */
