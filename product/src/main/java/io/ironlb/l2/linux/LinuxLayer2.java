@@ -19,6 +19,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -189,6 +190,21 @@ public final class LinuxLayer2 implements Layer2, Link {
     return raiseCurrentThreadPriority(name, otherwise);
   }
 
+  /** The kernel's ids of this process's threads, as listed now. */
+  private static List<Integer> threadIds() throws IOException {
+    List<Integer> ids = new ArrayList<>();
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of(TASKS))) {
+      for (Path task : tasks) {
+        try {
+          ids.add(Integer.parseInt(task.getFileName().toString()));
+        } catch (NumberFormatException e) {
+          // not a thread
+        }
+      }
+    }
+    return ids;
+  }
+
   /**
    * Lowers the nice value of every thread of this process to {@value #RECEIVER_NICE} (needs
    * CAP_SYS_NICE; best effort); threads started later inherit it from the thread that starts them.
@@ -201,14 +217,8 @@ public final class LinuxLayer2 implements Layer2, Link {
   public static int raiseProcessPriority(String otherwise) {
     int raised = 0;
     String failure = null;
-    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
-      for (Path task : tasks) {
-        int tid;
-        try {
-          tid = Integer.parseInt(task.getFileName().toString());
-        } catch (NumberFormatException e) {
-          continue;
-        }
+    try {
+      for (int tid : threadIds()) {
         if (Libc.setThreadNice(tid, RECEIVER_NICE) < 0) {
           if (Libc.errno() != ESRCH) { // a thread that ended meanwhile
             failure = Libc.strerror(Libc.errno());
@@ -237,14 +247,12 @@ public final class LinuxLayer2 implements Layer2, Link {
    * 5% of each second should one ever run away. Returns whether the thread was found and moved.
    */
   public static boolean makeCollectorRealTime(String otherwise) {
-    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
-      for (Path task : tasks) {
+    try {
+      for (int tid : threadIds()) {
         String comm;
-        int tid;
         try {
-          comm = Files.readString(task.resolve("comm")).strip();
-          tid = Integer.parseInt(task.getFileName().toString());
-        } catch (IOException | NumberFormatException e) {
+          comm = Files.readString(Path.of(TASKS, Integer.toString(tid), "comm")).strip();
+        } catch (IOException e) {
           continue; // a thread that ended meanwhile
         }
         if (comm.equals(COLLECTOR_THREAD)) {
@@ -265,6 +273,7 @@ public final class LinuxLayer2 implements Layer2, Link {
 
   /** HotSpot's name for the thread that runs safepoint operations, the serial collector's collections among them. */
   static final String COLLECTOR_THREAD = "VM Thread";
+  private static final String TASKS = "/proc/self/task";
 
   private static final int ESRCH = 3;
 
