@@ -678,6 +678,27 @@ class SpeakerEndToEndTest {
     assertThat(out).contains("neighbour moved p50").contains("failed trials   0 of 2");
   }
 
+  /**
+   * Start-up asks for its Node, the membership Secret and the rest at once: a --node that names no
+   * Node still stops the speaker at once with the fix, while the wait for a missing Secret (up to
+   * 5 minutes) is under way beside it.
+   */
+  @Test
+  @Order(16)
+  void aSpeakerWhoseNodeDoesNotExistStopsAtOnceAndSaysWhy() throws IOException {
+    String host = nodes.getFirst();
+    Instant started = Instant.now();
+    LabProcess ghost = lab.start("speaker ghost", host, Map.of(), "speaker", "--node", "spark-ghost",
+        "--kubeconfig", lab.nodeKubeconfig(host).toString(), "--membership-secret", "no-such-secret", "--metrics-port", "0",
+        "--membership-port", "7950");
+    cleanups.add(ghost::kill);
+    await().atMost(Duration.ofSeconds(20)).until(() -> !ghost.alive());
+    System.out.printf("a speaker for a Node that does not exist stopped %d ms after it started%n",
+        Duration.between(started, Instant.now()).toMillis());
+    assertThat(Files.readString(ghost.log()))
+        .contains("Node \"spark-ghost\" does not exist in the API; --node must be this node's Kubernetes name");
+  }
+
   // ---------------------------------------------------------------- objects
 
   private void service(String name, String ip, String app, String policy) {
