@@ -145,11 +145,10 @@ final class RehearseCommand implements Callable<Integer> {
       Main.commandLine().parseArgs("controller", "--namespace=metallb-system", "--metrics-port=7472", "--lease-name=ironlb-controller",
           "--kubeconfig", "kubeconfig");
     }
-    if (!speaker()) {
-      return;
+    if (speaker()) {
+      Main.commandLine().parseArgs("speaker", "--namespace=metallb-system", "--metrics-port=7473", "--membership-port=7946",
+          "--membership-secret=memberlist", "--node", "rehearsal", "--kubeconfig", "kubeconfig");
     }
-    Main.commandLine().parseArgs("speaker", "--namespace=metallb-system", "--metrics-port=7473", "--membership-port=7946",
-        "--membership-secret=memberlist", "--node", "rehearsal", "--kubeconfig", "kubeconfig");
   }
 
   /**

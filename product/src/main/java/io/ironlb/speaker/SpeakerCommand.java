@@ -191,8 +191,9 @@ public final class SpeakerCommand implements Callable<Integer> {
       // Building the membership (its protocol stack, a fresh TLS key: ~200 ms of CPU) needs only the
       // Node and the Secret, so it is built while the data plane opens. It joins once the Node
       // informer has its list, which discovery reads peers from.
+      Future<InetAddress> bindRead = calls.submit(() -> bindAddress(existing(await(selfRead), me)));
       Future<Membership> membershipBuilt = calls.submit(() -> new JGroupsMembership(new MembershipConfig(me,
-          bindAddress(existing(await(selfRead), me)), membershipPort, await(secretRead),
+          await(bindRead), membershipPort, await(secretRead),
           () -> nodeCacheRead.state() == Future.State.SUCCESS ? peers(nodeCacheRead.resultNow().getStore().list(), me) : List.of(),
           timings())
           .withHeartbeatThreadSetup(() -> LinuxLayer2.makeCurrentThreadRealTime("ironlb-heartbeat",
@@ -206,7 +207,7 @@ public final class SpeakerCommand implements Callable<Integer> {
         steps.done("apiClientAndDataPlane");
         Node self = existing(await(selfRead), me);
         steps.done("firstApiRead");
-        InetAddress bindAddress = bindAddress(self);
+        InetAddress bindAddress = await(bindRead);
         // Interfaces without a MAC (tun, WireGuard) report ZERO: that is nobody's MAC, least of all a cluster node's.
         List<NodeMacsAnnotation.InterfaceMac> macs = new ArrayList<>();
         for (NetInterface i : layer2.interfaces().all()) {
