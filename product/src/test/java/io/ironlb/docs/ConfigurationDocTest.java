@@ -132,7 +132,8 @@ class ConfigurationDocTest {
     Set<String> env = new TreeSet<>();
     // Type.Normal, "reason" and the controller's refuse(service, key, "reason", ...); a reason may have spaces (MetalLB's do).
     Pattern reason = Pattern.compile("(?:Type\\.(?:Normal|Warning)|refuse\\(\\w+, \\w+), \"([A-Za-z][A-Za-z ]*)\"");
-    Pattern getenv = Pattern.compile("getenv\\(\"([A-Z_]+)\"\\)");
+    // System.getenv("X"), and picocli's default from the environment, "${env:X:-default}".
+    Pattern getenv = Pattern.compile("getenv\\(\"([A-Z_]+)\"\\)|\\$\\{env:([A-Z_]+)");
     try (Stream<Path> files = Files.walk(Path.of("product/src/main/java"))) {
       for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
         String src = Files.readString(f);
@@ -142,7 +143,7 @@ class ConfigurationDocTest {
         }
         m = getenv.matcher(src);
         while (m.find()) {
-          env.add(m.group(1));
+          env.add(m.group(1) != null ? m.group(1) : m.group(2));
         }
       }
     }
@@ -150,6 +151,7 @@ class ConfigurationDocTest {
 
     assertThat(reasons).contains("IPAllocated", "IPConflict", "nodeAssigned", "AllocationFailed", "not enough clusterips");
     assertThat(reasons).allSatisfy(r -> assertThat(doc).contains("`" + r + "`"));
+    assertThat(env).contains("NODE_NAME", "IRONLB_HEARTBEAT_TIMEOUT");
     assertThat(env).allSatisfy(v -> assertThat(doc).contains("`" + v + "`"));
   }
 }
