@@ -33,8 +33,14 @@ import java.util.stream.Stream;
 public final class Lab {
 
   public static final Duration API_START = Duration.ofSeconds(40);
-  /** How long {@code up} waits for every Service to get its address, be announced and answer. */
-  public static final Duration SERVICES_WAIT = Duration.ofSeconds(90);
+  /**
+   * How long {@code up} waits for every Service to get its address, be announced and answer: 90 s
+   * for the seed's two nodes, and 10 s more for each further node, whose JVMs start on the same
+   * cores (16 nodes on 2 cores took ~93 s, at a load average of 50, before their views had merged).
+   */
+  static Duration servicesWait(int nodes) {
+    return Duration.ofSeconds(90 + 10L * Math.max(0, nodes - 2));
+  }
 
   /**
    * The {@code up} options. {@code lans} are CIDRs; one per family replaces that family's default.
@@ -321,7 +327,8 @@ public final class Lab {
    * first {@code curl} after {@code up} would; throws naming what is still missing.
    */
   private void awaitServing(KubernetesClient client, LabLayout layout) throws InterruptedException {
-    Instant end = Instant.now().plus(SERVICES_WAIT);
+    Duration wait = servicesWait(layout.nodes().size());
+    Instant end = Instant.now().plus(wait);
     List<String> pending = List.of();
     Set<String> answered = new LinkedHashSet<>();
     while (Instant.now().isBefore(end)) {
@@ -352,7 +359,7 @@ public final class Lab {
       }
       Thread.sleep(100); // polling the API server and the client's view: no event covers both
     }
-    throw new IllegalStateException("after " + SERVICES_WAIT.toSeconds() + " s: " + String.join("; ", pending));
+    throw new IllegalStateException("after " + wait.toSeconds() + " s: " + String.join("; ", pending));
   }
 
   private static List<String> ingressIps(Service s) {
