@@ -1,7 +1,6 @@
 package io.ironlb.lab;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -48,7 +47,7 @@ public final class ApiServer implements AutoCloseable {
   /** Starts everything; {@code withProxy} false leaves node namespaces alone (tests of the server alone). */
   public static ApiServer start(LabState state, int requestedPort, boolean withProxy) throws IOException {
     MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-    LabDispatcher dispatcher = new LabDispatcher(new KubernetesMixedDispatcher(new HashMap<>()));
+    LabDispatcher dispatcher = new LabDispatcher(new IndexedCrudDispatcher());
     KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(InetAddress.getByName("127.0.0.1"), requestedPort);
     WatchCloseUnblocker unblocker = WatchCloseUnblocker.start();

@@ -30,7 +30,10 @@ public final class KubeProxyStandIn implements AutoCloseable {
   private final LabLayout layout;
   private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("kube-proxy-stand-in").factory());
+  /** Above this many rules an update logs their number, not the rules (a line per sync of a burst). */
+  private static final int LOGGED_RULES = 20;
   private final AtomicBoolean pending = new AtomicBoolean();
+  private volatile long lastSyncMillis;
   private final Map<String, String> applied = new HashMap<>();
   private final Map<String, String> lastError = new HashMap<>();
   private final SharedIndexInformer<Service> services;
@@ -65,9 +68,14 @@ public final class KubeProxyStandIn implements AutoCloseable {
     return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
   }
 
+  /**
+   * A sync 20 ms after a change, or, after a sync that took longer, no sooner than that sync took:
+   * in a burst of thousands of Services each sync rewrites every rule, and back to back they kept a
+   * whole core busy on a two-core machine.
+   */
   private void schedule() {
     if (pending.compareAndSet(false, true)) {
-      worker.schedule(this::sync, 20, TimeUnit.MILLISECONDS);
+      worker.schedule(this::sync, Math.max(20, lastSyncMillis), TimeUnit.MILLISECONDS);
     }
   }
 
@@ -78,11 +86,21 @@ public final class KubeProxyStandIn implements AutoCloseable {
   }
 
   private void sync() {
+    long start = System.nanoTime();
+    try {
+      syncNodes();
+    } finally {
+      lastSyncMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+  }
+
+  private void syncNodes() {
     pending.set(false);
     List<Service> svcs = services.getStore().list();
     List<EndpointSlice> eps = slices.getStore().list();
     for (LabLayout.Node node : layout.nodes()) {
-      String script = ProxyRules.script(ProxyRules.rules(node.name(), svcs, eps), LabLayout.NODE_INTERNAL_IF);
+      List<ProxyRules.Rule> rules = ProxyRules.rules(node.name(), svcs, eps);
+      String script = ProxyRules.script(rules, LabLayout.NODE_INTERNAL_IF);
       if (script.equals(applied.get(node.name()))) {
         continue;
       }
@@ -94,8 +112,11 @@ public final class KubeProxyStandIn implements AutoCloseable {
       if (r.ok()) {
         applied.put(node.name(), script);
         lastError.remove(node.name());
-        LOG.info("kube-proxy stand-in: rules of {} updated: {}", node.name(),
-            ProxyRules.rules(node.name(), svcs, eps));
+        if (rules.size() <= LOGGED_RULES) {
+          LOG.info("kube-proxy stand-in: rules of {} updated: {}", node.name(), rules);
+        } else {
+          LOG.info("kube-proxy stand-in: rules of {} updated: {} rules", node.name(), rules.size());
+        }
       } else {
         applied.remove(node.name());
         if (r.describe().equals(lastError.put(node.name(), r.describe()))) {

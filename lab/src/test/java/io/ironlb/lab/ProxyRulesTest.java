@@ -70,6 +70,20 @@ class ProxyRulesTest {
   }
 
   @Test
+  void onlyTheSlicesOfTheServiceItselfCount() {
+    List<Service> svcs = List.of(svc("web", "Cluster", "198.51.100.202"), svc("api", "Cluster", "198.51.100.203"));
+    EndpointSlice sameNameElsewhere = new EndpointSliceBuilder(slice("web", "IPv4", "203.0.113.14", "spark-2959", true))
+        .editMetadata().withNamespace("other").endMetadata().build();
+    EndpointSlice unowned = new EndpointSliceBuilder(slice("web", "IPv4", "203.0.113.15", "spark-2959", true))
+        .editMetadata().withLabels(java.util.Map.of()).endMetadata().build();
+    List<EndpointSlice> slices = List.of(slice("web", "IPv4", "203.0.113.11", "spark-2959", true), sameNameElsewhere, unowned,
+        slice("api", "IPv4", "203.0.113.12", "spark-2959", true), slice("api", "IPv6", "2001:db8:203::12", "spark-2959", true));
+    assertThat(ProxyRules.rules("spark-2959", svcs, slices)).containsExactly(
+        new ProxyRules.Rule("198.51.100.202", "TCP", 80, List.of("203.0.113.11"), 8080),
+        new ProxyRules.Rule("198.51.100.203", "TCP", 80, List.of("203.0.113.12"), 8080));
+  }
+
+  @Test
   void servicesWithoutAnAddressGetNoRule() {
     assertThat(ProxyRules.rules("spark-2959", List.of(svc("pending", "Cluster")), List.of())).isEmpty();
   }
