@@ -73,6 +73,7 @@ class IndexedCrudDispatcherTest {
       t.add("list services: " + client.services().inAnyNamespace().list().getItems().size());
 
       t.add("delete a/web: " + outcome(() -> client.services().inNamespace("a").withName("web").delete()));
+      t.add("delete a/missing: " + outcome(() -> client.services().inNamespace("a").withName("missing").delete()));
       t.add("get a/web after delete: " + show(client.services().inNamespace("a").withName("web").get()));
       t.add("get b/web after delete of a/web: " + show(client.services().inNamespace("b").withName("web").get()));
       t.add("create a/web again: " + outcome(() -> client.services().inNamespace("a").resource(service("web")).create()));

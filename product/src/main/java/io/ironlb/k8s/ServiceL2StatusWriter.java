@@ -18,6 +18,9 @@ import java.util.function.Function;
  * announcer simply takes the object over and a dead node leaves nothing stale behind.
  */
 public final class ServiceL2StatusWriter {
+  /** MetalLB's labels on the object naming its Service (set at creation, before the status is written). */
+  public static final String SERVICE_NAME_LABEL = "metallb.io/service-name";
+  public static final String SERVICE_NAMESPACE_LABEL = "metallb.io/service-namespace";
   private final KubernetesClient client;
   private final String namespace;
   private final String node;
@@ -63,8 +66,8 @@ public final class ServiceL2StatusWriter {
    */
   public void write(ServiceKey key, List<String> interfaces) {
     String name = name(key);
-    Map<String, String> labels = Map.of("metallb.io/node", node, "metallb.io/service-name", key.name(),
-        "metallb.io/service-namespace", key.namespace());
+    Map<String, String> labels = Map.of("metallb.io/node", node, SERVICE_NAME_LABEL, key.name(),
+        SERVICE_NAMESPACE_LABEL, key.namespace());
     ServiceL2Status existing = cached.apply(name);
     if (existing == null) {
       create(name, labels);

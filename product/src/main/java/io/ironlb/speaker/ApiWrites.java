@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -30,10 +31,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The speaker's API writes (events, ServiceL2Status, conflict marks), in order, on a thread of
- * their own: while the API server is away a write blocks for its timeout, and on the speaker's
- * worker it held up the next Service's takeover by that long. A failure is logged, never thrown:
- * the speaker's state is already right, and a status write reports back so it can be retried.
+ * The speaker's API writes (events, ServiceL2Status, conflict marks), off the speaker's worker:
+ * while the API server is away a write blocks for its timeout, and on the worker it held up the
+ * next Service's takeover by that long. A failure is logged, never thrown: the speaker's state is
+ * already right, and a status write reports back so it can be retried.
+ *
+ * <p>Writes go out on {@link #LANES} threads, a Service's always on the same one and in order, so
+ * a burst is not held to one request at a time. A Service's ServiceL2Status write or delete and its
+ * verification note keep only the latest of each while waiting: after membership flapped under load
+ * a speaker had queued tens of thousands of writes, each undone by the next, and the Services that
+ * were announced waited minutes for their objects.
  */
 final class ApiWrites implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiWrites.class);
@@ -42,36 +49,70 @@ final class ApiWrites implements AutoCloseable {
   private final String namespace;
   private final EventRecorder events;
   private final ServiceL2StatusWriter statuses;
-  private final ExecutorService writer =
-      Executors.newSingleThreadExecutor(Thread.ofPlatform().name("speaker-api").daemon().factory());
+  static final int LANES = 4;
+  private final ExecutorService[] lanes = new ExecutorService[LANES];
+  /** The ServiceL2Status change each Service waits for (the latest asked); taken by its lane when it runs. */
+  private final Map<ServiceKey, StatusChange> statusWaiting = new ConcurrentHashMap<>();
+  private final Map<ServiceKey, Runnable> noteWaiting = new ConcurrentHashMap<>();
+
+  private sealed interface StatusChange {
+    record Write(List<String> interfaces, Consumer<Boolean> done) implements StatusChange {}
+
+    record Delete() implements StatusChange {}
+  }
 
   ApiWrites(KubernetesClient client, String namespace, EventRecorder events, ServiceL2StatusWriter statuses) {
     this.client = client;
     this.namespace = namespace;
     this.events = events;
     this.statuses = statuses;
+    for (int i = 0; i < LANES; i++) {
+      lanes[i] = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("speaker-api-" + i).daemon().factory());
+    }
   }
 
   void event(HasMetadata object, EventRecorder.Type type, String reason, String message) {
-    run("event " + reason, () -> events.record(object, type, reason, message));
+    run(object.getMetadata().getNamespace() + "/" + object.getMetadata().getName(), "event " + reason,
+        () -> events.record(object, type, reason, message));
   }
 
-  /** Writes the ServiceL2Status; {@code done} hears whether it was written (on the writer's thread). */
+  /**
+   * Writes the ServiceL2Status; {@code done} hears whether it was written (on a writer's thread),
+   * or, at once, false if a later write or delete of the same Service replaced it before it went out.
+   */
   void writeStatus(ServiceKey key, List<String> interfaces, Consumer<Boolean> done) {
-    run("ServiceL2Status of " + key, () -> {
-      boolean written = false;
-      try {
-        statuses.write(key, interfaces);
-        written = true;
-      } catch (RuntimeException e) {
-        log.warn("could not write ServiceL2Status of {} yet: {}", key, e.getMessage(), kv("event", "statusDeferred"));
-      }
-      done.accept(written);
-    });
+    changeStatus(key, new StatusChange.Write(interfaces, done));
   }
 
+  /** Deletes the ServiceL2Status if it names this node (a write still waiting is dropped instead). */
   void deleteStatus(ServiceKey key) {
-    run("delete ServiceL2Status of " + key, () -> statuses.deleteIfMine(key));
+    changeStatus(key, new StatusChange.Delete());
+  }
+
+  private void changeStatus(ServiceKey key, StatusChange change) {
+    StatusChange replaced = statusWaiting.put(key, change);
+    if (replaced instanceof StatusChange.Write w) {
+      w.done().accept(false);
+    }
+    if (replaced != null) {
+      return; // its lane has the Service queued already and will find this one
+    }
+    run(key.toString(), "ServiceL2Status of " + key, () -> {
+      switch (statusWaiting.remove(key)) {
+        case null -> { }
+        case StatusChange.Write w -> {
+          boolean written = false;
+          try {
+            statuses.write(key, w.interfaces());
+            written = true;
+          } catch (RuntimeException e) {
+            log.warn("could not write ServiceL2Status of {} yet: {}", key, e.getMessage(), kv("event", "statusDeferred"));
+          }
+          w.done().accept(written);
+        }
+        case StatusChange.Delete d -> statuses.deleteIfMine(key);
+      }
+    });
   }
 
   /**
@@ -79,7 +120,7 @@ final class ApiWrites implements AutoCloseable {
    * annotation, no read first; nothing when the object is not there (yet).
    */
   void recordVerified(ServiceKey key, String owner, String by, Instant at) {
-    run("verification note on ServiceL2Status of " + key, () -> {
+    Runnable note = () -> {
       String patch = client.getKubernetesSerialization().asJson(Map.of("metadata", Map.of("annotations",
           Map.of(VerifiedAnnotation.KEY, VerifiedAnnotation.format(new VerifiedAnnotation.Verified(owner, by, at))))));
       try {
@@ -89,12 +130,20 @@ final class ApiWrites implements AutoCloseable {
           throw e;
         }
       }
-    });
+    };
+    if (noteWaiting.put(key, note) == null) {
+      run(key.toString(), "verification note on ServiceL2Status of " + key, () -> {
+        Runnable latest = noteWaiting.remove(key);
+        if (latest != null) {
+          latest.run();
+        }
+      });
+    }
   }
 
   /** Publishes when this node's speaker joined a view with others (the failback hold-down counts from it). */
   void publishJoined(String node, Instant at) {
-    run("joined time on Node " + node, () -> Writes.retryOnConflict(() -> client.nodes().withName(node).edit(n -> {
+    run(node, "joined time on Node " + node, () -> Writes.retryOnConflict(() -> client.nodes().withName(node).edit(n -> {
       Map<String, String> a = new LinkedHashMap<>(n.getMetadata().getAnnotations() == null ? Map.of() : n.getMetadata().getAnnotations());
       a.put(SpeakerJoinedAnnotation.KEY, SpeakerJoinedAnnotation.format(at));
       n.getMetadata().setAnnotations(a);
@@ -103,12 +152,12 @@ final class ApiWrites implements AutoCloseable {
   }
 
   void markConflict(ServiceKey key, ConflictMark mark) {
-    run("conflict mark on " + key, () -> editAnnotations(key, a -> a.put(IpConflictAnnotation.KEY, IpConflictAnnotation.format(mark))));
+    run(key.toString(), "conflict mark on " + key, () -> editAnnotations(key, a -> a.put(IpConflictAnnotation.KEY, IpConflictAnnotation.format(mark))));
   }
 
   /** Removes the mark if it still names {@code ip} (a newer mark for another address stays). */
   void clearConflict(ServiceKey key, Vip ip) {
-    run("clear conflict mark on " + key, () -> editAnnotations(key, a -> {
+    run(key.toString(), "clear conflict mark on " + key, () -> editAnnotations(key, a -> {
       if (IpConflictAnnotation.read(a).map(m -> m.ip().equals(ip)).orElse(false)) {
         a.remove(IpConflictAnnotation.KEY);
       }
@@ -124,9 +173,10 @@ final class ApiWrites implements AutoCloseable {
     }));
   }
 
-  private void run(String what, Runnable write) {
+  /** Runs {@code write} on the lane of {@code object} (a Service's key, a Node's name), after what is queued there. */
+  private void run(String object, String what, Runnable write) {
     try {
-      writer.execute(() -> {
+      lanes[Math.floorMod(object.hashCode(), LANES)].execute(() -> {
         try {
           write.run();
         } catch (RuntimeException e) {
@@ -138,16 +188,23 @@ final class ApiWrites implements AutoCloseable {
     }
   }
 
-  /** Lets the writes already queued (the withdrawal's status deletions) finish, for at most three seconds. */
+  /** Lets the writes already queued (the withdrawal's status deletions) finish, for at most three seconds in all. */
   @Override
   public void close() {
-    writer.shutdown();
+    for (ExecutorService lane : lanes) {
+      lane.shutdown();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
     try {
-      if (!writer.awaitTermination(3, TimeUnit.SECONDS)) {
-        writer.shutdownNow();
+      for (ExecutorService lane : lanes) {
+        if (!lane.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          lane.shutdownNow();
+        }
       }
     } catch (InterruptedException e) {
-      writer.shutdownNow();
+      for (ExecutorService lane : lanes) {
+        lane.shutdownNow();
+      }
       Thread.currentThread().interrupt();
     }
   }

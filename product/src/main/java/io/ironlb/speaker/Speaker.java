@@ -266,7 +266,7 @@ public final class Speaker implements AutoCloseable {
       switch (c) {
         case Change.OfNode n -> step(informers.node(n.name(), problem -> log.warn("{}", problem, kv("event", "nodeUnreadable"))));
         case Change.OfService s -> step(informers.service(s.key()));
-        case Change.OfStatus s -> informers.status(s.name()).ifPresent(this::step);
+        case Change.OfStatus s -> informers.status(s).ifPresent(this::step);
         case Change.OfPools p -> step(informers.pools());
         case Change.OfAdvertisements a -> { } // handled above
       }

@@ -17,6 +17,7 @@ import io.ironlb.k8s.MembershipAddressAnnotation;
 import io.ironlb.k8s.NodeDrainAnnotation;
 import io.ironlb.k8s.NodeMacsAnnotation;
 import io.ironlb.k8s.ServiceL2Status;
+import io.ironlb.k8s.ServiceL2StatusWriter;
 import io.ironlb.k8s.ServiceTranslation;
 import io.ironlb.k8s.SpeakerFacts;
 import io.ironlb.k8s.SpeakerJoinedAnnotation;
@@ -47,7 +48,12 @@ final class SpeakerInformers implements AutoCloseable {
 
     record OfNode(String name) implements Change {}
 
-    record OfStatus(String name) implements Change {}
+    /**
+     * {@code service} is the Service the object named when the callback saw it (null if it named
+     * none): by the time the worker reads the cache the object may be gone, and a create and a
+     * delete that both land between two drains leave no other trace of whose it was.
+     */
+    record OfStatus(String name, ServiceKey service) implements Change {}
 
     record OfPools() implements Change {}
 
@@ -103,7 +109,7 @@ final class SpeakerInformers implements AutoCloseable {
         .inform(handler(a -> changed.accept(new Change.OfAdvertisements())));
     all.add(advertisements);
     statuses = client.resources(ServiceL2Status.class).inNamespace(namespace)
-        .inform(handler(s -> changed.accept(new Change.OfStatus(s.getMetadata().getName()))));
+        .inform(handler(s -> changed.accept(new Change.OfStatus(s.getMetadata().getName(), serviceOf(s)))));
     all.add(statuses);
   }
 
@@ -201,23 +207,41 @@ final class SpeakerInformers implements AutoCloseable {
     return s == null ? null : s.getStore().getByKey(namespace + "/" + name);
   }
 
-  /** The ServiceL2Status named {@code name}, as the core must hear of it. */
-  Optional<Event> status(String name) {
-    ServiceL2Status s = statuses.getStore().getByKey(namespace + "/" + name);
-    if (s == null) {
-      ServiceKey key = keyOf(name);
-      return key == null ? Optional.empty() : Optional.of(new Event.StatusRemoved(key));
-    }
-    if (s.getStatus() == null || s.getStatus().serviceName() == null || s.getStatus().serviceNamespace() == null) {
-      return Optional.empty();
-    }
-    ServiceKey key = new ServiceKey(s.getStatus().serviceNamespace(), s.getStatus().serviceName());
-    names.put(name, key);
-    return Optional.of(s.getStatus().node() == null ? new Event.StatusRemoved(key) : new Event.StatusPublished(key, s.getStatus().node()));
+  /** The ServiceL2Status of {@code change}, as the core must hear of it. */
+  Optional<Event> status(Change.OfStatus change) {
+    return status(change, statuses.getStore().getByKey(namespace + "/" + change.name()), names);
   }
 
-  private ServiceKey keyOf(String name) {
-    return names.remove(name);
+  /**
+   * {@code cached} is the object as the cache holds it now (null: gone); {@code names} remembers
+   * whose each name was, for a change that did not say. A Service's object that is gone is always
+   * reported gone, also when it came and went unseen: its announcer must write it again.
+   */
+  static Optional<Event> status(Change.OfStatus change, ServiceL2Status cached, Map<String, ServiceKey> names) {
+    if (cached == null) {
+      ServiceKey remembered = names.remove(change.name());
+      ServiceKey key = change.service() != null ? change.service() : remembered;
+      return key == null ? Optional.empty() : Optional.of(new Event.StatusRemoved(key));
+    }
+    ServiceL2Status.Status st = cached.getStatus();
+    if (st == null || st.serviceName() == null || st.serviceNamespace() == null) {
+      return Optional.empty();
+    }
+    ServiceKey key = new ServiceKey(st.serviceNamespace(), st.serviceName());
+    names.put(change.name(), key);
+    return Optional.of(st.node() == null ? new Event.StatusRemoved(key) : new Event.StatusPublished(key, st.node()));
+  }
+
+  /** The Service an object names: from its status, or, before the status is written, from its labels. */
+  static ServiceKey serviceOf(ServiceL2Status s) {
+    ServiceL2Status.Status st = s.getStatus();
+    if (st != null && st.serviceName() != null && st.serviceNamespace() != null) {
+      return new ServiceKey(st.serviceNamespace(), st.serviceName());
+    }
+    Map<String, String> labels = s.getMetadata().getLabels();
+    String ns = labels == null ? null : labels.get(ServiceL2StatusWriter.SERVICE_NAMESPACE_LABEL);
+    String name = labels == null ? null : labels.get(ServiceL2StatusWriter.SERVICE_NAME_LABEL);
+    return ns == null || name == null ? null : new ServiceKey(ns, name);
   }
 
   @Override
