@@ -18,9 +18,9 @@ public final class ClientMetrics {
 
   public ClientMetrics(PrometheusRegistry registry) {
     // Counter names keep MetalLB's _total: the text format shows them exactly so.
-    updates = Counter.builder().name("metallb_k8s_client_updates_total")
+    updates = Counter.builder().withoutExemplars().name("metallb_k8s_client_updates_total")
         .help("Number of k8s object updates that have been processed.").register(registry);
-    updateErrors = Counter.builder().name("metallb_k8s_client_update_errors_total")
+    updateErrors = Counter.builder().withoutExemplars().name("metallb_k8s_client_update_errors_total")
         .help("Number of k8s object updates that failed for some reason.").register(registry);
     configLoaded = Gauge.builder().name("metallb_k8s_client_config_loaded_bool")
         .help("1 if the MetalLB configuration was successfully loaded at least once.").register(registry);

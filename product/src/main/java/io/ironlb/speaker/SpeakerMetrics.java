@@ -28,29 +28,33 @@ public final class SpeakerMetrics implements Layer2Stats {
 
   private final ClientMetrics client;
 
+  /**
+   * Counters without exemplars (nothing here traces requests): the per-address counters keep a
+   * sampler and its slots for every address, ~250 bytes each, 2.5 MB of heap at 10,000 Services.
+   */
   public SpeakerMetrics(PrometheusRegistry registry) {
     client = new ClientMetrics(registry);
-    requestsReceived = Counter.builder().name(MetalLbExposition.LAYER2_REQUESTS_RECEIVED)
+    requestsReceived = Counter.builder().withoutExemplars().name(MetalLbExposition.LAYER2_REQUESTS_RECEIVED)
         .help("Number of layer2 requests received for owned IPs").labelNames("ip").register(registry);
-    responsesSent = Counter.builder().name(MetalLbExposition.LAYER2_RESPONSES_SENT)
+    responsesSent = Counter.builder().withoutExemplars().name(MetalLbExposition.LAYER2_RESPONSES_SENT)
         .help("Number of layer2 responses sent for owned IPs in response to requests").labelNames("ip").register(registry);
-    gratuitousSent = Counter.builder().name(MetalLbExposition.LAYER2_GRATUITOUS_SENT)
+    gratuitousSent = Counter.builder().withoutExemplars().name(MetalLbExposition.LAYER2_GRATUITOUS_SENT)
         .help("Number of gratuitous layer2 packets sent for owned IPs as a result of failovers").labelNames("ip").register(registry);
-    dropped = Counter.builder().name("ironlb_layer2_frames_dropped")
+    dropped = Counter.builder().withoutExemplars().name("ironlb_layer2_frames_dropped")
         .help("Frames the responder did not answer, by reason").labelNames("reason").register(registry);
     announced = Gauge.builder().name("metallb_speaker_announced")
         .help("Services being announced from this node. This is desired state, it does not guarantee that the routing protocols have converged.")
         .labelNames("ip", "node", "protocol", "service").register(registry);
-    conflicts = Counter.builder().name("ironlb_address_conflicts")
+    conflicts = Counter.builder().withoutExemplars().name("ironlb_address_conflicts")
         .help("Addresses found in use by a device outside the cluster").labelNames("ip", "mac").register(registry);
-    failovers = Counter.builder().name("ironlb_failovers")
+    failovers = Counter.builder().withoutExemplars().name("ironlb_failovers")
         .help("Announcements this node took over from another node").labelNames("service").register(registry);
-    silent = Counter.builder().name("ironlb_announcer_silent")
+    silent = Counter.builder().withoutExemplars().name("ironlb_announcer_silent")
         .help("Addresses whose announcing node did not answer this node's checks, so this node took them over").labelNames("ip", "node")
         .register(registry);
     membershipFallback = Gauge.builder().name("ironlb_membership_fallback")
         .help("1 while membership cannot form and liveness comes from Node readiness instead").register(registry);
-    electionSeconds = Histogram.builder().name("ironlb_election_seconds")
+    electionSeconds = Histogram.builder().withoutExemplars().name("ironlb_election_seconds")
         .help("Time from a change (membership, endpoints, services) to announcements being in place").register(registry);
   }
 
