@@ -924,7 +924,13 @@ public final class BenchReport {
   }
 
   private static String flags(BenchResults.Footprint f) {
-    return f.jvmFlags().entrySet().stream().map(e -> e.getKey() + " `" + e.getValue() + "`").collect(Collectors.joining("; "));
+    return f.jvmFlags().entrySet().stream().map(e -> e.getKey() + " `" + withoutMachinePaths(e.getValue()) + "`")
+        .collect(Collectors.joining("; "));
+  }
+
+  /** A file flag's value (the AOT cache) as a path in the repository, not on the machine that ran the benchmark. */
+  static String withoutMachinePaths(String flags) {
+    return flags.replaceAll("=/\\S*/(product/target/\\S+)", "=$1").replaceAll("=/\\S*/([^/\\s]+\\.aot)", "=$1");
   }
 
   private static final List<String> KINDS = List.of("labUp", "restart", "services");

@@ -56,6 +56,14 @@ class BenchReportTest {
   }
 
   @Test
+  void jvmFlagsNameNoPathOfTheMachineThatRanTheBenchmark() {
+    assertThat(BenchReport.withoutMachinePaths("-Xmx128m -XX:AOTCache=/home/me/ironlb/product/target/ironlb-speaker.aot -Xss512k"))
+        .isEqualTo("-Xmx128m -XX:AOTCache=product/target/ironlb-speaker.aot -Xss512k");
+    assertThat(BenchReport.withoutMachinePaths("-XX:AOTCache=/opt/ironlb/speaker.aot")).isEqualTo("-XX:AOTCache=speaker.aot");
+    assertThat(BenchReport.withoutMachinePaths("-Xms16m -Xmx128m")).isEqualTo("-Xms16m -Xmx128m");
+  }
+
+  @Test
   void eachFaultHasATableOfPercentilesOverSuccessfulTrialsWithFailedTrialsCounted() throws IOException {
     String md = report(FIXTURE);
     for (Figure fig : BenchReport.FIGURES) {
