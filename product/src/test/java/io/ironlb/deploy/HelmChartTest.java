@@ -143,6 +143,14 @@ class HelmChartTest {
               assertThat(Manifests.container(r.one("Deployment", "ironlb-controller")).path("resources"))
                   .isEqualTo(Manifests.container(DEFAULTS.one("Deployment", "ironlb-controller")).path("resources"));
             }),
+        new Case("a bigger speaker heap for many Services, with the memory limit it needs",
+            Map.of("speaker.heapMi", "256", "speaker.resources.limits.memory", "416Mi"),
+            r -> {
+              assertThat(Manifests.strings(Manifests.container(r.one("DaemonSet", "ironlb-speaker")).path("command")))
+                  .contains("-Xmx256m").doesNotContain("-Xmx128m");
+              assertThat(Manifests.strings(Manifests.container(r.one("Deployment", "ironlb-controller")).path("command")))
+                  .contains("-Xmx128m");
+            }),
         new Case("speaker tolerations after the control-plane ones",
             Map.of("speaker.tolerations[0].key", "dedicated", "speaker.tolerations[0].operator", "Equal",
                 "speaker.tolerations[0].value", "lb", "speaker.tolerations[0].effect", "NoSchedule"),
@@ -296,6 +304,8 @@ class HelmChartTest {
     return Stream.of(
         List.of("speaker.resources.limits.memory", "100Mi", "speaker.resources.limits.memory: 100Mi is below what the speaker's JVM needs"),
         List.of("controller.resources.limits.memory", "0.25Gi", "set at least 288Mi"),
+        List.of("speaker.heapMi", "256", "below what the speaker's JVM needs (heap -Xmx256m + ~160Mi outside the heap = 416Mi)"),
+        List.of("controller.heapMi", "32", "'/controller/heapMi'"),
         List.of("speaker.resources.limits.memory", "lots", "\"lots\" is not a memory quantity"),
         List.of("image.repository", "", "image.repository must name the IronLB image"),
         // values.schema.json
