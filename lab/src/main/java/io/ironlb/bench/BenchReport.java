@@ -628,10 +628,13 @@ public final class BenchReport {
     Map<String, String> load = sc.load();
     line(String.format(Locale.ROOT, "`bench/scale/run` on a two-node lab of its own: %,d LoadBalancer Services, each with an EndpointSlice "
         + "naming a node (%,d of them IPv4, the rest IPv6), created in one burst by %d writers at once on %d CPUs. Issue 12's targets are "
-        + "for 10,000 Services; `bench/run` runs `SCALE_SERVICES` (1,000 by default) because the lab's API server stand-in stalls near "
-        + "10,000. Load average at the start %s, at the burst %s, once all were announced %s, before the new Services %s, before the "
-        + "failover %s, at the end %s.", sc.services(), sc.ipv4(), sc.writers(), sc.cpus(), loadAt(load, "start"), loadAt(load, "burst"),
-        loadAt(load, "announced"), loadAt(load, "newService"), loadAt(load, "failover"), loadAt(load, "end")));
+        + "for 10,000 Services. %s Load average at the start %s, at the burst %s, once all were announced %s, before the new Services %s, "
+        + "before the failover %s, at the end %s.", sc.services(), sc.ipv4(), sc.writers(), sc.cpus(),
+        sc.labJvmFlags().isBlank() ? "The controller and speakers ran with the deployed JVM flags."
+            : "The controller and speakers ran with the deployed JVM flags and `" + sc.labJvmFlags() + "` after them (`IRONLB_LAB_JVM_FLAGS`: "
+                + "a speaker with the deployed 128 MiB heap holds about 7,000 Services, docs/configuration.md, \"Many Services\").",
+        loadAt(load, "start"), loadAt(load, "burst"), loadAt(load, "announced"), loadAt(load, "newService"), loadAt(load, "failover"),
+        loadAt(load, "end")));
     line();
     BenchResults.ScaleBurst b = sc.burst();
     line("From the burst's start:");

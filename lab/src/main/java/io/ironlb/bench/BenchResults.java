@@ -125,8 +125,10 @@ record BenchResults(
    * address was announced to fail over. {@code newServiceNeighbourMs}: for the new Services whose
    * trial saw it, creation to the client's neighbour entry holding the announcer's MAC.
    */
-  record Scale(int services, int ipv4, int writers, int cpus, Map<String, String> load, ScaleBurst burst, List<ScaleProcess> processes,
-      List<Creation> newService, long[] newServiceNeighbourMs, Optional<ScaleFailover> failover, List<String> errors) {
+  /** {@code labJvmFlags}: what {@code IRONLB_LAB_JVM_FLAGS} added to the deployed flags ("" for none). */
+  record Scale(int services, int ipv4, int writers, int cpus, String labJvmFlags, Map<String, String> load, ScaleBurst burst,
+      List<ScaleProcess> processes, List<Creation> newService, long[] newServiceNeighbourMs, Optional<ScaleFailover> failover,
+      List<String> errors) {
 
     /** Every Service that the API server took got an address and was announced. */
     boolean everyAnnounced() {
@@ -279,7 +281,8 @@ record BenchResults(
         lng(f, "frames"), dbl(f, "framesSeconds"), dbl(f, "framesPerSecond"), lng(f, "peakFramesPerSecond")));
     long[] neighbour = list(m.get("newService")).stream().map(BenchResults::map).filter(c -> c.get("neighbourMs") instanceof Number)
         .mapToLong(c -> lng(c, "neighbourMs")).toArray();
-    return new Scale(integer(m, "services"), integer(m, "ipv4"), integer(m, "writers"), integer(m, "cpus"), load, burst, processes, created,
+    return new Scale(integer(m, "services"), integer(m, "ipv4"), integer(m, "writers"), integer(m, "cpus"),
+        m.get("labJvmFlags") == null ? "" : String.valueOf(m.get("labJvmFlags")), load, burst, processes, created,
         neighbour, failover, list(m.get("errors")).stream().map(String::valueOf).toList());
   }
 

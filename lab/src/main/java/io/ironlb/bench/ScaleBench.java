@@ -103,7 +103,9 @@ public final class ScaleBench {
     try {
       code = b.run();
     } finally {
-      b.ironlb("lab", "down", "--state-dir", o.stateDir().toString());
+      if (System.getenv("KEEP_LOGS") == null) {
+        b.ironlb("lab", "down", "--state-dir", o.stateDir().toString()); // else bench/scale/run keeps the logs first
+      }
     }
     System.exit(code);
   }
@@ -149,6 +151,7 @@ public final class ScaleBench {
     result.put("ipv4", o.ipv4());
     result.put("writers", o.writers());
     result.put("cpus", Runtime.getRuntime().availableProcessors());
+    result.put("labJvmFlags", System.getenv().getOrDefault("IRONLB_LAB_JVM_FLAGS", "").strip());
 
     Map<String, ProcSample> idleStart = sample(pids);
     Thread.sleep(o.idleSeconds() * 1000L); // the CPU rate with nothing to do, to set the burst's against
