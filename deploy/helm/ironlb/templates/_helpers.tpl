@@ -162,6 +162,8 @@ Call with (dict "heapMi" 128 "metaspaceMi" 80).
 - -XX:MaxHeapFreeRatio=30
 - -XX:MaxMetaspaceSize={{ .metaspaceMi }}m
 - -XX:ReservedCodeCacheSize=32m
+- -XX:MetaspaceSize=48m
+- -XX:SweeperThreshold=50
 - -XX:TrimNativeHeapInterval=10000
 {{- end }}
 
