@@ -8,44 +8,35 @@ import io.ironlb.announce.Event;
 import io.ironlb.announce.SpeakerCore;
 import io.ironlb.k8s.ConfigurationStateReporter;
 import io.ironlb.k8s.EventRecorder;
-import io.ironlb.k8s.EventRecorder.Type;
 import io.ironlb.k8s.ServiceL2StatusWriter;
 import io.ironlb.l2.Claim;
 import io.ironlb.l2.Layer2;
 import io.ironlb.membership.Membership;
 import io.ironlb.model.ServiceKey;
 import io.ironlb.model.Vip;
-import io.ironlb.speaker.SpeakerInformers.Change;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One node's speaker: the shell around {@link SpeakerCore}. Informer callbacks, membership views
  * and data-plane reports become the core's events on one worker thread; the core's actions are
- * carried out there, API writes on a thread of their own ({@link ApiWrites}).
- *
- * <p>Changes to the same object coalesce: a callback only marks the object changed, and the
- * worker reads it from the cache once, however many changes arrived meanwhile.
+ * carried out there, API writes on threads of their own ({@link ApiWrites}). Informer changes
+ * reach the core through {@link ChangeDrain}, which coalesces them.
  */
 public final class Speaker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Speaker.class);
@@ -97,11 +88,7 @@ public final class Speaker implements AutoCloseable {
   private final ScheduledExecutorService worker =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("speaker").daemon().factory());
 
-  /** Objects changed since the worker last read them; a drain is queued while {@link #drainQueued} is set. */
-  private final Set<Change> changed = ConcurrentHashMap.newKeySet();
-  private final AtomicBoolean drainQueued = new AtomicBoolean();
-  /** When the first change not yet applied arrived (for {@code ironlb_election_seconds}). */
-  private final AtomicReference<Instant> changedAt = new AtomicReference<>();
+  private final ChangeDrain changes;
   private volatile boolean planned;
   /** Completed once, while leaving, no Service is left to hand over. */
   private final java.util.concurrent.CompletableFuture<Void> handedOver = new java.util.concurrent.CompletableFuture<>();
@@ -124,6 +111,7 @@ public final class Speaker implements AutoCloseable {
     this.api = new ApiWrites(client, config.namespace(), events, new ServiceL2StatusWriter(client, config.namespace(), config.nodeName(), informers::cachedStatus));
     this.actions = new SpeakerActions(config.nodeName(), layer2, api, metrics, informers, e -> core.step(e, clock.instant()),
         e -> execute(() -> step(e)), this::recheckAt);
+    this.changes = new ChangeDrain(informers, advertisements, configurationState, metrics, api, clock, this::step, this::execute);
   }
 
   public void start() {
@@ -137,8 +125,8 @@ public final class Speaker implements AutoCloseable {
    */
   public void start(Runnable joined) {
     // Changes reported while the informers fill their caches wait for the first drain, below.
-    drainQueued.set(true);
-    informers.start(this::changed);
+    changes.holdUntilFirstDrain();
+    informers.start(changes::changed);
     joined.run();
     // The view first: the core must know whether it is in a group before it hears of any Service.
     // The membership hands the current view to a new listener on its own thread; wait until that
@@ -161,7 +149,7 @@ public final class Speaker implements AutoCloseable {
     layer2.onRequest(ip -> execute(() -> step(new Event.RequestHeard(Vip.of(ip)))));
     new CarrierWatch(layer2, membership, e -> step(e)).start(worker, this::execute);
     execute(() -> {
-      drain();
+      changes.drain(false);
       step(new Event.Synced());
       planned = true;
     });
@@ -227,64 +215,6 @@ public final class Speaker implements AutoCloseable {
     worker.shutdownNow();
     configurationState.close();
     api.close(); // the withdrawal's status deletions, if the API answers in time
-  }
-
-  // ---- events in -----------------------------------------------------------------------------
-
-  private void changed(Change c) {
-    changedAt.compareAndSet(null, clock.instant());
-    changed.add(c);
-    if (drainQueued.compareAndSet(false, true)) {
-      execute(this::drain);
-    }
-  }
-
-  /** Turns every object changed since the last drain into the core's event, read from the caches now. */
-  private void drain() {
-    drainQueued.set(false);
-    List<Change> batch = new ArrayList<>(changed);
-    changed.removeAll(batch);
-    // Configuration before Services, Services before their ServiceL2Status.
-    if (batch.remove(new Change.OfPools())) {
-      step(informers.pools());
-    }
-    if (batch.remove(new Change.OfAdvertisements())) {
-      List<AdvertisementsInForce.Problem> problems = new ArrayList<>();
-      step(new Event.AdvertisementsUpdated(advertisements.read(informers.advertisements(), problems)));
-      for (AdvertisementsInForce.Problem p : problems) {
-        log.warn("advertisement: {}", p.message(), kv("event", p.reason().equals("InvalidConfiguration") ? "advertisementRejected"
-            : "unsupportedField"), kv("advertisement", p.advertisement().getMetadata().getName()));
-        api.event(p.advertisement(), Type.Warning, p.reason(), p.message());
-      }
-      List<String> wrong = advertisements.problems();
-      configurationState.report(wrong);
-      metrics.client().configuration(!wrong.isEmpty());
-    }
-    batch.sort((a, b) -> Integer.compare(order(a), order(b)));
-    for (Change c : batch) {
-      metrics.client().updated();
-      switch (c) {
-        case Change.OfNode n -> step(informers.node(n.name(), problem -> log.warn("{}", problem, kv("event", "nodeUnreadable"))));
-        case Change.OfService s -> step(informers.service(s.key()));
-        case Change.OfStatus s -> informers.status(s).ifPresent(this::step);
-        case Change.OfPools p -> step(informers.pools());
-        case Change.OfAdvertisements a -> { } // handled above
-      }
-    }
-    Instant began = changedAt.getAndSet(null);
-    if (began != null && planned) {
-      metrics.electionTook(Duration.between(began, clock.instant()).toNanos() / 1e9);
-    }
-  }
-
-  private static int order(Change c) {
-    return switch (c) {
-      case Change.OfPools p -> 0;
-      case Change.OfAdvertisements a -> 1;
-      case Change.OfNode n -> 2;
-      case Change.OfService s -> 3;
-      case Change.OfStatus s -> 4;
-    };
   }
 
   /** Runs {@code task} on the worker, unless the speaker is closing (informers and the data plane still call in then). */
