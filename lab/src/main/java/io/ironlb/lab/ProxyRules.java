@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.ironlb.k8s.SpeakerFacts;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,7 +39,7 @@ public final class ProxyRules {
     Map<String, List<EndpointSlice>> byService = new HashMap<>();
     for (EndpointSlice slice : slices) {
       Map<String, String> labels = slice.getMetadata().getLabels();
-      String owner = labels == null ? null : labels.get("kubernetes.io/service-name");
+      String owner = labels == null ? null : labels.get(SpeakerFacts.SERVICE_NAME_LABEL);
       if (owner != null) {
         byService.computeIfAbsent(slice.getMetadata().getNamespace() + "/" + owner, k -> new ArrayList<>()).add(slice);
       }

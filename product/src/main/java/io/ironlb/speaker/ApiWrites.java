@@ -90,16 +90,8 @@ final class ApiWrites implements AutoCloseable {
   }
 
   private void changeStatus(ServiceKey key, StatusChange change) {
-    StatusChange replaced = statusWaiting.put(key, change);
-    if (replaced instanceof StatusChange.Write w) {
-      w.done().accept(false);
-    }
-    if (replaced != null) {
-      return; // its lane has the Service queued already and will find this one
-    }
-    run(key.toString(), "ServiceL2Status of " + key, () -> {
-      switch (statusWaiting.remove(key)) {
-        case null -> { }
+    StatusChange replaced = latest(statusWaiting, key, change, "ServiceL2Status of " + key, now -> {
+      switch (now) {
         case StatusChange.Write w -> {
           boolean written = false;
           try {
@@ -113,6 +105,27 @@ final class ApiWrites implements AutoCloseable {
         case StatusChange.Delete d -> statuses.deleteIfMine(key);
       }
     });
+    if (replaced instanceof StatusChange.Write w) {
+      w.done().accept(false);
+    }
+  }
+
+  /**
+   * Keeps {@code value} as what {@code key} waits for in {@code waiting}, and queues {@code apply}
+   * of whatever is latest when the Service's lane gets to it, unless it is queued already.
+   * Returns the value it replaced, which never goes out (null if none).
+   */
+  private <T> T latest(Map<ServiceKey, T> waiting, ServiceKey key, T value, String what, Consumer<T> apply) {
+    T replaced = waiting.put(key, value);
+    if (replaced == null) {
+      run(key.toString(), what, () -> {
+        T now = waiting.remove(key);
+        if (now != null) {
+          apply.accept(now);
+        }
+      });
+    }
+    return replaced;
   }
 
   /**
@@ -131,14 +144,7 @@ final class ApiWrites implements AutoCloseable {
         }
       }
     };
-    if (noteWaiting.put(key, note) == null) {
-      run(key.toString(), "verification note on ServiceL2Status of " + key, () -> {
-        Runnable latest = noteWaiting.remove(key);
-        if (latest != null) {
-          latest.run();
-        }
-      });
-    }
+    latest(noteWaiting, key, note, "verification note on ServiceL2Status of " + key, Runnable::run);
   }
 
   /** Publishes when this node's speaker joined a view with others (the failback hold-down counts from it). */

@@ -66,8 +66,6 @@ final class SpeakerInformers implements AutoCloseable {
   private final boolean drainCordoned;
   private final boolean ignoreExcludeLb;
   private final List<SharedIndexInformer<?>> all = new ArrayList<>();
-  /** Status object names seen, with their Services: a deleted object's name must still lead to its Service. */
-  private final Map<String, ServiceKey> names = new HashMap<>();
   private SharedIndexInformer<Service> services;
   private SharedIndexInformer<EndpointSlice> slices;
   private SharedIndexInformer<Node> nodes;
@@ -209,26 +207,23 @@ final class SpeakerInformers implements AutoCloseable {
 
   /** The ServiceL2Status of {@code change}, as the core must hear of it. */
   Optional<Event> status(Change.OfStatus change) {
-    return status(change, statuses.getStore().getByKey(namespace + "/" + change.name()), names);
+    return status(change, statuses.getStore().getByKey(namespace + "/" + change.name()));
   }
 
   /**
-   * {@code cached} is the object as the cache holds it now (null: gone); {@code names} remembers
-   * whose each name was, for a change that did not say. A Service's object that is gone is always
-   * reported gone, also when it came and went unseen: its announcer must write it again.
+   * {@code cached} is the object as the cache holds it now (null: gone). An object that is gone is
+   * reported gone for the Service the change named, also when it came and went unseen: its announcer
+   * must write it again.
    */
-  static Optional<Event> status(Change.OfStatus change, ServiceL2Status cached, Map<String, ServiceKey> names) {
+  static Optional<Event> status(Change.OfStatus change, ServiceL2Status cached) {
     if (cached == null) {
-      ServiceKey remembered = names.remove(change.name());
-      ServiceKey key = change.service() != null ? change.service() : remembered;
-      return key == null ? Optional.empty() : Optional.of(new Event.StatusRemoved(key));
+      return Optional.ofNullable(change.service()).<Event>map(Event.StatusRemoved::new);
     }
     ServiceL2Status.Status st = cached.getStatus();
     if (st == null || st.serviceName() == null || st.serviceNamespace() == null) {
       return Optional.empty();
     }
     ServiceKey key = new ServiceKey(st.serviceNamespace(), st.serviceName());
-    names.put(change.name(), key);
     return Optional.of(st.node() == null ? new Event.StatusRemoved(key) : new Event.StatusPublished(key, st.node()));
   }
 

@@ -7,7 +7,6 @@ import io.ironlb.announce.Event;
 import io.ironlb.k8s.ServiceL2Status;
 import io.ironlb.k8s.ServiceL2StatusWriter;
 import io.ironlb.model.ServiceKey;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,25 +20,20 @@ class SpeakerInformersTest {
   @Test
   void anObjectThatCameAndWentBetweenTwoReadsIsReportedGone() {
     // Another node's write and its delete landed back to back (a queue of writes after a partition
-    // healed): the worker finds nothing, and had forgotten the name at the object's previous delete.
-    Map<String, ServiceKey> names = new HashMap<>();
-    assertThat(SpeakerInformers.status(new SpeakerInformers.Change.OfStatus(NAME, WEB), null, names))
+    // healed): the worker finds nothing in the cache; the change itself says whose object it was.
+    assertThat(SpeakerInformers.status(new SpeakerInformers.Change.OfStatus(NAME, WEB), null))
         .contains(new Event.StatusRemoved(WEB));
   }
 
   @Test
-  void aPublishedObjectNamesItsAnnouncerAndIsRememberedForItsDelete() {
-    Map<String, ServiceKey> names = new HashMap<>();
-    assertThat(SpeakerInformers.status(new SpeakerInformers.Change.OfStatus(NAME, WEB), status("spark-2959"), names))
+  void aPublishedObjectNamesItsAnnouncer() {
+    assertThat(SpeakerInformers.status(new SpeakerInformers.Change.OfStatus(NAME, WEB), status("spark-2959")))
         .contains(new Event.StatusPublished(WEB, "spark-2959"));
-    assertThat(SpeakerInformers.status(new SpeakerInformers.Change.OfStatus(NAME, null), null, names))
-        .contains(new Event.StatusRemoved(WEB));
-    assertThat(names).isEmpty();
   }
 
   @Test
   void anObjectOfNoKnownServiceIsIgnored() {
-    assertThat(SpeakerInformers.status(new SpeakerInformers.Change.OfStatus(NAME, null), null, new HashMap<>())).isEqualTo(Optional.empty());
+    assertThat(SpeakerInformers.status(new SpeakerInformers.Change.OfStatus(NAME, null), null)).isEqualTo(Optional.empty());
   }
 
   @Test
