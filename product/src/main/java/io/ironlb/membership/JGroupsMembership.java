@@ -45,12 +45,17 @@ public final class JGroupsMembership implements Membership {
 
   static final String NODE_KEY = "ironlb.node";
   private static final Logger log = LoggerFactory.getLogger(JGroupsMembership.class);
-  private static final long HEALTH_PERIOD_MS = 250;
+  /**
+   * How often health is judged besides at each view: its only timed verdict (alone past
+   * {@link Timings#aloneGrace()}, seconds) needs no finer grain, and each judgement wakes a thread.
+   */
+  private static final long HEALTH_PERIOD_MS = 1000;
 
   private final MembershipConfig config;
   private final List<Protocol> protocols;
   private final SecretTls tls;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  private final List<Runnable> healthWatchers = new CopyOnWriteArrayList<>();
   private final Set<InetSocketAddress> seen = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService events;
   private final HealthJudge judge;
@@ -124,6 +129,11 @@ public final class JGroupsMembership implements Membership {
   @Override
   public Set<String> liveNodes() {
     return live;
+  }
+
+  @Override
+  public void onHealthChange(Runnable onChange) {
+    healthWatchers.add(onChange);
   }
 
   @Override
@@ -230,6 +240,9 @@ public final class JGroupsMembership implements Membership {
     HealthJudge.Reason before = health;
     HealthJudge.Reason now = judge.judge(System.nanoTime(), live.size(), unseen);
     health = now;
+    if (now.healthy() != before.healthy()) {
+      healthWatchers.forEach(this::execute);
+    }
     boolean firstVerdictIsGood = before == HealthJudge.Reason.NOT_STARTED && now.healthy(); // the start line said it
     if (now != before && !firstVerdictIsGood) {
       if (now.healthy()) {

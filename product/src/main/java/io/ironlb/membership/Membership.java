@@ -52,6 +52,13 @@ public interface Membership extends AutoCloseable {
    */
   boolean healthy();
 
+  /**
+   * Registers {@code onChange}, called on the membership thread each time {@link #healthy()} turns
+   * (so a watcher need not poll it often). An implementation that cannot tell keeps this no-op, and
+   * its users' slow poll is all they get.
+   */
+  default void onHealthChange(Runnable onChange) {}
+
   /** Leaves the group at once (others install a view without this node) and stops the stack; idempotent. */
   @Override
   void close();

@@ -107,10 +107,14 @@ class MembershipOnLoopbackTest {
     JGroupsMembership a = new JGroupsMembership(new MembershipConfig("node-1", net.address(1), net.port(), secret, () -> listed,
         withAloneGrace(Duration.ofMillis(500))));
     members.add(a);
+    List<Boolean> told = new CopyOnWriteArrayList<>();
+    a.onHealthChange(() -> told.add(a.healthy()));
     a.start();
     assertThat(a.healthy()).isTrue();
     await().atMost(Duration.ofSeconds(5)).until(() -> !a.healthy());
     assertThat(a.healthReason()).isEqualTo("ALONE_WITH_UNSEEN_PEERS");
+    // Watchers are told of each turn (healthy once started, then not) rather than polling for it.
+    await().atMost(Duration.ofSeconds(5)).until(() -> told.size() == 2 && !told.get(1));
   }
 
   @Test

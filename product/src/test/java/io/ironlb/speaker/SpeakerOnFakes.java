@@ -82,7 +82,7 @@ public final class SpeakerOnFakes implements AutoCloseable {
 
   /** Whether the membership can be trusted; false makes the speaker fall back to Node readiness. */
   public void healthy(boolean healthy) {
-    membership.healthy = healthy; // the speaker asks every 100 ms
+    membership.healthy(healthy);
   }
 
   @Override
@@ -93,6 +93,7 @@ public final class SpeakerOnFakes implements AutoCloseable {
 
   private static final class SettableMembership implements Membership {
     private final List<Consumer<Set<String>>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> healthWatchers = new CopyOnWriteArrayList<>();
     private volatile Set<String> view;
     private volatile boolean healthy = true;
 
@@ -103,6 +104,19 @@ public final class SpeakerOnFakes implements AutoCloseable {
     void view(Set<String> nodes) {
       view = Collections.unmodifiableSortedSet(new TreeSet<>(nodes));
       listeners.forEach(l -> l.accept(view));
+    }
+
+    void healthy(boolean now) {
+      boolean turned = healthy != now;
+      healthy = now;
+      if (turned) {
+        healthWatchers.forEach(Runnable::run);
+      }
+    }
+
+    @Override
+    public void onHealthChange(Runnable onChange) {
+      healthWatchers.add(onChange);
     }
 
     @Override
