@@ -1,5 +1,6 @@
 package io.ironlb.bench;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** The benchmarks' {@code --name value} options, taken out of the argument list as they are read. */
@@ -18,6 +19,15 @@ final class BenchArgs {
     String v = args.get(i + 1);
     args.subList(i, i + 2).clear();
     return v;
+  }
+
+  /** Every value of the repeatable option {@code name}, removed from {@code args}, in order. */
+  static List<String> options(List<String> args, String name) {
+    List<String> out = new ArrayList<>();
+    for (String v; (v = option(args, name, null)) != null; ) {
+      out.add(v);
+    }
+    return out;
   }
 
   /** As {@link #option}, but the option must be there. */

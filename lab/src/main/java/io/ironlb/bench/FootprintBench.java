@@ -13,6 +13,7 @@ import io.ironlb.lab.Json;
 import io.ironlb.lab.Kube;
 import io.ironlb.lab.LabLayout;
 import io.ironlb.lab.LabState;
+import io.ironlb.lab.MemoryCgroup;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,6 +101,10 @@ public final class FootprintBench {
   private final Duration settle;
   private final int cpuSeconds;
   private final int services;
+  /** {@code --speaker-memory-limit}: the lab runs each speaker in a memory cgroup of this limit ("" for none). */
+  private String memoryLimit = "";
+  /** {@code --speaker-flag}: flags for every speaker of the labs (none: the defaults). */
+  private List<String> speakerFlags = List.of();
   private final long bootEpochMillis;
   private final long ticksPerSecond;
   private final List<Map<String, Object>> samples = new ArrayList<>();
@@ -135,14 +140,19 @@ public final class FootprintBench {
     int cpuSeconds = Integer.parseInt(BenchArgs.option(rest, "--cpu-seconds", "60"));
     int services = Integer.parseInt(BenchArgs.option(rest, "--services", "1000"));
     Path ironlb = Path.of(BenchArgs.option(rest, "--ironlb", "./ironlb"));
+    String memoryLimit = BenchArgs.option(rest, "--speaker-memory-limit", "");
+    List<String> speakerFlags = BenchArgs.options(rest, "--speaker-flag");
     if (!rest.isEmpty()) {
       throw new IllegalArgumentException("unknown arguments " + rest + "; use --state-dir DIR [--prefix P] [--labs N] [--nmt-labs N]"
-          + " [--restarts N] [--nodes N] [--settle S] [--cpu-seconds S] [--services N] [--baseline FILE] [--json FILE]");
+          + " [--restarts N] [--nodes N] [--settle S] [--cpu-seconds S] [--services N] [--speaker-memory-limit QUANTITY]"
+          + " [--speaker-flag FLAG]... [--baseline FILE] [--json FILE]");
     }
     String loadStart = LabFailover.loadAverage();
     // Before any lab: what this machine charges for waking up at all, the floor of the speaker's idle CPU.
     WakeFloor.Floor floor = WakeFloor.measure(Duration.ofSeconds(5));
     FootprintBench b = new FootprintBench(ironlb, state, prefix, nodes, Duration.ofSeconds(settleSeconds), cpuSeconds, services);
+    b.memoryLimit = memoryLimit;
+    b.speakerFlags = speakerFlags;
     System.out.printf(Locale.ROOT, "bench/footprint: %d labs (+%d with NMT) of %d nodes, %d restart(s) per speaker, %d s settling, "
         + "%d s idle CPU, %d Services; load average %s%n", labs, nmtLabs, nodes, restarts, settleSeconds, cpuSeconds, services, loadStart);
     for (int lab = 1; lab <= labs + nmtLabs; lab++) {
@@ -166,6 +176,12 @@ public final class FootprintBench {
     doc.put("cpuSeconds", cpuSeconds);
     doc.put("services", services);
     doc.put("limitMiB", METALLB_LIMIT_MIB);
+    if (!memoryLimit.isEmpty()) {
+      doc.put("speakerMemoryLimit", memoryLimit);
+    }
+    if (!speakerFlags.isEmpty()) {
+      doc.put("speakerFlags", speakerFlags);
+    }
     doc.put("loadAverage", Map.of("start", loadStart, "end", LabFailover.loadAverage()));
     doc.put("jvmFlags", b.jvmFlags);
     doc.put("samples", b.samples);
@@ -188,7 +204,13 @@ public final class FootprintBench {
   private void lab(int lab, boolean nmt, int restarts) throws Exception {
     Map<String, String> env = nmt ? Map.of("JDK_JAVA_OPTIONS", NMT_OPTIONS) : Map.of();
     long t0 = System.nanoTime();
-    String up = ironlb(env, "lab", "up", "--state-dir", stateDir.toString(), "--prefix", prefix, "--nodes", String.valueOf(nodes));
+    List<String> upArgs = new ArrayList<>(List.of("lab", "up", "--state-dir", stateDir.toString(), "--prefix", prefix, "--nodes",
+        String.valueOf(nodes)));
+    if (!memoryLimit.isEmpty()) {
+      upArgs.add("--speaker-memory-limit=" + memoryLimit);
+    }
+    speakerFlags.forEach(f -> upArgs.add("--speaker-flag=" + f));
+    String up = ironlb(env, upArgs.toArray(String[]::new));
     if (!Files.exists(stateDir.resolve("state")) || !up.contains("lab up took")) {
       List<String> lines = up.strip().lines().toList();
       System.out.println("  lab up failed; its last lines:");
@@ -293,11 +315,17 @@ public final class FootprintBench {
     if (!breakdown.isEmpty()) {
       s.put("breakdownKiB", breakdown);
     }
+    Optional<MemoryCgroup> cgroup = p.node() == null ? Optional.empty() : MemoryCgroup.ofSpeaker(LabState.load(stateDir), p.node());
+    cgroup.ifPresent(g -> s.put("cgroupKiB", Map.of("peak", g.peakBytes() / 1024, "anon", g.anonBytes() / 1024, "file", g.fileBytes() / 1024,
+        "oomKills", g.oomKills())));
     samples.add(s);
     System.out.printf(Locale.ROOT, "    %-20s %-8s %s ready %5d ms  RSS %6s MiB (anon %6s, file %5s)  peak %6s MiB  %3d threads%s%n", p.name(),
         kind, nmt ? "NMT" : "   ", readyMs, ProcFacts.mib(status.get("VmRSS")), ProcFacts.mib(status.getOrDefault("RssAnon", 0L)),
         ProcFacts.mib(status.getOrDefault("RssFile", 0L)), ProcFacts.mib(status.get("VmHWM")), status.getOrDefault("Threads", 0L),
         startup.isEmpty() ? "" : "  steps " + startup);
+    cgroup.ifPresent(g -> System.out.printf(Locale.ROOT, "      cgroup (limit %s): charged peak %s MiB, now anon %s MiB + page cache %s MiB; OOM kills %d%n",
+        memoryLimit, ProcFacts.mib(g.peakBytes() / 1024), ProcFacts.mib(g.anonBytes() / 1024), ProcFacts.mib(g.fileBytes() / 1024),
+        g.oomKills()));
     if (!breakdown.isEmpty()) {
       StringBuilder sb = new StringBuilder("      breakdown MiB:");
       breakdown.forEach((k, v) -> sb.append(' ').append(k).append(' ').append(ProcFacts.mib(v)));

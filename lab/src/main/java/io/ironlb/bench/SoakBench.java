@@ -59,8 +59,9 @@ import java.util.regex.Pattern;
  *  "idle": [{"nodes": 2, "seconds": 60, "loadAverage": "..", "speakerCpuPercent": {"spark-2959": 0.9},
  *            "heartbeatFramesPerSecond": {"spark-2959": 100.2}}],
  *  "runs": [{"nodes": 2, "stress": "cpu" | "lossy", "seconds": 600, "loadStart": "..", "loadEnd": "..",
- *            "requests": 120000, "failedRequests": 0, "longestGapMs": 41, "viewChanges": 0, "addressMoves": 0,
- *            "neighbourChanges": 0, "suspicions": 0, "withdrawnSuspicions": 0,
+ *            "requests": 120000, "failedRequests": 0, "failures": ["<start> <address>: <why>", ...up to 5 per address],
+ *            "longestGapMs": 41, "viewChanges": 0, "addressMoves": 0,
+ *            "neighbourChanges": 0 (the client's entry came to name another MAC), "suspicions": 0, "withdrawnSuspicions": 0,
  *            "gcPauses": {"count": 120, "maxMs": 12.3, "over50Ms": 0},
  *            "machineStalls": {"wakeUps": 59000, "over50Ms": 0, "over150Ms": 0, "maxMs": 3.2, "realTime": true}, "speakerCpuPercent": {"spark-2959": 12.5}}],
  *  "errors": []}
@@ -383,13 +384,17 @@ public final class SoakBench {
       long requests = 0;
       long failed = 0;
       long gap = 0;
-      for (ClientLoop l : loops) {
-        List<ClientLoop.Result> in = l.since(start).stream().filter(x -> x.start().isBefore(stop)).toList();
+      List<String> failures = new ArrayList<>();
+      List<String> ips = List.copyOf(vips.values());
+      for (int i = 0; i < loops.size(); i++) {
+        List<ClientLoop.Result> in = loops.get(i).since(start).stream().filter(x -> x.start().isBefore(stop)).toList();
         requests += in.size();
         failed += in.stream().filter(x -> !x.ok()).count();
         gap = Math.max(gap, longestGap(in));
+        String ip = ips.get(i);
+        in.stream().filter(x -> !x.ok()).limit(5).forEach(x -> failures.add(x.start() + " " + ip + ": " + x.detail()));
       }
-      long neighbour = watches.stream().mapToLong(w -> w.changesSince(start).stream().filter(x -> x.at().isBefore(stop)).count()).sum();
+      long neighbour = watches.stream().mapToLong(w -> macMoves(w, start, stop)).sum();
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("nodes", nodes);
       r.put("stress", stress);
@@ -398,6 +403,7 @@ public final class SoakBench {
       r.put("loadEnd", LabFailover.loadAverage());
       r.put("requests", requests);
       r.put("failedRequests", failed);
+      r.put("failures", failures);
       r.put("longestGapMs", gap);
       r.put("viewChanges", c.views);
       r.put("addressMoves", c.moves);
@@ -417,7 +423,7 @@ public final class SoakBench {
         k.put("requests", in.size());
         k.put("failedRequests", in.stream().filter(x -> !x.ok()).count());
         k.put("longestGapMs", longestGap(in));
-        k.put("neighbourChanges", extraWatches.getFirst().changesSince(start).stream().filter(x -> x.at().isBefore(stop)).count());
+        k.put("neighbourChanges", macMoves(extraWatches.getFirst(), start, stop));
         r.put("keepalived", k);
       }
       runs.add(r);
@@ -549,7 +555,7 @@ public final class SoakBench {
     LabState state = LabState.load(stateDir);
     Path f = state.logs().resolve("gc-" + n.name() + "-" + stress + ".log");
     speaker(state, n).ifPresent(p -> {
-      CommandResult r = Commands.run(Duration.ofSeconds(30), "jcmd", Long.toString(p.pid()), "VM.log", "output=file=" + f, "what=gc",
+      CommandResult r = Commands.run(Duration.ofSeconds(30), "jcmd", Long.toString(p.pid()), "VM.log", "output=file=" + f, "what=gc,safepoint",
           "decorators=uptimemillis");
       if (!r.ok()) {
         errors.add("GC logging for the speaker of " + n.name() + " could not be turned on: " + r.stderr().strip());
@@ -576,6 +582,26 @@ public final class SoakBench {
     out.put("maxMs", round(pauses.stream().mapToDouble(Double::doubleValue).max().orElse(0)));
     out.put("over50Ms", pauses.stream().filter(p -> p > 50).count());
     return out;
+  }
+
+  /**
+   * How often the client's neighbour entry for the watched address came to name another MAC between
+   * {@code start} and {@code stop}: a move clients saw. The monitor also reports the entry's state
+   * changes (REACHABLE, STALE) with the same MAC; those are no move.
+   */
+  static long macMoves(NeighbourWatch w, Instant start, Instant stop) {
+    String mac = null;
+    long moves = 0;
+    for (NeighbourWatch.Change c : w.changesSince(Instant.EPOCH)) {
+      if (!c.at().isBefore(stop)) {
+        break;
+      }
+      if (mac != null && !c.mac().equals(mac) && !c.at().isBefore(start)) {
+        moves++;
+      }
+      mac = c.mac();
+    }
+    return moves;
   }
 
   // ---------------------------------------------------------------- processes

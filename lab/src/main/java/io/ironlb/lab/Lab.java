@@ -47,16 +47,17 @@ public final class Lab {
    * {@code waitForServices}: return only once every Service is announced and answers the client.
    * {@code install}: install missing Debian packages (else refuse and print the command).
    * {@code speakerFlags} go to every speaker ({@link SpeakerFlags}).
+   * {@code speakerMemoryLimit}: each speaker runs in a memory cgroup of this limit ({@link MemoryCgroup}; null: none).
    */
   public record UpOptions(List<String> lans, int nodes, String prefix, boolean keepOnFailure, boolean waitForServices, Instant startedAt,
-      boolean install, List<String> speakerFlags) {
+      boolean install, List<String> speakerFlags, String speakerMemoryLimit) {
     public UpOptions {
       speakerFlags = List.copyOf(speakerFlags);
     }
 
     public UpOptions(List<String> lans, int nodes, String prefix, boolean keepOnFailure, boolean waitForServices, Instant startedAt,
         boolean install) {
-      this(lans, nodes, prefix, keepOnFailure, waitForServices, startedAt, install, List.of());
+      this(lans, nodes, prefix, keepOnFailure, waitForServices, startedAt, install, List.of(), null);
     }
   }
 
@@ -142,9 +143,14 @@ public final class Lab {
     }
     LabLayout layout;
     SpeakerFlags speakerFlags;
+    long memoryLimit;
     try {
       layout = LabLayout.of(o.prefix(), o.nodes(), lan4, lan6);
       speakerFlags = SpeakerFlags.of(o.speakerFlags());
+      memoryLimit = o.speakerMemoryLimit() == null ? 0 : MemoryCgroup.parseLimit(o.speakerMemoryLimit());
+      if (memoryLimit > 0) {
+        MemoryCgroup.requireAvailable();
+      }
     } catch (IllegalArgumentException e) {
       err.println("ironlb lab up: " + e.getMessage());
       return 2;
@@ -175,6 +181,9 @@ public final class Lab {
     options.put("lan6", layout.lan6().toString());
     if (!speakerFlags.flags().isEmpty()) {
       options.put(SpeakerFlags.OPTION, speakerFlags.encoded());
+    }
+    if (memoryLimit > 0) {
+      options.put(MemoryCgroup.OPTION, Long.toString(memoryLimit));
     }
     LabState state = LabState.create(dir, options);
     try {
@@ -288,7 +297,12 @@ public final class Lab {
     env.put("POD_IP", n.lan4());
     List<String> args = new ArrayList<>(List.of("speaker", "--node", n.name(), "--kubeconfig", state.nodeKubeconfig(n.name()).toString()));
     args.addAll(SpeakerFlags.of(state).flags());
-    start(state, "speaker " + n.name(), n.namespace(), SelfCommand.deployed(SelfCommand.Deployed.SPEAKER, args.toArray(String[]::new)), env);
+    List<String> argv = SelfCommand.deployed(SelfCommand.Deployed.SPEAKER, args.toArray(String[]::new));
+    String limit = state.option(MemoryCgroup.OPTION, "");
+    if (!limit.isEmpty()) {
+      argv = MemoryCgroup.limited(MemoryCgroup.name(state.layout().prefix(), n.name()), Long.parseLong(limit)).wrap(argv);
+    }
+    start(state, "speaker " + n.name(), n.namespace(), argv, env);
   }
 
   private LabProcess start(LabState state, String name, String ns, List<String> argv, Map<String, String> env) {
@@ -515,6 +529,13 @@ public final class Lab {
         }
       } catch (RuntimeException e) {
         failures.add(ns + ": " + e.getMessage());
+      }
+    }
+    if (!state.option(MemoryCgroup.OPTION, "").isEmpty()) {
+      try {
+        MemoryCgroup.removeAll(state.layout().prefix());
+      } catch (RuntimeException e) {
+        failures.add(e.getMessage());
       }
     }
     int files = removeFiles(state);

@@ -62,7 +62,7 @@ public final class LabCluster implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     String[] out = new String[2];
-    int code = run(dir, lab -> lab.up(new Lab.UpOptions(List.of(), nodes, prefix, false, true, Instant.now(), false, speakerFlags)), out);
+    int code = run(dir, lab -> lab.up(new Lab.UpOptions(List.of(), nodes, prefix, false, true, Instant.now(), false, speakerFlags, null)), out);
     if (code != 0) {
       run(dir, Lab::down, new String[2]);
       throw new IllegalStateException("lab up failed (" + code + "):\n" + out[0] + out[1]);

@@ -106,11 +106,16 @@ public final class LabCommand implements Runnable {
         + "util-linux); print the apt-get command instead.")
     boolean noInstall;
 
+    @Option(names = "--speaker-memory-limit", paramLabel = "QUANTITY",
+        description = "Run each speaker in a memory cgroup of this limit, as a Pod's resources.limits.memory (e.g. 100Mi; restarted"
+            + " speakers keep it).")
+    String speakerMemoryLimit;
+
     @Override
     public Integer call() {
       // The JVM's start, not the process's: ./ironlb execs java after (maybe) building the jar.
       java.time.Instant started = java.time.Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
-      return lab().up(new Lab.UpOptions(lans, nodes, prefix, keep, !noWait, started, !noInstall, speakerFlags));
+      return lab().up(new Lab.UpOptions(lans, nodes, prefix, keep, !noWait, started, !noInstall, speakerFlags, speakerMemoryLimit));
     }
   }
 
