@@ -299,14 +299,17 @@ public final class Lab {
     args.addAll(SpeakerFlags.of(state).flags());
     List<String> argv = SelfCommand.deployed(SelfCommand.Deployed.SPEAKER, args.toArray(String[]::new));
     String limit = state.option(MemoryCgroup.OPTION, "");
-    if (!limit.isEmpty()) {
-      argv = MemoryCgroup.limited(MemoryCgroup.name(state.layout().prefix(), n.name()), Long.parseLong(limit)).wrap(argv);
-    }
-    start(state, "speaker " + n.name(), n.namespace(), argv, env);
+    List<String> launcher = limit.isEmpty() ? List.of()
+        : MemoryCgroup.limited(MemoryCgroup.name(state.layout().prefix(), n.name()), Long.parseLong(limit)).launcher();
+    start(state, "speaker " + n.name(), n.namespace(), argv, env, launcher);
   }
 
   private LabProcess start(LabState state, String name, String ns, List<String> argv, Map<String, String> env) {
-    LabProcess p = LabProcess.start(name, ns, argv, state.log(name), env);
+    return start(state, name, ns, argv, env, List.of());
+  }
+
+  private LabProcess start(LabState state, String name, String ns, List<String> argv, Map<String, String> env, List<String> launcher) {
+    LabProcess p = LabProcess.start(name, ns, argv, state.log(name), env, launcher);
     state.recordProcess(p);
     return p;
   }

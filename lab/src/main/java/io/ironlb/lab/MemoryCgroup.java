@@ -115,12 +115,17 @@ public record MemoryCgroup(Path dir, boolean v2) {
   }
 
   /**
-   * {@code argv} started inside this group: a shell moves itself into it and then execs the command,
-   * so the PID the lab records is the program's, and everything it allocates from its first page on
-   * is charged here.
+   * A launcher that starts its arguments inside this group: a shell moves itself into it and then
+   * execs them, so the PID the lab records is the program's, and everything it allocates from its
+   * first page on is charged here.
    */
+  List<String> launcher() {
+    return List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", dir.resolve("cgroup.procs").toString());
+  }
+
+  /** {@code argv} started inside this group (see {@link #launcher()}). */
   List<String> wrap(List<String> argv) {
-    List<String> out = new ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", dir.resolve("cgroup.procs").toString()));
+    List<String> out = new ArrayList<>(launcher());
     out.addAll(argv);
     return out;
   }

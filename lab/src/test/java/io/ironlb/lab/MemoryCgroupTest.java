@@ -2,12 +2,17 @@ package io.ironlb.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.ironlb.netns.CommandResult;
 import io.ironlb.netns.Commands;
+import io.ironlb.netns.LabProcess;
+import io.ironlb.netns.Netns;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,7 +51,7 @@ class MemoryCgroupTest {
 
   /** The wrapped command runs in the group, is charged there and is OOM-killed past the limit, as a container is. */
   @Test
-  void aWrappedProcessIsChargedToItsGroupAndKilledPastTheLimit() {
+  void aWrappedProcessIsChargedToItsGroupAndKilledPastTheLimit() throws Exception {
     Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to make cgroups");
     Assumptions.assumeTrue(canMakeGroups(), "no cgroup memory controller here");
     String prefix = "imcg" + ProcessHandle.current().pid() + "-";
@@ -57,6 +62,19 @@ class MemoryCgroupTest {
       CommandResult where = Commands.run(Duration.ofSeconds(20), g.wrap(List.of("cat", "/proc/self/cgroup")));
       assertThat(where.exitCode()).isZero();
       assertThat(where.stdout()).contains("/ironlb-lab/" + prefix + "node");
+
+      // As the lab starts a speaker: in its node's namespace, whose `ip netns exec` mounts a sysfs without the cgroups.
+      String ns = prefix + "ns";
+      Netns.create(ns);
+      try {
+        Path log = Files.createTempFile("memory-cgroup", ".log");
+        LabProcess p = LabProcess.start("probe", ns, List.of("cat", "/proc/self/cgroup"), log, Map.of(), g.launcher());
+        await().atMost(Duration.ofSeconds(20)).until(() -> !p.alive());
+        assertThat(Files.readString(log)).contains("/ironlb-lab/" + prefix + "node");
+        Files.delete(log);
+      } finally {
+        Netns.delete(ns);
+      }
 
       // 16 MB in a shell variable fits; 64 MB does not.
       CommandResult fits = Commands.run(Duration.ofSeconds(60), g.wrap(List.of("sh", "-c",

@@ -39,8 +39,19 @@ public record LabProcess(String name, String namespace, List<String> argv, long 
   /** As {@link #start(String, String, List, Path)}, with extra environment variables. */
   public static LabProcess start(
       String name, String namespace, List<String> argv, Path log, java.util.Map<String, String> env) {
+    return start(name, namespace, argv, log, env, List.of());
+  }
+
+  /**
+   * As above, with {@code launcher} run first, outside the namespace: a command that takes the rest
+   * as its arguments and execs them (so the PID stays the program's), e.g. one that moves itself into
+   * a cgroup ({@code ip netns exec} mounts a sysfs of the namespace, without the cgroup hierarchy).
+   */
+  public static LabProcess start(
+      String name, String namespace, List<String> argv, Path log, java.util.Map<String, String> env, List<String> launcher) {
     List<String> full = new ArrayList<>();
     full.add("setsid");
+    full.addAll(launcher);
     if (namespace != null) {
       full.addAll(List.of("ip", "netns", "exec", namespace));
     }
