@@ -165,6 +165,8 @@ Call with (dict "heapMi" 128 "metaspaceMi" 80).
 - -XX:MetaspaceSize=48m
 - -XX:SweeperThreshold=50
 - -XX:TrimNativeHeapInterval=10000
+- -XX:+UnlockDiagnosticVMOptions
+- -XX:ArchiveRelocationMode=0
 {{- end }}
 
 {{/*
