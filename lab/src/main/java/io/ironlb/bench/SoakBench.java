@@ -590,9 +590,14 @@ public final class SoakBench {
    * changes (REACHABLE, STALE) with the same MAC; those are no move.
    */
   static long macMoves(NeighbourWatch w, Instant start, Instant stop) {
+    return macMoves(w.changesSince(Instant.EPOCH), start, stop);
+  }
+
+  /** As above, over every change the watch saw, oldest first. */
+  static long macMoves(List<NeighbourWatch.Change> changes, Instant start, Instant stop) {
     String mac = null;
     long moves = 0;
-    for (NeighbourWatch.Change c : w.changesSince(Instant.EPOCH)) {
+    for (NeighbourWatch.Change c : changes) {
       if (!c.at().isBefore(stop)) {
         break;
       }
