@@ -159,7 +159,7 @@ Call with (dict "heapMi" 128 "metaspaceMi" 80).
 - -Xmx{{ .heapMi }}m
 - -Xmn8m
 - -XX:MinHeapFreeRatio=10
-- -XX:MaxHeapFreeRatio=30
+- -XX:MaxHeapFreeRatio=100
 - -XX:MaxMetaspaceSize={{ .metaspaceMi }}m
 - -XX:ReservedCodeCacheSize=32m
 - -XX:MetaspaceSize=48m

@@ -56,6 +56,11 @@ public final class ClientLoop implements AutoCloseable {
     this.reader = Thread.ofPlatform().daemon().name("client-loop-reader").start(this::read);
   }
 
+  /** The loop's process (its JVM: {@code ip netns exec} execs it). */
+  public long pid() {
+    return process.pid();
+  }
+
   /**
    * Starts the loop in namespace {@code ns}, requesting {@code url} (null: idle until
    * {@link #target}) every {@code interval}, each request given {@code timeout}. Returns once the

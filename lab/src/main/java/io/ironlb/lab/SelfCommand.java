@@ -34,7 +34,7 @@ public final class SelfCommand {
     Deployed(String metaspace) {
       this.jvmFlags = List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders",
           "-XX:TieredStopAtLevel=1", "-Xss512k", "-XX:+PerfDisableSharedMem", "-XX:+ExitOnOutOfMemoryError", "-Xms16m", "-Xmx128m",
-          "-Xmn8m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", metaspace, "-XX:ReservedCodeCacheSize=32m",
+          "-Xmn8m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=100", metaspace, "-XX:ReservedCodeCacheSize=32m",
           "-XX:MetaspaceSize=48m", "-XX:SweeperThreshold=50", "-XX:TrimNativeHeapInterval=10000", "-XX:+UnlockDiagnosticVMOptions",
           "-XX:ArchiveRelocationMode=0");
     }
