@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,6 +30,8 @@ public record MemoryCgroup(Path dir, boolean v2) {
   static final String OPTION = "speaker-memory-limit";
   private static final Path CGROUP = Path.of("/sys/fs/cgroup");
   private static final Pattern QUANTITY = Pattern.compile("(\\d+)(Ki|Mi|Gi|k|M|G)?");
+  private static final String UNAVAILABLE = "--speaker-memory-limit needs the cgroup memory controller, and " + CGROUP
+      + " has none (neither cgroup v2 with memory nor v1's memory hierarchy)";
 
   /**
    * Bytes of a Kubernetes memory quantity ({@code 100Mi}, {@code 65536Ki}, {@code 128M}, or bytes);
@@ -58,9 +59,6 @@ public record MemoryCgroup(Path dir, boolean v2) {
     return bytes;
   }
 
-  private static final String UNAVAILABLE = "--speaker-memory-limit needs the cgroup memory controller, and " + CGROUP
-      + " has none (neither cgroup v2 with memory nor v1's memory hierarchy)";
-
   /** Throws IllegalArgumentException, saying why, when this machine has no memory controller for {@link #limited}. */
   static void requireAvailable() {
     if (top().isEmpty()) {
@@ -84,7 +82,8 @@ public record MemoryCgroup(Path dir, boolean v2) {
   }
 
   /**
-   * The group {@code name} (created if missing) limited to {@code limitBytes}, without swap. Throws
+   * The group {@code name} (created if missing) limited to {@code limitBytes} (in v2 with no swap
+   * either; v1's memory-plus-swap limit is left alone, as the kubelet leaves it). Throws
    * IllegalStateException when this machine has no memory controller to use.
    */
   static MemoryCgroup limited(String name, long limitBytes) {
@@ -94,14 +93,14 @@ public record MemoryCgroup(Path dir, boolean v2) {
       Files.createDirectories(g.dir);
       if (g.v2) {
         // The controller must be handed down to the level whose groups use it.
-        write(CGROUP.resolve("cgroup.subtree_control"), "+memory");
-        write(top.dir.resolve("cgroup.subtree_control"), "+memory");
-        write(g.dir.resolve("memory.max"), Long.toString(limitBytes));
+        Files.writeString(CGROUP.resolve("cgroup.subtree_control"), "+memory");
+        Files.writeString(top.dir.resolve("cgroup.subtree_control"), "+memory");
+        Files.writeString(g.dir.resolve("memory.max"), Long.toString(limitBytes));
         if (Files.exists(g.dir.resolve("memory.swap.max"))) {
-          write(g.dir.resolve("memory.swap.max"), "0");
+          Files.writeString(g.dir.resolve("memory.swap.max"), "0");
         }
       } else {
-        write(g.dir.resolve("memory.limit_in_bytes"), Long.toString(limitBytes));
+        Files.writeString(g.dir.resolve("memory.limit_in_bytes"), Long.toString(limitBytes));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot set up the memory cgroup " + g.dir + ": " + e.getMessage(), e);
@@ -203,14 +202,5 @@ public record MemoryCgroup(Path dir, boolean v2) {
       // no figure
     }
     return -1;
-  }
-
-  private static void write(Path file, String value) throws IOException {
-    Files.writeString(file, value);
-  }
-
-  @Override
-  public String toString() {
-    return String.format(Locale.ROOT, "memory cgroup %s", dir);
   }
 }
