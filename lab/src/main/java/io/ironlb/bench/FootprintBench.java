@@ -102,9 +102,9 @@ public final class FootprintBench {
   private final int cpuSeconds;
   private final int services;
   /** {@code --speaker-memory-limit}: the lab runs each speaker in a memory cgroup of this limit ("" for none). */
-  private String memoryLimit = "";
+  private final String memoryLimit;
   /** {@code --speaker-flag}: flags for every speaker of the labs (none: the defaults). */
-  private List<String> speakerFlags = List.of();
+  private final List<String> speakerFlags;
   private final long bootEpochMillis;
   private final long ticksPerSecond;
   private final List<Map<String, Object>> samples = new ArrayList<>();
@@ -113,7 +113,8 @@ public final class FootprintBench {
   private final List<String> errors = new ArrayList<>();
   private final Map<String, String> jvmFlags = new LinkedHashMap<>();
 
-  private FootprintBench(Path ironlb, Path stateDir, String prefix, int nodes, Duration settle, int cpuSeconds, int services)
+  private FootprintBench(Path ironlb, Path stateDir, String prefix, int nodes, Duration settle, int cpuSeconds, int services,
+      String memoryLimit, List<String> speakerFlags)
       throws Exception {
     this.ironlb = ironlb;
     this.stateDir = stateDir;
@@ -122,6 +123,8 @@ public final class FootprintBench {
     this.settle = settle;
     this.cpuSeconds = cpuSeconds;
     this.services = services;
+    this.memoryLimit = memoryLimit;
+    this.speakerFlags = List.copyOf(speakerFlags);
     this.bootEpochMillis = bootTime() * 1000;
     this.ticksPerSecond = Long.parseLong(run(List.of("getconf", "CLK_TCK"), Map.of()).strip());
   }
@@ -150,9 +153,8 @@ public final class FootprintBench {
     String loadStart = LabFailover.loadAverage();
     // Before any lab: what this machine charges for waking up at all, the floor of the speaker's idle CPU.
     WakeFloor.Floor floor = WakeFloor.measure(Duration.ofSeconds(5));
-    FootprintBench b = new FootprintBench(ironlb, state, prefix, nodes, Duration.ofSeconds(settleSeconds), cpuSeconds, services);
-    b.memoryLimit = memoryLimit;
-    b.speakerFlags = speakerFlags;
+    FootprintBench b = new FootprintBench(ironlb, state, prefix, nodes, Duration.ofSeconds(settleSeconds), cpuSeconds, services,
+        memoryLimit, speakerFlags);
     System.out.printf(Locale.ROOT, "bench/footprint: %d labs (+%d with NMT) of %d nodes, %d restart(s) per speaker, %d s settling, "
         + "%d s idle CPU, %d Services; load average %s%n", labs, nmtLabs, nodes, restarts, settleSeconds, cpuSeconds, services, loadStart);
     for (int lab = 1; lab <= labs + nmtLabs; lab++) {
