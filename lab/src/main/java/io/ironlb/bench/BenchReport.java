@@ -264,7 +264,8 @@ public final class BenchReport {
           + x.failedRequests()).collect(Collectors.joining("; "))) + " | | | 0, 0, 0 | "
           + met(cpu.isEmpty() ? Optional.empty() : Optional.of(cpu.stream().allMatch(x -> x.viewChanges() == 0 && x.addressMoves() == 0
           && x.failedRequests() == 0))) + " |");
-      line("| soak: " + so.lossPercent() + "% loss on the LAN | view changes, address moves | "
+      line("| soak: " + so.lossPercent() + "% loss" + (so.delayMs() == 0 ? "" : ", " + so.delayMs() + " ± " + so.jitterMs() + " ms delay")
+          + " on the LAN | view changes, address moves | "
           + (lossy.isEmpty() ? "missing" : lossy.stream().map(x -> x.nodes() + " nodes: " + x.viewChanges() + ", " + x.addressMoves())
           .collect(Collectors.joining("; "))) + " | | | 0, 0 (no false failover) | "
           + met(lossy.isEmpty() ? Optional.empty() : Optional.of(lossy.stream().allMatch(x -> x.viewChanges() == 0 && x.addressMoves() == 0)))
@@ -506,7 +507,8 @@ public final class BenchReport {
     line("`bench/soak/run`: a lab of its own is left alone but stressed, " + fmt(so.minutes()) + " min per phase, while a client asks every"
         + " Service address every 10 ms (1 s timeout each). *cpu*: a busy thread per CPU, and an allocation-pressure agent in every"
         + " speaker (" + so.allocation().get("mbPerSecond") + " MB/s, the last " + so.allocation().get("retainMb") + " MB kept), GC pauses"
-        + " logged. *lossy*: " + so.lossPercent() + "% of every frame each LAN host sends is dropped at the switch; " + so.lossNote() + "."
+        + " logged. *lossy*: " + so.lossPercent() + "% of every frame each LAN host sends is dropped at the switch"
+        + (so.delayMs() == 0 ? "" : " and every one waits " + so.delayMs() + " ± " + so.jitterMs() + " ms") + "; " + so.lossNote() + "."
         + " Speakers' heartbeat timeout: " + so.heartbeatTimeout() + ". Counted from the phase's start to its end: membership view"
         + " changes and address moves (every speaker's log), the client's neighbour entry changing MAC, failed requests, the longest"
         + " wait between two answers, suspicions raised and how many were withdrawn (a live member heard again), heartbeats that went"

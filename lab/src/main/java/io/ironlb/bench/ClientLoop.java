@@ -249,6 +249,24 @@ public final class ClientLoop implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads the answer to its end (the server closes it: HTTP/1.0), as curl does. A client that
+   * closes with bytes unread resets the connection; the backend's TIME_WAIT may ignore that reset
+   * while the node's conntrack forgets the connection after 10 s, and then gives its SNAT port to a
+   * new connection, whose SYN the backend answers with an ACK for the old one: a failed request
+   * that is neither the load balancer's nor the network's doing. Not reading to the end is not a
+   * failed request; the answer's status line decided that.
+   */
+  private static void drain(BufferedReader in) {
+    try {
+      while (in.read() >= 0) {
+        // the rest of the headers and the body
+      }
+    } catch (IOException e) {
+      // the status line was read; what follows does not change the verdict
+    }
+  }
+
   /** One GET on a new connection; the whole exchange within {@code timeout}. */
   private static String request(URI uri, Duration timeout) {
     Instant start = Instant.now();
@@ -267,9 +285,11 @@ public final class ClientLoop implements AutoCloseable {
       String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
       o.write(("GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\nUser-Agent: ironlb-lab-client\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       o.flush();
-      String status = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+      String status = in.readLine();
       ok = status != null && status.matches("HTTP/1\\.[01] 200.*");
       detail = status == null ? "no-answer" : status.replace(' ', '_');
+      drain(in);
     } catch (IOException | RuntimeException e) {
       detail = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")");
     }

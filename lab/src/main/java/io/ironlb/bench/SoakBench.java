@@ -35,9 +35,10 @@ import java.util.stream.Stream;
  * <ol>
  *   <li><b>idle</b> ({@code --idle S} seconds): each speaker's CPU use and the membership heartbeat
  *       frames each node sends per second (counted on the switch), the cost of the timings;
- *   <li><b>lossy</b> (first lab size only, {@code --minutes M}): {@code --loss P} percent of every
- *       frame each LAN host sends is dropped at the switch (nftables {@code numgen random} on the
- *       switch ports; this kernel has no netem, see {@link #LOSS_NOTE});
+ *   <li><b>lossy</b> (first lab size only, {@code --minutes M}): every frame each LAN host sends
+ *       waits {@code --delay-ms D} ± {@code --jitter-ms J} (a {@link LanJitter}; 20 ± 20 unless told)
+ *       and {@code --loss P} percent of them are dropped at the switch (nftables {@code numgen
+ *       random}; this kernel has no netem, see {@link #LOSS_NOTE});
  *   <li><b>cpu</b> ({@code --minutes M}): a busy thread per CPU in this process and an
  *       {@link AllocationPressure} agent in every speaker ({@code --alloc-mb} MB/s, the last
  *       {@code --retain-mb} MB kept), with the speakers' GC pauses logged ({@code jcmd VM.log}).
@@ -73,7 +74,11 @@ public final class SoakBench {
   static final String LOSS_NOTE = "this kernel has no netem (CONFIG_NET_SCH_NETEM is not set and it loads no modules:"
       + " `tc qdisc add ... netem` fails with \"Specified qdisc kind is unknown\"), so the loss is made with nftables"
       + " (`numgen random mod 100 < P drop` on each LAN port of the switch: every frame a LAN host sends, ARP included, is"
-      + " dropped with probability P); jitter cannot be made without netem or fq (not built either), so this phase has none";
+      + " dropped with probability P)";
+  static final String JITTER_NOTE = "and the delay by a relay in the switch namespace (LanJitter: a packet socket between each LAN"
+      + " host's switch port and the bridge; every frame a host sends waits a time uniform in [D - J, D + J] ms, as under"
+      + " `netem delay D J`, frames may overtake each other; the hosts' LAN interfaces have checksum and segmentation offloads"
+      + " off while it runs; the loss is applied after the delay)";
   private static final Duration REQUEST_INTERVAL = Duration.ofMillis(10);
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
   private static final Pattern TS = Pattern.compile("^\\{\"ts\":\"([^\"]+)\"");
@@ -86,6 +91,9 @@ public final class SoakBench {
   private final Duration phase;
   private final Duration idle;
   private final int lossPercent;
+  /** The lossy phase's delay and jitter (a {@link LanJitter} on the LAN); zero: loss only. */
+  private final Duration delay;
+  private final Duration jitter;
   private final int allocMb;
   private final int retainMb;
   private final List<Map<String, Object>> idles = new ArrayList<>();
@@ -100,13 +108,16 @@ public final class SoakBench {
   private Optional<String> keepalived = Optional.empty();
   private String keepalivedVip;
 
-  private SoakBench(Path ironlb, Path stateDir, String prefix, Duration phase, Duration idle, int lossPercent, int allocMb, int retainMb) {
+  private SoakBench(Path ironlb, Path stateDir, String prefix, Duration phase, Duration idle, int lossPercent, Duration delay,
+      Duration jitter, int allocMb, int retainMb) {
     this.ironlb = ironlb;
     this.stateDir = stateDir;
     this.prefix = prefix;
     this.phase = phase;
     this.idle = idle;
     this.lossPercent = lossPercent;
+    this.delay = delay;
+    this.jitter = jitter;
     this.allocMb = allocMb;
     this.retainMb = retainMb;
   }
@@ -122,6 +133,8 @@ public final class SoakBench {
     double minutes = Double.parseDouble(BenchArgs.option(rest, "--minutes", "10"));
     int idleSeconds = Integer.parseInt(BenchArgs.option(rest, "--idle", "60"));
     int loss = Integer.parseInt(BenchArgs.option(rest, "--loss", "30"));
+    Duration delay = Duration.ofMillis(Long.parseLong(BenchArgs.option(rest, "--delay-ms", "20")));
+    Duration jitter = Duration.ofMillis(Long.parseLong(BenchArgs.option(rest, "--jitter-ms", "20")));
     int allocMb = Integer.parseInt(BenchArgs.option(rest, "--alloc-mb", "32"));
     int retainMb = Integer.parseInt(BenchArgs.option(rest, "--retain-mb", "2"));
     String keep = BenchArgs.option(rest, "--keep-logs", "");
@@ -130,11 +143,11 @@ public final class SoakBench {
     Path ironlb = Path.of(BenchArgs.option(rest, "--ironlb", "./ironlb"));
     if (!rest.isEmpty()) {
       throw new IllegalArgumentException("unknown arguments " + rest + "; use --state-dir DIR [--prefix P] [--nodes 2,4]"
-          + " [--stress lossy,cpu] [--minutes M] [--idle S] [--loss PERCENT] [--alloc-mb N] [--retain-mb N] [--keep-logs DIR]"
+          + " [--stress lossy,cpu] [--minutes M] [--idle S] [--loss PERCENT] [--delay-ms D] [--jitter-ms J] [--alloc-mb N] [--retain-mb N] [--keep-logs DIR]"
           + " [--heartbeat-timeout 150ms] [--keepalived 3|none] [--json FILE]");
     }
     SoakBench b = new SoakBench(ironlb, state, prefix, Duration.ofMillis((long) (minutes * 60_000)), Duration.ofSeconds(idleSeconds),
-        loss, allocMb, retainMb);
+        loss, delay, jitter, allocMb, retainMb);
     Path keepLogs = keep.isEmpty() ? null : Path.of(keep);
     b.heartbeatTimeout = heartbeatTimeout;
     b.keepalived = keepalived.equals("none") ? Optional.empty() : KeepalivedTarget.findBinary();
@@ -181,7 +194,9 @@ public final class SoakBench {
     doc.put("minutes", minutes);
     doc.put("lossPercent", lossPercent);
     doc.put("allocation", Map.of("mbPerSecond", allocMb, "retainMb", retainMb));
-    doc.put("lossNote", LOSS_NOTE);
+    doc.put("delayMs", delay.toMillis());
+    doc.put("jitterMs", jitter.toMillis());
+    doc.put("lossNote", delay.isZero() ? LOSS_NOTE + "; no delay or jitter (--delay-ms 0)" : LOSS_NOTE + " " + JITTER_NOTE);
     doc.put("heartbeatTimeout", heartbeatTimeout.isEmpty() ? "default" : heartbeatTimeout);
     doc.put("idle", idles);
     doc.put("runs", runs);
@@ -211,7 +226,19 @@ public final class SoakBench {
       try {
       for (String stress : stresses) {
         switch (stress) {
-          case "lossy" -> run(nodes, "lossy", layout, vips, () -> lossy(layout, true), () -> lossy(layout, false));
+          case "lossy" -> {
+            LanJitter[] relay = new LanJitter[1];
+            run(nodes, "lossy", layout, vips, () -> relay[0] = lossy(layout), () -> {
+              try {
+                Commands.run(Duration.ofSeconds(10), "ip", "netns", "exec", layout.switchNamespace(), "nft", "delete", "table", "netdev",
+                    "ironlb_soak_loss");
+              } finally {
+                if (relay[0] != null) {
+                  relay[0].close();
+                }
+              }
+            });
+          }
           case "cpu" -> {
             Burners burners = new Burners();
             run(nodes, "cpu", layout, vips, () -> {
@@ -369,7 +396,8 @@ public final class SoakBench {
       Map<String, Long> cpu0 = speakerCpuTicks(layout);
       long mastersBefore = keepalivedVip == null ? 0 : keepalivedMasters(layout);
       Instant start = Instant.now();
-      Process stallProbe = StallProbe.start(phase);
+      List<Process> stallProbe = StallProbe.start(phase);
+      long steal0 = stealMillis();
       on.run();
       Instant end = start.plus(phase);
       while (Instant.now().isBefore(end)) {
@@ -383,6 +411,7 @@ public final class SoakBench {
             LabFailover.loadAverage());
       }
       Instant stop = Instant.now();
+      long steal = stealMillis() - steal0;
       off.run();
       double seconds = Duration.between(start, stop).toMillis() / 1000.0;
       Map<String, Object> cpu = percent(cpu0, speakerCpuTicks(layout), seconds);
@@ -421,6 +450,8 @@ public final class SoakBench {
       r.put("gcPauses", gcPauses(gcLogs.values()));
       // The machine's own stalls over the same minutes: a late heartbeat within them is not the speaker's.
       r.put("machineStalls", StallProbe.result(stallProbe, Duration.ofSeconds(15)).map(StallProbe.Stalls::json).orElse(Map.of()));
+      // Time the hypervisor ran something else while this machine's CPUs wanted to run (all CPUs summed).
+      r.put("stealMs", steal);
       r.put("speakerCpuPercent", cpu);
       if (!extras.isEmpty()) {
         List<ClientLoop.Result> in = extras.getFirst().since(start).stream().filter(x -> x.start().isBefore(stop)).toList();
@@ -504,16 +535,23 @@ public final class SoakBench {
     return worst;
   }
 
-  /** Drops {@code lossPercent} of the frames every LAN host sends into the switch (on), or stops (off). */
-  private void lossy(LabLayout layout, boolean on) {
+  /**
+   * Delays (a {@link LanJitter}, unless the delay is zero) and drops {@code lossPercent} of the
+   * frames every LAN host sends into the switch; returns the relay to close after the phase.
+   */
+  private LanJitter lossy(LabLayout layout) {
     String sw = layout.switchNamespace();
-    if (!on) {
-      Commands.run(Duration.ofSeconds(10), "ip", "netns", "exec", sw, "nft", "delete", "table", "netdev", "ironlb_soak_loss");
-      return;
-    }
     List<String> ports = new ArrayList<>();
-    ports.add(layout.client().lanPort());
-    layout.nodes().forEach(n -> ports.add(n.lanPort()));
+    LanJitter relay = null;
+    if (delay.isZero()) {
+      ports.add(layout.client().lanPort());
+      layout.nodes().forEach(n -> ports.add(n.lanPort()));
+    } else {
+      relay = LanJitter.insert(layout, delay, jitter);
+      raisePriority(relay.pid());
+      // A frame the relay takes is not seen by its port's ingress hook; drop where it enters the bridge.
+      ports.addAll(relay.bridgePorts());
+    }
     StringBuilder nft = new StringBuilder("table netdev ironlb_soak_loss {\n");
     for (String p : ports) {
       nft.append("  chain l_").append(p.replace('-', '_')).append(" { type filter hook ingress device \"").append(p)
@@ -521,6 +559,7 @@ public final class SoakBench {
     }
     nft.append("}\n");
     nft(sw, nft.toString());
+    return relay;
   }
 
   private static void nft(String ns, String script) {
@@ -630,6 +669,16 @@ public final class SoakBench {
     CommandResult r = Commands.run(Duration.ofSeconds(10), argv);
     if (!r.ok()) {
       errors.add("renice of " + pid + "'s threads failed: " + r.stderr().strip());
+    }
+  }
+
+  /** CPU time stolen by the hypervisor since boot, all CPUs ({@code /proc/stat}, field 8, in USER_HZ = 100 ticks a second). */
+  static long stealMillis() {
+    try {
+      String[] cpu = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+      return cpu.length > 8 ? Long.parseLong(cpu[8]) * 10 : 0;
+    } catch (IOException | RuntimeException e) {
+      return 0;
     }
   }
 

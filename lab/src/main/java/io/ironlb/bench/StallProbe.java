@@ -1,6 +1,7 @@
 package io.ironlb.bench;
 
 import io.ironlb.l2.linux.LinuxLayer2;
+import io.ironlb.netns.Commands;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,10 @@ import java.util.concurrent.locks.LockSupport;
  * how late it woke. A real-time thread that wakes late was not held back by busier threads: the
  * machine did not run it (a virtual CPU the host did not schedule, kernel work). A speaker cannot
  * beat that, so a soak's view changes count against IronLB only beyond these stalls.
+ *
+ * <p>One probe per CPU, each pinned to its CPU ({@code taskset}): on a virtual machine one virtual
+ * CPU can stop while the other runs, and a thread that was running on the stopped one waits with
+ * it; a single probe on the other CPU would not see that.
  */
 final class StallProbe {
 
@@ -70,21 +75,50 @@ final class StallProbe {
     System.out.printf(Locale.ROOT, "%d %d %d %.1f %b%n", wakeUps, over50, over150, max / 1e6, realTime);
   }
 
-  /** The probe as a child process, started now for {@code phase}. */
-  static Process start(Duration phase) {
+  /** The probes as child processes, one pinned to each CPU (when {@code taskset} is there), started now for {@code phase}. */
+  static List<Process> start(Duration phase) {
     String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
-    List<String> argv = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx16m",
-        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), StallProbe.class.getName(),
-        Long.toString(Math.max(1, phase.toSeconds()))));
-    try {
-      return new ProcessBuilder(argv).redirectErrorStream(false).start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the stall probe: " + e.getMessage(), e);
+    boolean pin = Commands.onPath("taskset");
+    int cpus = pin ? Runtime.getRuntime().availableProcessors() : 1;
+    List<Process> probes = new ArrayList<>();
+    for (int cpu = 0; cpu < cpus; cpu++) {
+      List<String> argv = new ArrayList<>();
+      if (pin) {
+        argv.addAll(List.of("taskset", "-c", Integer.toString(cpu)));
+      }
+      argv.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx16m",
+          "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), StallProbe.class.getName(),
+          Long.toString(Math.max(1, phase.toSeconds()))));
+      try {
+        probes.add(new ProcessBuilder(argv).redirectErrorStream(false).start());
+      } catch (IOException e) {
+        probes.forEach(Process::destroyForcibly);
+        throw new UncheckedIOException("cannot start the stall probe: " + e.getMessage(), e);
+      }
     }
+    return probes;
+  }
+
+  /**
+   * Waits for every probe to print its result (at most {@code patience} more) and sums them: wake-ups
+   * and stalls added, the latest the longest. Empty when one did not answer.
+   */
+  static Optional<Stalls> result(List<Process> probes, Duration patience) {
+    List<Stalls> each = new ArrayList<>();
+    for (Process p : probes) {
+      Optional<Stalls> s = result(p, patience);
+      if (s.isEmpty()) {
+        return Optional.empty();
+      }
+      each.add(s.get());
+    }
+    return Optional.of(new Stalls(each.stream().mapToLong(Stalls::wakeUps).sum(), each.stream().mapToLong(Stalls::over50Ms).sum(),
+        each.stream().mapToLong(Stalls::over150Ms).sum(), each.stream().mapToDouble(Stalls::maxMs).max().orElse(0),
+        each.stream().allMatch(Stalls::realTime)));
   }
 
   /** Waits for {@code p} to print its result (at most {@code patience} more); empty when it did not. */
-  static Optional<Stalls> result(Process p, Duration patience) {
+  private static Optional<Stalls> result(Process p, Duration patience) {
     try {
       if (!p.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
