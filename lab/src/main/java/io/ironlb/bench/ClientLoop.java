@@ -72,7 +72,7 @@ public final class ClientLoop implements AutoCloseable {
     if (url != null) {
       args.addAll(List.of("--url", url));
     }
-    List<String> argv = Netns.inNamespace(ns, SelfCommand.argv("96m", args.toArray(String[]::new)));
+    List<String> argv = Netns.inNamespace(ns, SelfCommand.steadyArgv("96m", List.of(), args.toArray(String[]::new)));
     Process p;
     try {
       p = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD).start();

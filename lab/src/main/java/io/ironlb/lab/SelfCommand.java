@@ -62,8 +62,25 @@ public final class SelfCommand {
 
   /** A lab helper process (API server, app, forwarder, client loop) with at most {@code maxHeap}. */
   public static List<String> argv(String maxHeap, String... args) {
-    return argv(List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-Xshare:auto", "-Xss512k", "-Xmx" + maxHeap), System.getProperty("java.class.path"), LAB_MAIN, args);
+    return argv(helperFlags(maxHeap), System.getProperty("java.class.path"), LAB_MAIN, args);
+  }
+
+  /**
+   * As {@link #argv(String, String...)}, for a helper that must answer without pauses (the lab's
+   * apps, the benchmarks' client loops): its heap is {@code heap} from the start, so no collection
+   * grows it (growing faults the new pages in, which took hundreds of ms on a busy virtual machine,
+   * see the speakers' {@code MaxHeapFreeRatio}), and {@code extraFlags} follow (a GC log).
+   */
+  public static List<String> steadyArgv(String heap, List<String> extraFlags, String... args) {
+    List<String> flags = new ArrayList<>(helperFlags(heap));
+    flags.add("-Xms" + heap);
+    flags.addAll(extraFlags);
+    return argv(flags, System.getProperty("java.class.path"), LAB_MAIN, args);
+  }
+
+  private static List<String> helperFlags(String maxHeap) {
+    return List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-Xshare:auto", "-Xss512k", "-Xmx" + maxHeap);
   }
 
   /**
