@@ -26,6 +26,7 @@ public final class Kube {
     } else {
       config = Config.autoConfigure(null);
     }
-    return new KubernetesClientBuilder().withConfig(config).build();
+    return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new KeptThreads.HttpClients())
+        .withTaskExecutorSupplier(new KeptThreads.Tasks()).build();
   }
 }

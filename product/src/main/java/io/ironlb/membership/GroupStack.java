@@ -126,6 +126,12 @@ final class GroupStack {
     return protocols(c, null);
   }
 
+  /** The transport's pool threads that never retire: enough for steady state (heartbeats are not in it). */
+  static final int POOL_THREADS_KEPT = 4;
+
+  /** How long a pool thread beyond those waits for work before it ends. */
+  static final long POOL_KEEP_ALIVE_MS = 300_000;
+
   private static List<Protocol> protocols(MembershipConfig c, SecretTls tls) {
     Timings t = c.timings();
     TCP tcp = new TCP();
@@ -136,6 +142,10 @@ final class GroupStack {
     tcp.logAcceptError(false); // refused handshakes are logged (rate-limited) by SecretTls instead
     tcp.setValue("use_vthreads", false);
     tcp.setValue("tcp_nodelay", true); // views and verifications are tiny: never hold them for Nagle
+    // Keep the pool's threads instead of retiring an idle one after 30 s and starting another: on
+    // saturated nodes (bench/soak) every wait of 130-840 ms for a safepoint had a just-started pool
+    // thread, not yet running, among the threads it waited for, and the heartbeat thread waited too.
+    tcp.getThreadPool().setMinThreads(POOL_THREADS_KEPT).setKeepAliveTime(POOL_KEEP_ALIVE_MS);
     // A peer's connection closed without goodbye (its process died): suspect it at once, on every
     // member that had a connection, not only on the one FD_SOCK2 pings; verification still decides.
     tcp.setValue("enable_suspect_events", Boolean.parseBoolean(System.getProperty("ironlb.suspectOnClose", "true")));

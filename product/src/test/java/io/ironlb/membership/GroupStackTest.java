@@ -44,6 +44,13 @@ class GroupStackTest {
   }
 
   @Test
+  void theTransportKeepsItsPoolThreadsInsteadOfStartingNewOnes() throws Exception {
+    TCP tcp = (TCP) GroupStack.build(config).protocols().getFirst();
+    assertThat(tcp.getThreadPool().getMinThreads()).isEqualTo(GroupStack.POOL_THREADS_KEPT).isPositive();
+    assertThat(tcp.getThreadPool().getKeepAliveTime()).isEqualTo(GroupStack.POOL_KEEP_ALIVE_MS).isGreaterThan(30_000L);
+  }
+
+  @Test
   void failureDetectionUsesTheConfiguredTimings() throws Exception {
     Timings t = Timings.defaults();
     List<Protocol> stack = GroupStack.build(config).protocols();
