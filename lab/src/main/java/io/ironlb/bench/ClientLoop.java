@@ -1,6 +1,7 @@
 package io.ironlb.bench;
 
 import io.ironlb.lab.SelfCommand;
+import io.ironlb.lab.SteadyThreads;
 import io.ironlb.netns.Netns;
 import io.ironlb.netns.Processes;
 import java.io.BufferedReader;
@@ -21,6 +22,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,6 +36,9 @@ import java.util.concurrent.TimeUnit;
  * process that started it.
  */
 public final class ClientLoop implements AutoCloseable {
+
+  /** At most this many requests in flight (threads started up front); more wait for one to finish. */
+  static final int MAX_IN_FLIGHT = 256;
 
   /** One finished request: when it started and ended (wall clock, microseconds), and how. */
   public record Result(Instant start, Instant end, boolean ok, String detail) {}
@@ -215,12 +220,15 @@ public final class ClientLoop implements AutoCloseable {
       }
       target.stop();
     });
+    // Every request in flight has a thread of its own: one every interval for at most the timeout.
+    ExecutorService requests = SteadyThreads.pool("client-request", (int) Math.min(MAX_IN_FLIGHT,
+        timeout.toNanos() / Math.max(1, interval.toNanos()) + 8));
     out.println("ready");
     long next = System.nanoTime();
     while (control.isAlive()) {
       URI now = target.get();
       if (now != null) {
-        Thread.ofVirtual().start(() -> out.println(request(now, timeout)));
+        requests.execute(() -> out.println(request(now, timeout)));
       }
       next += interval.toNanos();
       long wait = next - System.nanoTime();

@@ -7,7 +7,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.concurrent.Executors;
 
 /**
  * A stand-in for a pod's container ({@code ironlb lab app}): an HTTP server on every address of its
@@ -16,12 +15,15 @@ import java.util.concurrent.Executors;
  */
 public final class AppServer {
 
+  /** Requests answered at once: the soak's clients keep ~4 in flight; a stalled backend is not what the lab shows. */
+  static final int APP_THREADS = 16;
+
   private AppServer() {}
 
   public static HttpServer start(String app, String node, int port) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(port), 128);
     server.createContext("/", ex -> answer(ex, app, node));
-    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    server.setExecutor(SteadyThreads.pool("app", APP_THREADS));
     server.start();
     System.out.println("{\"ts\":\"" + Instant.now() + "\",\"level\":\"INFO\",\"msg\":\"" + app + " listening on port " + port + " on node " + node + "\"}");
     return server;

@@ -221,8 +221,8 @@ public final class Lab {
 
     for (ClusterSeeder.App app : ClusterSeeder.apps(layout)) {
       LabLayout.Node n = layout.node(app.node()).orElseThrow();
-      // Its collections logged beside its log: a stalled app fails requests that are not a failover.
-      List<String> gcLog = List.of("-Xlog:gc:file=" + state.logs().resolve("gc-app-" + app.name() + ".log") + "::filecount=0");
+      // Its collections and safepoints logged beside its log: a stalled app fails requests that are not a failover.
+      List<String> gcLog = List.of("-Xlog:gc,safepoint:file=" + state.logs().resolve("gc-app-" + app.name() + ".log") + "::filecount=0");
       start(state, "app " + app.name(), n.namespace(), SelfCommand.steadyArgv("48m", gcLog, "lab", "app", "--name", app.name(),
           "--node", n.name(), "--port", "8080", "--ready-file", readyFile("app " + app.name()).toString()), Map.of());
     }

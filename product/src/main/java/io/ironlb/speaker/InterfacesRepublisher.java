@@ -34,9 +34,12 @@ final class InterfacesRepublisher {
   private final ExcludedInterfaces excluded;
   private final Supplier<DefaultRoutes> defaultRoutes;
   private final AtomicReference<String> latest;
-  /** One writer thread while there is something to write, none while idle (interfaces rarely change). */
-  private final ExecutorService writer = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-      r -> Thread.ofPlatform().name("node-interfaces").daemon().unstarted(r));
+  /**
+   * One writer thread, started with the speaker and kept: a thread started later, when an address
+   * came or went on a saturated node (bench/soak: keepalived's VIP beside it), held a safepoint for
+   * 500 ms, and every thread of the speaker with it, the heartbeat thread too.
+   */
+  private final ExecutorService writer = startedWriter();
   private String published;
 
   /** @param published the value already on the Node */
@@ -48,6 +51,13 @@ final class InterfacesRepublisher {
     this.defaultRoutes = defaultRoutes;
     this.latest = new AtomicReference<>(published);
     this.published = published;
+  }
+
+  private static ExecutorService startedWriter() {
+    ThreadPoolExecutor w = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        r -> Thread.ofPlatform().name("node-interfaces").daemon().unstarted(r));
+    w.prestartCoreThread();
+    return w;
   }
 
   void interfacesChanged(InterfaceTable table) {
