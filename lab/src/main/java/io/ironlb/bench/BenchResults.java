@@ -70,8 +70,8 @@ record BenchResults(
   record SparseArp(int requests, String loadAverage, String node, String vip, String jvmFlags, long[] kernelNs, long[] ironlbNs) {}
 
   /** {@link SoakBench}'s file ({@code soak.json}, and {@code scaling.json} for the larger labs, idle only). */
-  record Soak(double minutes, int lossPercent, long delayMs, long jitterMs, String heartbeatTimeout, String lossNote, Map<String, Object> allocation,
-      List<SoakIdle> idle, List<SoakRun> runs, List<String> errors) {}
+  record Soak(double minutes, int lossPercent, long delayMs, long jitterMs, String heartbeatTimeout, String lossNote,
+      Map<String, Object> allocation, List<SoakIdle> idle, List<SoakRun> runs, List<String> errors) {}
 
   record SoakIdle(int nodes, long seconds, String loadAverage, Map<String, Double> speakerCpuPercent,
       Map<String, Double> heartbeatFramesPerSecond) {}
@@ -259,8 +259,8 @@ record BenchResults(
         lng(r, "viewChanges"), lng(r, "addressMoves"), lng(r, "neighbourChanges"), lng(r, "suspicions"), lng(r, "withdrawnSuspicions"),
         lng(r, "lateHeartbeats"), map(r.get("gcPauses")), doubles(r.get("speakerCpuPercent")), map(r.get("keepalived")),
         map(r.get("machineStalls")))).toList();
-    return new Soak(dbl(m, "minutes"), integer(m, "lossPercent"), lng(m, "delayMs"), lng(m, "jitterMs"), str(m, "heartbeatTimeout"), str(m, "lossNote"), map(m.get("allocation")),
-        idle, runs, list(m.get("errors")).stream().map(String::valueOf).toList());
+    return new Soak(dbl(m, "minutes"), integer(m, "lossPercent"), lng(m, "delayMs"), lng(m, "jitterMs"), str(m, "heartbeatTimeout"),
+        str(m, "lossNote"), map(m.get("allocation")), idle, runs, list(m.get("errors")).stream().map(String::valueOf).toList());
   }
 
   private static Scale scale(Map<String, Object> m) {

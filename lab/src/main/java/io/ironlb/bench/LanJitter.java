@@ -76,7 +76,8 @@ final class LanJitter implements AutoCloseable {
           + ": a frame cannot wait less than 0 ms; give a delay at least as large as the jitter");
     }
     if (!Commands.onPath("ethtool")) {
-      throw new IllegalStateException("the jitter relay needs ethtool (to turn checksum and segmentation offloads off): apt-get install ethtool");
+      throw new IllegalStateException("the jitter relay needs ethtool (to turn checksum and segmentation offloads off):"
+          + " apt-get install ethtool");
     }
     String sw = layout.switchNamespace();
     List<Port> ports = new ArrayList<>();
@@ -84,12 +85,19 @@ final class LanJitter implements AutoCloseable {
     for (LabLayout.Node n : layout.nodes()) {
       ports.add(port(n.namespace(), LabLayout.NODE_LAN_IF, n.lanPort(), ports.size()));
     }
-    for (Port p : ports) {
-      offloads(p, false);
-      Netns.veth(VethEnd.of(sw, p.relaySide()), VethEnd.of(sw, p.bridgeSide()));
-      Netns.setLink(sw, p.relaySide(), true);
+    Process relay;
+    try {
+      for (Port p : ports) {
+        offloads(p, false);
+        Netns.veth(VethEnd.of(sw, p.relaySide()), VethEnd.of(sw, p.bridgeSide()));
+        Netns.setLink(sw, p.relaySide(), true);
+      }
+      relay = startRelay(sw, ports, delay, jitter);
+    } catch (RuntimeException e) {
+      removePairs(sw, ports); // no host was moved yet: only the pairs and the offloads to undo
+      throw e;
     }
-    LanJitter j = new LanJitter(layout, ports, startRelay(sw, ports, delay, jitter));
+    LanJitter j = new LanJitter(layout, ports, relay);
     StringBuilder swap = new StringBuilder();
     for (Port p : ports) {
       swap.append("link set ").append(p.switchPort()).append(" nomaster\n")
@@ -133,10 +141,15 @@ final class LanJitter implements AutoCloseable {
         Thread.currentThread().interrupt();
         relay.destroyForcibly();
       }
-      for (Port p : ports) {
-        Commands.run(Netns.TIMEOUT, "ip", "-n", sw, "link", "del", p.relaySide());
-        offloads(p, true);
-      }
+      removePairs(sw, ports);
+    }
+  }
+
+  /** Deletes the relay pairs (those there are) and turns every host's offloads back on. */
+  private static void removePairs(String sw, List<Port> ports) {
+    for (Port p : ports) {
+      Commands.run(Netns.TIMEOUT, "ip", "-n", sw, "link", "del", p.relaySide());
+      offloads(p, true);
     }
   }
 

@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -143,7 +144,8 @@ public final class SoakBench {
     Path ironlb = Path.of(BenchArgs.option(rest, "--ironlb", "./ironlb"));
     if (!rest.isEmpty()) {
       throw new IllegalArgumentException("unknown arguments " + rest + "; use --state-dir DIR [--prefix P] [--nodes 2,4]"
-          + " [--stress lossy,cpu] [--minutes M] [--idle S] [--loss PERCENT] [--delay-ms D] [--jitter-ms J] [--alloc-mb N] [--retain-mb N] [--keep-logs DIR]"
+          + " [--stress lossy,cpu] [--minutes M] [--idle S] [--loss PERCENT] [--delay-ms D] [--jitter-ms J] [--alloc-mb N]"
+          + " [--retain-mb N] [--keep-logs DIR]"
           + " [--heartbeat-timeout 150ms] [--keepalived 3|none] [--json FILE]");
     }
     SoakBench b = new SoakBench(ironlb, state, prefix, Duration.ofMillis((long) (minutes * 60_000)), Duration.ofSeconds(idleSeconds),
@@ -227,17 +229,8 @@ public final class SoakBench {
       for (String stress : stresses) {
         switch (stress) {
           case "lossy" -> {
-            LanJitter[] relay = new LanJitter[1];
-            run(nodes, "lossy", layout, vips, () -> relay[0] = lossy(layout), () -> {
-              try {
-                Commands.run(Duration.ofSeconds(10), "ip", "netns", "exec", layout.switchNamespace(), "nft", "delete", "table", "netdev",
-                    "ironlb_soak_loss");
-              } finally {
-                if (relay[0] != null) {
-                  relay[0].close();
-                }
-              }
-            });
+            AtomicReference<LanJitter> relay = new AtomicReference<>();
+            run(nodes, "lossy", layout, vips, () -> relay.set(lossy(layout)), () -> lossless(layout, relay.getAndSet(null)));
           }
           case "cpu" -> {
             Burners burners = new Burners();
@@ -560,6 +553,18 @@ public final class SoakBench {
     nft.append("}\n");
     nft(sw, nft.toString());
     return relay;
+  }
+
+  /** Ends {@link #lossy}: the loss, then the relay ({@code null}: none, or already ended; this runs twice). */
+  private static void lossless(LabLayout layout, LanJitter relay) {
+    try {
+      Commands.run(Duration.ofSeconds(10), "ip", "netns", "exec", layout.switchNamespace(), "nft", "delete", "table", "netdev",
+          "ironlb_soak_loss");
+    } finally {
+      if (relay != null) {
+        relay.close();
+      }
+    }
   }
 
   private static void nft(String ns, String script) {
