@@ -24,6 +24,7 @@ import java.util.concurrent.Delayed;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Jitter on the lab's LAN without netem (this kernel has none): every frame a LAN host sends into
@@ -98,18 +99,23 @@ final class LanJitter implements AutoCloseable {
       throw e;
     }
     LanJitter j = new LanJitter(layout, ports, relay);
-    StringBuilder swap = new StringBuilder();
-    for (Port p : ports) {
-      swap.append("link set ").append(p.switchPort()).append(" nomaster\n")
-          .append("link set ").append(p.bridgeSide()).append(" master ").append(LabLayout.LAN_BRIDGE).append(" up\n");
-    }
     try {
-      batch(sw, swap.toString());
+      swap(sw, ports, Port::switchPort, Port::bridgeSide);
     } catch (RuntimeException e) {
       j.close();
       throw e;
     }
     return j;
+  }
+
+  /** For every port, in one {@code ip -batch}: {@code off} leaves the LAN bridge and {@code on} takes its place. */
+  private static void swap(String sw, List<Port> ports, Function<Port, String> off, Function<Port, String> on) {
+    StringBuilder commands = new StringBuilder();
+    for (Port p : ports) {
+      commands.append("link set ").append(off.apply(p)).append(" nomaster\n")
+          .append("link set ").append(on.apply(p)).append(" master ").append(LabLayout.LAN_BRIDGE).append(" up\n");
+    }
+    batch(sw, commands.toString());
   }
 
   private static Port port(String ns, String ifname, String switchPort, int index) {
@@ -124,13 +130,8 @@ final class LanJitter implements AutoCloseable {
     }
     closed = true;
     String sw = layout.switchNamespace();
-    StringBuilder swap = new StringBuilder();
-    for (Port p : ports) {
-      swap.append("link set ").append(p.bridgeSide()).append(" nomaster\n")
-          .append("link set ").append(p.switchPort()).append(" master ").append(LabLayout.LAN_BRIDGE).append(" up\n");
-    }
     try {
-      batch(sw, swap.toString());
+      swap(sw, ports, Port::bridgeSide, Port::switchPort);
     } finally {
       relay.destroy();
       try {
