@@ -66,7 +66,8 @@ import java.util.stream.Stream;
  *            "longestGapMs": 41, "viewChanges": 0, "addressMoves": 0,
  *            "neighbourChanges": 0 (the client's entry came to name another MAC), "suspicions": 0, "withdrawnSuspicions": 0,
  *            "gcPauses": {"count": 120, "maxMs": 12.3, "over50Ms": 0},
- *            "machineStalls": {"wakeUps": 59000, "over50Ms": 0, "over150Ms": 0, "maxMs": 3.2, "realTime": true}, "speakerCpuPercent": {"spark-2959": 12.5}}],
+ *            "machineStalls": {"wakeUps": 59000, "over50Ms": 0, "over150Ms": 0, "maxMs": 3.2, "realTime": true}, "speakerCpuPercent": {"spark-2959": 12.5},
+ *            "kernelDrops": {"ironlb-spark-ba63": {"TcpExt.ListenOverflows": 1}, "-": {"softnet.backlogDropped": 2}}}],
  *  "errors": []}
  * </pre>
  */
@@ -391,6 +392,7 @@ public final class SoakBench {
       Instant start = Instant.now();
       List<Process> stallProbe = StallProbe.start(phase);
       long steal0 = stealMillis();
+      Map<String, Map<String, Long>> drops0 = KernelDrops.read(layout.namespaces());
       on.run();
       Instant end = start.plus(phase);
       while (Instant.now().isBefore(end)) {
@@ -405,6 +407,7 @@ public final class SoakBench {
       }
       Instant stop = Instant.now();
       long steal = stealMillis() - steal0;
+      Map<String, Map<String, Long>> drops = KernelDrops.grown(drops0, KernelDrops.read(layout.namespaces()));
       off.run();
       double seconds = Duration.between(start, stop).toMillis() / 1000.0;
       Map<String, Object> cpu = percent(cpu0, speakerCpuTicks(layout), seconds);
@@ -445,6 +448,8 @@ public final class SoakBench {
       r.put("machineStalls", StallProbe.result(stallProbe, Duration.ofSeconds(15)).map(StallProbe.Stalls::json).orElse(Map.of()));
       // Time the hypervisor ran something else while this machine's CPUs wanted to run (all CPUs summed).
       r.put("stealMs", steal);
+      // Where packets were lost or late by the kernel's own counters (per namespace; "-": per CPU).
+      r.put("kernelDrops", drops);
       r.put("speakerCpuPercent", cpu);
       if (!extras.isEmpty()) {
         List<ClientLoop.Result> in = extras.getFirst().since(start).stream().filter(x -> x.start().isBefore(stop)).toList();
