@@ -31,7 +31,9 @@ import java.util.concurrent.TimeoutException;
  * holds the VIP {@link LabLayout#KEEPALIVED_VIP_HOST} of the LAN, an address the lab's pool never
  * hands out. The test Service {@value LabFailover#SERVICE} has loadBalancerClass {@value #CLASS}, so
  * IronLB's controller and speakers leave it alone, and its status names the VIP, so the lab's
- * kube-proxy stand-in DNATs VIP:80 to the same app on every node as it does for IronLB's Service.
+ * kube-proxy stand-in DNATs VIP:80 to the same app on every node as it does for IronLB's Service
+ * (on the app's {@link LabLayout#YARDSTICK_APP_PORT}, so that keepalived's connections and IronLB's
+ * never share the app's TIME_WAITs when both run at once, as in the soak).
  *
  * <p>The home node is the first node that does not run the endpoint (a cut must not cut the app);
  * it has the highest priority ({@link KeepalivedConfig}). {@code kill} is {@code kill -9} of its
@@ -103,7 +105,7 @@ final class KeepalivedTarget implements FailoverTarget {
         .orElseThrow(() -> new Refused("keepalived needs a node that does not run the endpoint; start the lab with --nodes 2 or more"));
     // Ours from an earlier run that did not end (a killed CLI): its keepalived must not fight the new one.
     close();
-    LabFailover.createService(client, LabFailover.SERVICE, endpoint, svc -> svc.editSpec().withLoadBalancerClass(CLASS).endSpec());
+    LabFailover.createService(client, LabFailover.SERVICE, endpoint, LabLayout.YARDSTICK_APP_PORT, svc -> svc.editSpec().withLoadBalancerClass(CLASS).endSpec());
     client.services().inNamespace(ClusterSeeder.APP_NS).withName(LabFailover.SERVICE).editStatus(s -> {
       ServiceStatus st = s.getStatus() == null ? new ServiceStatus() : s.getStatus();
       st.setLoadBalancer(new LoadBalancerStatus(new ArrayList<>(List.of(new LoadBalancerIngressBuilder().withIp(address).build()))));

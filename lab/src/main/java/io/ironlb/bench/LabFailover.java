@@ -813,19 +813,24 @@ public final class LabFailover {
    * annotation, a class); returns when the Service was created.
    */
   static Instant createService(KubernetesClient client, String name, LabLayout.Node endpoint, Consumer<ServiceBuilder> edit) {
+    return createService(client, name, endpoint, LabLayout.APP_PORT, edit);
+  }
+
+  /** As above, to the app's {@code appPort} ({@link LabLayout#YARDSTICK_APP_PORT} for a yardstick's Service). */
+  static Instant createService(KubernetesClient client, String name, LabLayout.Node endpoint, int appPort, Consumer<ServiceBuilder> edit) {
     client.discovery().v1().endpointSlices().inNamespace(ClusterSeeder.APP_NS).resource(new EndpointSliceBuilder()
         .withNewMetadata().withName(name + "-ipv4").withNamespace(ClusterSeeder.APP_NS)
         .addToLabels("kubernetes.io/service-name", name).addToLabels(LABEL, "true").endMetadata()
         .withAddressType("IPv4")
         .addNewEndpoint().withAddresses(endpoint.internal4()).withNodeName(endpoint.name())
         .withNewConditions().withReady(true).withServing(true).withTerminating(false).endConditions().endEndpoint()
-        .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
+        .addNewPort().withName("http").withProtocol("TCP").withPort(appPort).endPort()
         .build()).create();
     ServiceBuilder svc = new ServiceBuilder().withNewMetadata().withName(name).withNamespace(ClusterSeeder.APP_NS)
         .addToLabels(LABEL, "true").endMetadata()
         .withNewSpec().withType("LoadBalancer").withExternalTrafficPolicy("Cluster").withIpFamilies("IPv4")
         .withIpFamilyPolicy("SingleStack").withAllocateLoadBalancerNodePorts(false)
-        .addNewPort().withName("http").withProtocol("TCP").withPort(80).withTargetPort(new IntOrString(8080)).endPort()
+        .addNewPort().withName("http").withProtocol("TCP").withPort(80).withTargetPort(new IntOrString(appPort)).endPort()
         .endSpec();
     edit.accept(svc);
     Instant at = Instant.now();

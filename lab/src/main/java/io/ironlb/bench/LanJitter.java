@@ -3,6 +3,7 @@ package io.ironlb.bench;
 import io.ironlb.l2.linux.NetNamespace;
 import io.ironlb.l2.linux.PacketSocket;
 import io.ironlb.lab.LabLayout;
+import io.ironlb.lab.SelfCommand;
 import io.ironlb.netns.CommandResult;
 import io.ironlb.netns.Commands;
 import io.ironlb.netns.Netns;
@@ -171,11 +172,9 @@ final class LanJitter implements AutoCloseable {
   }
 
   private static Process startRelay(String sw, List<Port> ports, Duration delay, Duration jitter) {
-    String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
-    List<String> argv = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx64m",
-        "-cp", System.getProperty("java.class.path"), LanJitter.class.getName(), sw,
-        Long.toString(delay.toMillis()), Long.toString(jitter.toMillis())));
-    ports.forEach(p -> argv.add(p.switchPort() + "=" + p.relaySide()));
+    List<String> args = new ArrayList<>(List.of(sw, Long.toString(delay.toMillis()), Long.toString(jitter.toMillis())));
+    ports.forEach(p -> args.add(p.switchPort() + "=" + p.relaySide()));
+    List<String> argv = SelfCommand.mainArgv("64m", LanJitter.class, args.toArray(String[]::new));
     try {
       Process p = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

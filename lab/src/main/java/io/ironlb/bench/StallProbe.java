@@ -1,6 +1,7 @@
 package io.ironlb.bench;
 
 import io.ironlb.l2.linux.LinuxLayer2;
+import io.ironlb.lab.SelfCommand;
 import io.ironlb.netns.Commands;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -77,7 +78,6 @@ final class StallProbe {
 
   /** The probes as child processes, one pinned to each CPU (when {@code taskset} is there), started now for {@code phase}. */
   static List<Process> start(Duration phase) {
-    String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
     boolean pin = Commands.onPath("taskset");
     int cpus = pin ? Runtime.getRuntime().availableProcessors() : 1;
     List<Process> probes = new ArrayList<>();
@@ -86,9 +86,7 @@ final class StallProbe {
       if (pin) {
         argv.addAll(List.of("taskset", "-c", Integer.toString(cpu)));
       }
-      argv.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx16m",
-          "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), StallProbe.class.getName(),
-          Long.toString(Math.max(1, phase.toSeconds()))));
+      argv.addAll(SelfCommand.mainArgv("16m", StallProbe.class, Long.toString(Math.max(1, phase.toSeconds()))));
       try {
         probes.add(new ProcessBuilder(argv).redirectErrorStream(false).start());
       } catch (IOException e) {

@@ -7,6 +7,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
 
 /**
  * A stand-in for a pod's container ({@code ironlb lab app}): an HTTP server on every address of its
@@ -20,13 +23,19 @@ public final class AppServer {
 
   private AppServer() {}
 
-  public static HttpServer start(String app, String node, int port) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(port), 128);
-    server.createContext("/", ex -> answer(ex, app, node));
-    server.setExecutor(SteadyThreads.pool("app", APP_THREADS));
-    server.start();
-    System.out.println("{\"ts\":\"" + Instant.now() + "\",\"level\":\"INFO\",\"msg\":\"" + app + " listening on port " + port + " on node " + node + "\"}");
-    return server;
+  /** Serves on each of {@code ports}, every one answered by the same threads. */
+  public static List<HttpServer> start(String app, String node, List<Integer> ports) throws IOException {
+    ExecutorService threads = SteadyThreads.pool("app", APP_THREADS);
+    List<HttpServer> servers = new ArrayList<>();
+    for (int port : ports) {
+      HttpServer server = HttpServer.create(new InetSocketAddress(port), 128);
+      server.createContext("/", ex -> answer(ex, app, node));
+      server.setExecutor(threads);
+      server.start();
+      servers.add(server);
+      System.out.println("{\"ts\":\"" + Instant.now() + "\",\"level\":\"INFO\",\"msg\":\"" + app + " listening on port " + port + " on node " + node + "\"}");
+    }
+    return List.copyOf(servers);
   }
 
   private static void answer(HttpExchange ex, String app, String node) throws IOException {

@@ -113,7 +113,7 @@ public final class ClusterSeeder {
           .withSessionAffinity("None").withAllocateLoadBalancerNodePorts(false)
           .withIpFamilyPolicy(app.dualStack() ? "PreferDualStack" : "SingleStack")
           .withIpFamilies(app.dualStack() ? List.of("IPv4", "IPv6") : List.of("IPv4"))
-          .addNewPort().withName("http").withProtocol("TCP").withPort(80).withTargetPort(new IntOrString(8080)).endPort()
+          .addNewPort().withName("http").withProtocol("TCP").withPort(80).withTargetPort(new IntOrString(LabLayout.APP_PORT)).endPort()
           .endSpec();
       apply(c, svc.build());
       List<String[]> families = new ArrayList<>();
@@ -131,12 +131,12 @@ public final class ClusterSeeder {
             .withNewTargetRef().withKind("Pod").withNamespace(APP_NS).withName(podName)
             .withUid(pod.getMetadata().getUid()).endTargetRef()
             .endEndpoint()
-            .addNewPort().withName("http").withProtocol("TCP").withPort(8080).endPort()
+            .addNewPort().withName("http").withProtocol("TCP").withPort(LabLayout.APP_PORT).endPort()
             .build());
       }
       apply(c, new EndpointsBuilder().withNewMetadata().withName(app.name()).withNamespace(APP_NS).endMetadata()
           .addNewSubset().addNewAddress().withIp(n.internal4()).withNodeName(n.name()).endAddress()
-          .addNewPort().withName("http").withPort(8080).withProtocol("TCP").endPort().endSubset().build());
+          .addNewPort().withName("http").withPort(LabLayout.APP_PORT).withProtocol("TCP").endPort().endSubset().build());
     }
   }
 

@@ -224,7 +224,7 @@ public final class Lab {
       // Its collections and safepoints logged beside its log: a stalled app fails requests that are not a failover.
       List<String> gcLog = List.of("-Xlog:gc,safepoint:file=" + state.logs().resolve("gc-app-" + app.name() + ".log") + "::filecount=0");
       start(state, "app " + app.name(), n.namespace(), SelfCommand.steadyArgv("48m", gcLog, "lab", "app", "--name", app.name(),
-          "--node", n.name(), "--port", "8080", "--ready-file", readyFile("app " + app.name()).toString()), Map.of());
+          "--node", n.name(), "--port", LabLayout.APP_PORT + "," + LabLayout.YARDSTICK_APP_PORT, "--ready-file", readyFile("app " + app.name()).toString()), Map.of());
     }
 
     awaitCondition("the API server to listen (log: " + state.log("apiserver") + ")", API_START,

@@ -46,6 +46,17 @@ public record LabLayout(String prefix, Cidr lan4, Cidr lan6, Cidr internal4, Cid
    * (.11-.50) and the client, so IronLB never hands it out.
    */
   public static final int KEEPALIVED_VIP_HOST = 250;
+  /** The port the lab's apps serve their Services on (each Service's targetPort). */
+  public static final int APP_PORT = 8080;
+  /**
+   * The port the apps also serve a yardstick's Service on (keepalived's, beside IronLB's): the
+   * same app process, but a listening socket of its own, so that a connection to the yardstick's
+   * VIP never meets a TIME_WAIT left by one to IronLB's. Both reach the app from the same node
+   * address and source port after the node's SNAT, and the client's TCP timestamps differ per
+   * destination, so the app's TIME_WAIT rejected such a SYN (PAWS): about one connection a second
+   * in the 4-node soak, each costing a reset and a second SYN, now and then a failed request.
+   */
+  public static final int YARDSTICK_APP_PORT = 8081;
   public static final int MAX_NODES = 40;
 
   /** A cluster node: a namespace with a LAN link and an internal (pod traffic) link. */

@@ -78,6 +78,14 @@ public final class SelfCommand {
     return argv(flags, System.getProperty("java.class.path"), LAB_MAIN, args);
   }
 
+  /**
+   * A benchmark's own process ({@code mainClass}'s {@code main}, from this class path) with the
+   * helpers' flags and at most {@code maxHeap}: the jitter relay, the stall probes.
+   */
+  public static List<String> mainArgv(String maxHeap, Class<?> mainClass, String... args) {
+    return argv(helperFlags(maxHeap), System.getProperty("java.class.path"), mainClass.getName(), args);
+  }
+
   private static List<String> helperFlags(String maxHeap) {
     return List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-Xshare:auto", "-Xss512k", "-Xmx" + maxHeap);

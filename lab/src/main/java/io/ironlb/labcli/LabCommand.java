@@ -321,15 +321,15 @@ public final class LabCommand implements Runnable {
     @Option(names = "--node", required = true)
     String node;
 
-    @Option(names = "--port", defaultValue = "8080")
-    int port;
+    @Option(names = "--port", defaultValue = "8080", split = ",", paramLabel = "PORT[,PORT...]")
+    List<Integer> ports;
 
     @Option(names = "--ready-file", paramLabel = "FILE")
     Path ready;
 
     @Override
     public Integer call() throws Exception {
-      AppServer.start(name, node, port);
+      AppServer.start(name, node, ports);
       signalReady(ready);
       new java.util.concurrent.CountDownLatch(1).await();
       return 0;
