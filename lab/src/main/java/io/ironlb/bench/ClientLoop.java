@@ -1,9 +1,9 @@
 package io.ironlb.bench;
 
 import io.ironlb.lab.SelfCommand;
-import io.ironlb.lab.SteadyThreads;
 import io.ironlb.netns.Netns;
 import io.ironlb.netns.Processes;
+import io.ironlb.runtime.SteadyThreads;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

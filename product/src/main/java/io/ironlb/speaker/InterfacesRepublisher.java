@@ -8,12 +8,10 @@ import io.ironlb.k8s.Writes;
 import io.ironlb.l2.DefaultRoutes;
 import io.ironlb.l2.ExcludedInterfaces;
 import io.ironlb.l2.InterfaceTable;
+import io.ironlb.runtime.SteadyThreads;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -39,7 +37,7 @@ final class InterfacesRepublisher {
    * came or went on a saturated node (bench/soak: keepalived's VIP beside it), held a safepoint for
    * 500 ms, and every thread of the speaker with it, the heartbeat thread too.
    */
-  private final ExecutorService writer = startedWriter();
+  private final ExecutorService writer = SteadyThreads.pool("node-interfaces", 1);
   private String published;
 
   /** @param published the value already on the Node */
@@ -51,13 +49,6 @@ final class InterfacesRepublisher {
     this.defaultRoutes = defaultRoutes;
     this.latest = new AtomicReference<>(published);
     this.published = published;
-  }
-
-  private static ExecutorService startedWriter() {
-    ThreadPoolExecutor w = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        r -> Thread.ofPlatform().name("node-interfaces").daemon().unstarted(r));
-    w.prestartCoreThread();
-    return w;
   }
 
   void interfacesChanged(InterfaceTable table) {
