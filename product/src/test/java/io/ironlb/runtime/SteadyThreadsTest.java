@@ -31,8 +31,8 @@ class SteadyThreadsTest {
         });
       }
       assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
-      assertThat(executor.getLargestPoolSize()).as("no thread started later").isEqualTo(3);
-      assertThat(Set.of("steady-0", "steady-1", "steady-2")).containsAll(ranOn);
+      // A thread started later (one replacing a retired thread, say) would be named steady-3.
+      assertThat(Set.of("steady-0", "steady-1", "steady-2")).as("no thread started later").containsAll(ranOn);
       assertThat(daemon).as("they never keep the JVM alive").containsExactly(true);
     } finally {
       pool.shutdownNow();
